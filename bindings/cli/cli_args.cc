@@ -1,0 +1,118 @@
+// File: bindings/cli/cli_args.cc -- see cli_args.h.
+#include "cli_args.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "pkvm/abi/smccc.h"
+
+namespace pkvm::cli {
+namespace {
+
+bool ParseU64(absl::string_view s, uint64_t* v) {
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+    return absl::SimpleHexAtoi(s.substr(2), v) && s.size() <= 18;
+  if (!s.empty() && s[0] == '-') {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(s, &n)) return false;
+    *v = static_cast<uint64_t>(n);
+    return true;
+  }
+  return !s.empty() && s[0] != '+' && absl::SimpleAtoi(s, v);
+}
+
+}  // namespace
+
+bool ParseHvc(const std::string& text, HvcRequest* out, std::string* error) {
+  std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
+  out->text = text;
+  const absl::string_view id = parts[0];
+  uint64_t v = 0;
+  if (id.size() > 2 && id[0] == '0' && (id[1] == 'x' || id[1] == 'X')) {
+    if (!ParseU64(id, &v) || v > 0xFFFFFFFFull) {
+      *error = absl::StrCat("--hvc ", text, ": '", id, "' is not a 32-bit SMCCC function id");
+      return false;
+    }
+    out->function_id = v;
+  } else {
+    if (id.empty() || id[0] == '-' || !absl::SimpleAtoi(id, &v) || v > 0xFFFF) {
+      *error = absl::StrCat("--hvc ", text, ": '", id,
+                            "' is neither a host hypercall number (0..65535, e.g. 128) nor a "
+                            "0x-prefixed function id (e.g. 0xc6000080)");
+      return false;
+    }
+    out->function_id = PKVM_HOST_SMCCC_ID(v);
+  }
+  out->args.clear();
+  for (size_t i = 1; i < parts.size(); ++i) {
+    uint64_t a = 0;
+    if (!ParseU64(parts[i], &a)) {
+      *error = absl::StrCat("--hvc ", text, ": argument '", parts[i],
+                            "' is not a number (decimal or 0x-hex)");
+      return false;
+    }
+    out->args.push_back(a);
+  }
+  if (out->args.size() > 17) {
+    *error = absl::StrCat("--hvc ", text, ": at most 17 arguments (x1..x17)");
+    return false;
+  }
+  return true;
+}
+
+bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::string* error) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::string value;
+    std::string name = a;
+    if (const size_t eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+    } else if (a.rfind("--", 0) == 0) {
+      if (i + 1 >= args.size()) {
+        *error = absl::StrCat(a, " needs a value");
+        return false;
+      }
+      value = args[++i];
+    } else {
+      *error = absl::StrCat("unexpected argument '", a, "' (see pkvm run --help)");
+      return false;
+    }
+    if (name == "--generation") {
+      int g = 0;
+      if (!absl::SimpleAtoi(value, &g) || !IsValidGeneration(g)) {
+        *error = absl::StrCat("--generation ", value,
+                              ": unknown generation (use 14, 15 or 16)");
+        return false;
+      }
+      out->machine.generation = static_cast<Generation>(g);
+    } else if (name == "--cpus") {
+      int n = 0;
+      if (!absl::SimpleAtoi(value, &n) || n < 1 || n > 64) {
+        *error = absl::StrCat("--cpus ", value, ": must be a number from 1 to 64");
+        return false;
+      }
+      out->machine.cpus = n;
+    } else if (name == "--cmdline") {
+      out->machine.cmdline = value;
+    } else if (name == "--module") {
+      out->modules.push_back(value);
+    } else if (name == "--backend") {
+      if (value != "native") {
+        *error = absl::StrCat("--backend ", value,
+                              ": this build of pkvm has the native backend only");
+        return false;
+      }
+    } else if (name == "--hvc") {
+      HvcRequest req;
+      if (!ParseHvc(value, &req, error)) return false;
+      out->hvcs.push_back(std::move(req));
+    } else {
+      *error = absl::StrCat("unknown option ", name, " (see pkvm run --help)");
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace pkvm::cli

@@ -1,0 +1,136 @@
+# File: cmake/PkvmModule.cmake
+# pkvm_add_module(): build a pKVM vendor module (EL1 + EL2 sources, unchanged
+# from a Kbuild tree) for libpkvm, the way Kbuild builds it for a device:
+#
+#   pkvm_add_module(pkvm_driver GENERATION 15
+#                   EL1 el1.c
+#                   EL2 hyp/el2.c
+#                   [MODNAME pkvm_driver])   # KBUILD_MODNAME, default: the target
+#
+# EL2 sources: -D__KVM_NVHE_HYPERVISOR__ -D__DISABLE_EXPORTS, no sanitizers,
+# no stack protector, no unwind tables; `ld -r -T hyp.lds` into the .hyp.*
+# sections; `objcopy --prefix-symbols=__kvm_nvhe_`. EL1 sources: -DMODULE and
+# KBUILD_MODNAME. Both: -nostdinc with libpkvm's kernel-named headers, and the
+# generation picked with -DPKVM_GENERATION.
+#
+# Results:
+#   <target>         a static library to link into a test binary; the module is
+#                    PKVM_NATIVE_MODULE(<target>) there (all its other symbols
+#                    are local, so any number of modules link side by side);
+#   <MODNAME>.so     (target <target>_so) for `pkvm run --module`.
+include_guard(GLOBAL)
+
+set(_PKVM_MODULE_DIR "${CMAKE_CURRENT_LIST_DIR}")
+
+function(_pkvm_compiler_include_dir out)
+  if(NOT DEFINED CACHE{PKVM_COMPILER_INCLUDE_DIR})
+    execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
+                    OUTPUT_VARIABLE dir OUTPUT_STRIP_TRAILING_WHITESPACE)
+    set(PKVM_COMPILER_INCLUDE_DIR "${dir}" CACHE INTERNAL "freestanding headers of the C compiler")
+  endif()
+  set(${out} "${PKVM_COMPILER_INCLUDE_DIR}" PARENT_SCOPE)
+endfunction()
+
+function(pkvm_add_module target)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "GENERATION;MODNAME" "EL1;EL2")
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "pkvm_add_module(${target}): unexpected arguments: ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT ARG_GENERATION MATCHES "^(14|15|16)$")
+    message(FATAL_ERROR "pkvm_add_module(${target}): GENERATION must be 14, 15 or 16 (got '${ARG_GENERATION}')")
+  endif()
+  if(NOT ARG_EL1)
+    message(FATAL_ERROR "pkvm_add_module(${target}): EL1 sources are required (the part with module_init)")
+  endif()
+  if(NOT ARG_MODNAME)
+    set(ARG_MODNAME "${target}")
+  endif()
+  if(NOT ARG_MODNAME MATCHES "^[A-Za-z0-9_-]+$")
+    message(FATAL_ERROR "pkvm_add_module(${target}): '${ARG_MODNAME}' is not a module name")
+  endif()
+  if(NOT CMAKE_C_COMPILER_LOADED)
+    message(FATAL_ERROR "pkvm_add_module(${target}): enable the C language (project(... LANGUAGES C CXX))")
+  endif()
+  if(NOT CMAKE_LINKER OR NOT CMAKE_OBJCOPY)
+    message(FATAL_ERROR "pkvm_add_module(${target}): needs binutils ld and objcopy")
+  endif()
+  string(REPLACE "-" "_" kbuild_modname "${ARG_MODNAME}")
+  set(dir "${CMAKE_CURRENT_BINARY_DIR}/${target}.pkvm")
+  file(MAKE_DIRECTORY "${dir}")
+  _pkvm_compiler_include_dir(cc_include)
+
+  # Flags common to both halves: a kernel build has no libc headers.
+  set(common_options -nostdinc -isystem "${cc_include}" -fno-common -fno-strict-aliasing
+      -Wno-pointer-sign -fPIC)
+  set(common_defs PKVM_GENERATION=${ARG_GENERATION})
+
+  set(nvhe_object "")
+  if(ARG_EL2)
+    add_library(${target}_el2 OBJECT ${ARG_EL2})
+    target_link_libraries(${target}_el2 PRIVATE pkvm::compat)
+    target_compile_definitions(${target}_el2 PRIVATE ${common_defs} __KVM_NVHE_HYPERVISOR__
+                               __DISABLE_EXPORTS __DISABLE_TRACE_MMIO__ DISABLE_BRANCH_PROFILING)
+    # Makefile.nvhe: no instrumentation of hypervisor code.
+    target_compile_options(${target}_el2 PRIVATE ${common_options} -fno-sanitize=all
+                           -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables)
+    set_target_properties(${target}_el2 PROPERTIES C_STANDARD 11 C_EXTENSIONS ON
+                          POSITION_INDEPENDENT_CODE ON)
+    foreach(src IN LISTS ARG_EL2)
+      get_filename_component(base "${src}" NAME_WE)
+      string(REPLACE "-" "_" base "${base}")
+      set_property(SOURCE "${src}" TARGET_DIRECTORY ${target}_el2 APPEND PROPERTY
+                   COMPILE_DEFINITIONS "KBUILD_MODNAME=\"${base}.nvhe\"" "KBUILD_BASENAME=\"${base}\"")
+    endforeach()
+    set(nvhe_object "${dir}/kvm_nvhe.o")
+    add_custom_command(
+      OUTPUT "${nvhe_object}"
+      COMMAND "${CMAKE_LINKER}" -r -T "${_PKVM_MODULE_DIR}/hyp-native.lds"
+              "$<TARGET_OBJECTS:${target}_el2>" -o "${dir}/kvm_nvhe.tmp.o"
+      COMMAND "${CMAKE_OBJCOPY}" --prefix-symbols=__kvm_nvhe_ "${dir}/kvm_nvhe.tmp.o"
+              "${dir}/kvm_nvhe.prefixed.o"
+      # The GOT base is the linker's, not the hypervisor's.
+      COMMAND "${CMAKE_OBJCOPY}" --redefine-sym
+              __kvm_nvhe__GLOBAL_OFFSET_TABLE_=_GLOBAL_OFFSET_TABLE_
+              "${dir}/kvm_nvhe.prefixed.o" "${nvhe_object}"
+      DEPENDS "$<TARGET_OBJECTS:${target}_el2>" "${_PKVM_MODULE_DIR}/hyp-native.lds"
+      COMMENT "pKVM module ${ARG_MODNAME}: linking EL2 objects into kvm_nvhe.o"
+      COMMAND_EXPAND_LISTS VERBATIM)
+  endif()
+
+  set(PKVM_TARGET "${target}")
+  set(PKVM_MODNAME "${kbuild_modname}")
+  configure_file("${_PKVM_MODULE_DIR}/module.mod.c.in" "${dir}/${target}.mod.c" @ONLY)
+  configure_file("${_PKVM_MODULE_DIR}/module.entry.c.in" "${dir}/${target}.entry.c" @ONLY)
+
+  add_library(${target}_el1 OBJECT ${ARG_EL1} "${dir}/${target}.mod.c")
+  target_link_libraries(${target}_el1 PRIVATE pkvm::compat)
+  target_compile_definitions(${target}_el1 PRIVATE ${common_defs} MODULE
+                             "KBUILD_MODNAME=\"${kbuild_modname}\"")
+  target_compile_options(${target}_el1 PRIVATE ${common_options})
+  set_target_properties(${target}_el1 PROPERTIES C_STANDARD 11 C_EXTENSIONS ON
+                        POSITION_INDEPENDENT_CODE ON)
+
+  set(module_object "${dir}/${target}.o")
+  add_custom_command(
+    OUTPUT "${module_object}"
+    COMMAND "${CMAKE_LINKER}" -r "$<TARGET_OBJECTS:${target}_el1>" ${nvhe_object}
+            -o "${dir}/${target}.all.o"
+    # One global symbol per module: any number of modules link side by side.
+    COMMAND "${CMAKE_OBJCOPY}" --keep-global-symbol=pkvm_module_${target}
+            "${dir}/${target}.all.o" "${module_object}"
+    DEPENDS "$<TARGET_OBJECTS:${target}_el1>" ${nvhe_object}
+    COMMENT "pKVM module ${ARG_MODNAME}: linking ${target}.o"
+    COMMAND_EXPAND_LISTS VERBATIM)
+
+  add_library(${target} STATIC "${module_object}")
+  set_target_properties(${target} PROPERTIES LINKER_LANGUAGE C)
+  target_link_libraries(${target} INTERFACE pkvm::pkvm)
+
+  add_library(${target}_so MODULE "${module_object}" "${dir}/${target}.entry.c")
+  target_link_libraries(${target}_so PRIVATE pkvm::pkvm)
+  target_link_options(${target}_so PRIVATE -Wl,--no-undefined)
+  set_target_properties(${target}_so PROPERTIES PREFIX "" OUTPUT_NAME "${kbuild_modname}"
+                        LIBRARY_OUTPUT_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}")
+  set_target_properties(${target} ${target}_so PROPERTIES PKVM_MODULE_NAME "${kbuild_modname}"
+                        PKVM_MODULE_GENERATION "${ARG_GENERATION}")
+endfunction()

@@ -1,0 +1,34 @@
+/* File: include/pkvm/compat/asm/kvm_host.h
+ * struct kvm_cpu_context (the view A14 handlers get), cpu_reg(), and the
+ * host's kvm_call_hyp_nvhe().
+ *
+ *   void handler(struct kvm_cpu_context *ctx) { cpu_reg(ctx, 1) = 0; }
+ */
+#ifndef __ARM64_KVM_HOST_H__
+#define __ARM64_KVM_HOST_H__
+
+#include <pkvm/abi/ptrace.h>
+#include <linux/types.h>
+#include <linux/bug.h>
+#include <linux/arm-smccc.h>
+#include <asm/kvm_asm.h>
+
+#ifndef cpu_reg
+#define cpu_reg(ctxt, r) (ctxt)->regs.regs[r]
+#endif
+
+#ifndef __KVM_NVHE_HYPERVISOR__
+/* SMCCC 1.1 HVC to a static host hypercall; WARNs on failure and yields x1,
+ * as the kernel's macro does. */
+#define kvm_call_hyp_nvhe(f, ...)                                          \
+  ({                                                                       \
+    struct arm_smccc_res __pkvm_res;                                       \
+    arm_smccc_1_1_hvc(KVM_HOST_SMCCC_FUNC(f), ##__VA_ARGS__, &__pkvm_res); \
+    WARN_ON(__pkvm_res.a0 != SMCCC_RET_SUCCESS);                           \
+    __pkvm_res.a1;                                                         \
+  })
+
+static inline bool is_protected_kvm_enabled(void) { return true; }
+#endif
+
+#endif

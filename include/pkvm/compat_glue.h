@@ -1,0 +1,33 @@
+/* File: include/pkvm/compat_glue.h
+ * Glue shared by the kernel-named compat headers (include/pkvm/compat/...):
+ * the generation switch and the entry points libpkvm's simulated kernel
+ * exports to module code. Module sources never include this directly.
+ *
+ * Module code is compiled with -DPKVM_GENERATION=14|15|16 (pkvm_add_module
+ * does it); the compat headers then present that generation's types under
+ * the kernel's names, e.g. `struct pkvm_module_ops` is the A15 table.
+ */
+#ifndef PKVM_COMPAT_GLUE_H_
+#define PKVM_COMPAT_GLUE_H_
+
+#ifndef PKVM_GENERATION
+#error "module code must be compiled with -DPKVM_GENERATION=14, 15 or 16 (pkvm_add_module() sets it)"
+#endif
+#if PKVM_GENERATION != 14 && PKVM_GENERATION != 15 && PKVM_GENERATION != 16
+#error "PKVM_GENERATION must be 14 (android14-6.1), 15 (android15-6.6) or 16 (android16-6.12)"
+#endif
+
+#define PKVM_CAT_(a, b) a##b
+#define PKVM_CAT(a, b) PKVM_CAT_(a, b)
+#define PKVM_GEN_SUFFIX_(g) _a##g
+#define PKVM_GEN_SUFFIX(g) PKVM_GEN_SUFFIX_(g)
+/* PKVM_GEN_NAME(pkvm_module_ops) -> pkvm_module_ops_a15 when PKVM_GENERATION=15 */
+#define PKVM_GEN_NAME(name) PKVM_CAT(name, PKVM_GEN_SUFFIX(PKVM_GENERATION))
+
+#ifdef CONFIG_LIST_HARDENED
+#ifndef PKVM_CONFIG_LIST_HARDENED
+#define PKVM_CONFIG_LIST_HARDENED 1
+#endif
+#endif
+
+#endif /* PKVM_COMPAT_GLUE_H_ */

@@ -1,0 +1,135 @@
+// File: include/pkvm/hypervisor.h
+// One simulated pKVM machine: a kernel generation, N CPUs, a kernel command
+// line, the modules offered to it (as an initramfs would hold them) and the
+// boot -> module loading -> deprivilege state machine of the kernel.
+//
+//   pkvm::HypervisorOptions o;
+//   o.generation = pkvm::Generation::kA15;
+//   o.cmdline = "kvm-arm.protected_modules=pkvm_driver";
+//   auto hv = pkvm::Hypervisor::Create(o).value();
+//   PKVM_DECLARE_NATIVE_MODULE(pkvm_driver);
+//   (void)hv->OfferModule(PKVM_NATIVE_MODULE(pkvm_driver));
+//   if (auto s = hv->Boot(); !s.ok()) std::cerr << s.ToString();
+//   pkvm::HvcResult r = hv->HostHvc(0xC6000080).value();   // r.x(0) == 0
+#ifndef PKVM_HYPERVISOR_H_
+#define PKVM_HYPERVISOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pkvm/abi/ptrace.h"
+#include "pkvm/generation.h"
+#include "pkvm/native_module.h"
+#include "pkvm/status.h"
+
+namespace pkvm {
+
+enum class BackendKind { kNative };
+
+enum class MachineState {
+  kCreated,       // not booted yet: modules may be offered
+  kDeprivileged,  // booted; pKVM finalized (protected VMs may still be disabled)
+  kPanicked,      // a hyp panic happened; every further call fails
+};
+
+enum class PsciNotification { kCpuSuspend = 0, kSystemSuspend = 1, kCpuEntry = 2 };
+
+struct HypervisorOptions {
+  Generation generation = Generation::kA15;
+  int cpus = 1;                     // 1..64
+  std::string cmdline;              // kernel command line
+  BackendKind backend = BackendKind::kNative;
+  uint64_t ram_size = 64ull << 20;  // simulated RAM, multiple of 4 KiB
+};
+
+// The host register file after a hypercall or SMC.
+struct HvcResult {
+  user_pt_regs regs{};
+  uint64_t x(int i) const { return regs.regs[i]; }
+};
+
+struct HostSmcResult {
+  HvcResult result;
+  bool handled_by_module = false;  // a module's host SMC handler returned true
+  bool forwarded_to_el3 = false;
+};
+
+class Hypervisor {
+ public:
+  static StatusOr<std::unique_ptr<Hypervisor>> Create(const HypervisorOptions& options);
+  ~Hypervisor();
+  Hypervisor(const Hypervisor&) = delete;
+  Hypervisor& operator=(const Hypervisor&) = delete;
+
+  Generation generation() const;
+  int cpus() const;
+  MachineState state() const;
+
+  // Offers a module to the machine, as if it were in the initramfs. Only the
+  // modules named by kvm-arm.protected_modules= are loaded at Boot(). Fails
+  // with -ENOEXEC for something that is not a module of this generation and
+  // -EEXIST for a second module of the same name.
+  Status OfferModule(const pkvm_native_module& module);
+  // Loads a native module shared object (NAME.so from pkvm_add_module) and
+  // offers it. Returns the module's name.
+  StatusOr<std::string> OfferModuleFile(const std::string& path);
+
+  // Boots: loads the protected modules in command-line order, then
+  // deprivileges every CPU. As on a device the machine boots even when a
+  // module fails; protected VMs are then disabled and Boot() returns that
+  // failure (-ENOENT for a module nobody offered, the module's own error...).
+  Status Boot();
+
+  // Issues an HVC from the host on `cpu` with the given register file
+  // (x0 = function id) and returns the registers afterwards.
+  StatusOr<HvcResult> HostHvc(const user_pt_regs& regs, int cpu = 0);
+  StatusOr<HvcResult> HostHvc(uint64_t function_id, std::initializer_list<uint64_t> args = {},
+                              int cpu = 0);
+  // Issues an SMC from the host: module host SMC handlers, then EL3.
+  StatusOr<HostSmcResult> HostSmc(const user_pt_regs& regs, int cpu = 0);
+
+  // Runs `fn` as EL1 kernel code of this machine on `cpu` (e.g. to call a
+  // module's EL1 function that issues pkvm_el2_mod_call()).
+  Status RunEl1(const std::function<void()>& fn, int cpu = 0);
+
+  // --- events the module callbacks react to -------------------------------
+  // A host stage-2 permission fault at `addr`: runs the module fault-handler
+  // chain and returns its result (0 resolved, -EPERM abort injected into the
+  // host, -EAGAIN retry). Any other result is a hyp panic.
+  StatusOr<int> InjectHostPermFault(uint64_t esr, uint64_t addr, int cpu = 0);
+  // An EL1 trap pKVM does not handle itself: returns true if a module's
+  // default trap handler handled it; false is a hyp panic.
+  StatusOr<bool> InjectHostTrap(uint64_t esr, int cpu = 0);
+  Status InjectPsci(PsciNotification what, int cpu = 0);
+  // An SError reaching EL2: returns whether the module's unmask() asked to
+  // unmask (mask() is then called before re-masking).
+  StatusOr<bool> InjectSError(int cpu = 0);
+  // Panics the hypervisor: panic notifiers run, then the machine is dead.
+  Status InjectHypPanic(const std::string& reason, int cpu = 0);
+
+  // --- state --------------------------------------------------------------
+  bool protected_vms_enabled() const;
+  // Why protected VMs are disabled ("" when they are enabled).
+  std::string protected_vms_disabled_reason() const;
+  std::string panic_report() const;
+  std::string boot_log() const;
+  std::string serial_output() const;  // what the hyp serial driver was given
+  std::vector<std::string> loaded_modules() const;
+  uint32_t dynamic_hcall_count() const;
+  uint64_t hcr_el2() const;
+  uint64_t hfgwtr_el2() const;
+
+  struct Impl;
+
+ private:
+  explicit Hypervisor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pkvm
+
+#endif  // PKVM_HYPERVISOR_H_

@@ -1,0 +1,59 @@
+/* File: include/pkvm/native_module.h
+ * The descriptor of a module built for the native backend.
+ *
+ * pkvm_add_module(NAME ...) generates NAME.mod.c, which defines
+ * `const struct pkvm_native_module pkvm_module_NAME`. A test binary that links
+ * the module refers to it with PKVM_NATIVE_MODULE(NAME); the loadable NAME.so
+ * also exports it as `pkvm_native_module_entry` for the CLI.
+ *
+ *   PKVM_DECLARE_NATIVE_MODULE(pkvm_driver);
+ *   hv->OfferModule(PKVM_NATIVE_MODULE(pkvm_driver));
+ */
+#ifndef PKVM_NATIVE_MODULE_H_
+#define PKVM_NATIVE_MODULE_H_
+
+#include <pkvm/abi/el2_module.h>
+#include <pkvm/abi/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PKVM_NATIVE_MODULE_MAGIC 0x31646f6d6d766b70ULL /* "pkvmmod1" */
+#define PKVM_NATIVE_MODULE_ABI 1u
+
+/* Index of each EL2 section in pkvm_native_module.hyp[]. */
+enum pkvm_native_hyp_section {
+  PKVM_HYP_TEXT = 0,
+  PKVM_HYP_BSS = 1,
+  PKVM_HYP_RODATA = 2,
+  PKVM_HYP_DATA = 3,
+  PKVM_HYP_EVENT_IDS = 4,
+  PKVM_NR_HYP_SECTIONS = 5,
+};
+
+struct pkvm_native_module {
+  pkvm_u64 magic;            /* PKVM_NATIVE_MODULE_MAGIC */
+  pkvm_u32 abi_version;      /* PKVM_NATIVE_MODULE_ABI */
+  pkvm_u32 generation;       /* 14, 15 or 16 */
+  pkvm_u32 list_hardened;    /* built with CONFIG_LIST_HARDENED */
+  pkvm_u32 reserved;
+  const char *name;          /* KBUILD_MODNAME of the EL1 part */
+  void *this_module;         /* its `struct module` (generation layout) */
+  /* What module_init()/module_exit() recorded, or NULL without them. */
+  int (*const *init)(void);
+  void (*const *exit)(void);
+  /* Start/end of each .hyp.* section as linked into this binary; start == end
+   * for an empty or absent section. */
+  struct pkvm_module_section hyp[PKVM_NR_HYP_SECTIONS];
+};
+
+#define PKVM_DECLARE_NATIVE_MODULE(target) \
+  extern const struct pkvm_native_module pkvm_module_##target
+#define PKVM_NATIVE_MODULE(target) (pkvm_module_##target)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PKVM_NATIVE_MODULE_H_ */

@@ -1,0 +1,32 @@
+// File: lib/cmdline.h -- the kernel command-line options libpkvm honours.
+#ifndef PKVM_LIB_CMDLINE_H_
+#define PKVM_LIB_CMDLINE_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace pkvm::internal {
+
+struct KernelCmdline {
+  // kvm-arm.protected_modules=: names in order, '-' folded to '_' as modprobe
+  // does, empty entries and repeats dropped (each noted in `warnings`).
+  std::vector<std::string> protected_modules;
+  // Every `param[=value]` in order (value empty for a bare flag).
+  std::vector<std::pair<std::string, std::string>> params;
+  std::vector<std::string> warnings;
+};
+
+// Splits on blanks (double quotes group, as the kernel's parser does) and
+// validates the options pKVM reads. Errors are -EINVAL with the reason.
+absl::StatusOr<KernelCmdline> ParseKernelCmdline(absl::string_view cmdline);
+
+// modprobe's name normalisation: '-' and '_' are the same.
+std::string NormalizeModuleName(absl::string_view name);
+
+}  // namespace pkvm::internal
+
+#endif  // PKVM_LIB_CMDLINE_H_

@@ -1,0 +1,301 @@
+// File: lib/hyp_ops.cc
+// The `pkvm_module_ops` tables handed to module init() at EL2, for A14, A15
+// and A16. One template fills all three, so a member that exists in several
+// generations is served by one implementation, and the compiler checks every
+// assignment against that generation's member type. Members that belong to
+// later work (memory ownership, tracing, IOMMU, guests) are present and
+// answer a clear error (logged once per machine) until implemented.
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
+
+#include "absl/strings/str_format.h"
+#include "machine.h"
+
+namespace pkvm {
+namespace {
+
+Hypervisor::Impl& M() {
+  const ExecContext* ctx = CurrentContext();
+  if (ctx == nullptr) {
+    std::fputs("libpkvm: pkvm_module_ops called outside a simulated machine\n", stderr);
+    std::abort();
+  }
+  return *ctx->machine;
+}
+int Cpu() { return CurrentContext()->cpu; }
+
+template <typename Fp>
+struct FirstArg;
+template <typename R, typename A0, typename... A>
+struct FirstArg<R (*)(A0, A...)> {
+  using type = A0;
+};
+template <typename Fp>
+using FirstArgT = typename FirstArg<Fp>::type;
+
+template <size_t N>
+struct OpName {
+  char s[N];
+  constexpr OpName(const char (&str)[N]) {  // NOLINT: implicit for NTTP use
+    for (size_t i = 0; i < N; ++i) s[i] = str[i];
+  }
+};
+
+// An op that is not implemented yet: logs once, returns -EOPNOTSUPP / NULL / 0.
+template <OpName kName, typename Fp>
+struct Unimplemented;
+template <OpName kName, typename R, typename... A>
+struct Unimplemented<kName, R (*)(A...)> {
+  static R Fn(A...) {
+    M().ReportUnimplemented(kName.s);
+    if constexpr (std::is_void_v<R>) {
+      return;
+    } else if constexpr (std::is_pointer_v<R>) {
+      return nullptr;
+    } else if constexpr (std::is_signed_v<R>) {
+      return static_cast<R>(-EOPNOTSUPP);
+    } else {
+      return R{};
+    }
+  }
+};
+#define PKVM_UNIMPLEMENTED(ops, member) \
+  (ops).member = &Unimplemented<#member, decltype((ops).member)>::Fn
+
+// ---- serial -----------------------------------------------------------------
+
+void SerialPutc(Hypervisor::Impl& m, char c) {
+  if (m.serial_putc == 0) return;
+  m.serial.push_back(c);
+  m.CallEl2Void(m.serial_putc, Cpu(), c);
+  if (m.state == MachineState::kPanicked) PanicUnwind();
+}
+
+int RegisterSerialDriver(void (*cb)(char)) {
+  if (cb == nullptr) return -EINVAL;
+  return Hypervisor::Impl::RegisterSlot(M().serial_putc, reinterpret_cast<uint64_t>(cb));
+}
+void Putc(char c) { SerialPutc(M(), c); }
+void Puts(const char* s) {
+  Hypervisor::Impl& m = M();
+  if (m.serial_putc == 0) return;
+  while (*s != '\0') SerialPutc(m, *s++);
+  SerialPutc(m, '\n');
+  SerialPutc(m, '\r');
+}
+void Putx64(pkvm_u64 x) {
+  Hypervisor::Impl& m = M();
+  if (m.serial_putc == 0) return;
+  SerialPutc(m, '0');
+  SerialPutc(m, 'x');
+  for (int i = 15; i >= 0; --i) SerialPutc(m, "0123456789abcdef"[(x >> (4 * i)) & 0xf]);
+  SerialPutc(m, '\n');
+  SerialPutc(m, '\r');
+}
+
+// ---- system registers -------------------------------------------------------
+
+void UpdateHcrEl2(unsigned long set, unsigned long clear) {
+  Hypervisor::Impl& m = M();
+  m.hcr_el2 = (m.hcr_el2 | set) & ~static_cast<uint64_t>(clear);
+}
+void UpdateHfgwtrEl2(unsigned long set, unsigned long clear) {
+  Hypervisor::Impl& m = M();
+  m.hfgwtr_el2 = (m.hfgwtr_el2 | set) & ~static_cast<uint64_t>(clear);
+}
+
+// ---- handler registration ---------------------------------------------------
+
+template <typename Cb>
+int RegisterPermFault(Cb cb) {
+  if (cb == nullptr) return -EINVAL;
+  return M().RegisterChain(M().perm_fault_handlers, reinterpret_cast<uint64_t>(cb));
+}
+template <typename Cb>
+int RegisterHostSmc(Cb cb) {
+  if (cb == nullptr) return -EINVAL;
+  return M().RegisterChain(M().host_smc_handlers, reinterpret_cast<uint64_t>(cb));
+}
+template <typename Cb, HandlerSlot Hypervisor::Impl::*kSlot>
+int RegisterSingle(Cb cb) {
+  if (cb == nullptr) return -EINVAL;
+  return Hypervisor::Impl::RegisterSlot(M().*kSlot, reinterpret_cast<uint64_t>(cb));
+}
+int RegisterUnmaskSerror(PKVM_ABI_BOOL (*unmask)(void), void (*mask)(void)) {
+  if (unmask == nullptr || mask == nullptr) return -EINVAL;
+  Hypervisor::Impl& m = M();
+  if (m.unmask_serror != 0) return -EBUSY;
+  m.unmask_serror = reinterpret_cast<uint64_t>(unmask);
+  m.mask_serror = reinterpret_cast<uint64_t>(mask);
+  return 0;
+}
+
+// ---- memory helpers ---------------------------------------------------------
+
+void* Memcpy(void* to, const void* from, pkvm_size_t n) { return std::memcpy(to, from, n); }
+void* Memset(void* dst, int c, pkvm_size_t n) { return std::memset(dst, c, n); }
+
+// hyp_va/hyp_pa are the hypervisor's linear map: pure arithmetic, as in the
+// kernel, over the simulated RAM's placement in this process.
+pkvm_phys_addr_t HypPa(void* x) {
+  Hypervisor::Impl& m = M();
+  return reinterpret_cast<uint64_t>(x) - reinterpret_cast<uint64_t>(m.ram) + kRamBase;
+}
+void* HypVa(pkvm_phys_addr_t phys) {
+  Hypervisor::Impl& m = M();
+  return reinterpret_cast<void*>(phys - kRamBase + reinterpret_cast<uint64_t>(m.ram));
+}
+// The host's linear map and the hypervisor's coincide in the native backend.
+unsigned long KernHypVa(unsigned long x) { return x; }
+
+void* AllocModuleVa(pkvm_u64 nr_pages) {
+  Hypervisor::Impl& m = M();
+  user_pt_regs r{};
+  r.regs[0] = PKVM_HOST_SMCCC_ID(PKVM_HCALL_pkvm_alloc_module_va);
+  r.regs[1] = nr_pages;
+  m.cpus[Cpu()].host_ctxt.regs = r;  // same allocator as the host hypercall
+  m.RunStaticHcall(PKVM_HCALL_pkvm_alloc_module_va, &m.cpus[Cpu()].host_ctxt, Cpu());
+  return reinterpret_cast<void*>(m.cpus[Cpu()].host_ctxt.regs.regs[1]);
+}
+
+int HypSmpProcessorId(void) { return Cpu(); }
+
+int LazyPteDeprecated(pkvm_u64, pkvm_u64) {
+  M().Log("WARNING: host_stage2_{enable,disable}_lazy_pte are deprecated in A16: -EPERM");
+  return -EPERM;
+}
+
+// CONFIG_LIST_HARDENED checks: true when the operation is valid.
+bool ListAddValid(struct list_head* new_entry, struct list_head* prev, struct list_head* next) {
+  struct Node {
+    Node *next, *prev;
+  };
+  auto* n = reinterpret_cast<Node*>(new_entry);
+  auto* p = reinterpret_cast<Node*>(prev);
+  auto* x = reinterpret_cast<Node*>(next);
+  const bool ok = x->prev == p && p->next == x && n != p && n != x;
+  if (!ok) M().Log("hyp: list_add corruption detected");
+  return ok;
+}
+bool ListDelValid(struct list_head* entry) {
+  struct Node {
+    Node *next, *prev;
+  };
+  auto* e = reinterpret_cast<Node*>(entry);
+  const bool ok = e->prev != nullptr && e->next != nullptr && e->prev->next == e &&
+                  e->next->prev == e;
+  if (!ok) M().Log("hyp: list_del corruption detected");
+  return ok;
+}
+
+// ---- the tables ---------------------------------------------------------------
+
+template <typename Ops>
+void FillOps(Ops& o) {
+  using Impl = Hypervisor::Impl;
+  PKVM_UNIMPLEMENTED(o, create_private_mapping);
+  o.alloc_module_va = &AllocModuleVa;
+  PKVM_UNIMPLEMENTED(o, map_module_page);
+  o.register_serial_driver = &RegisterSerialDriver;
+  if constexpr (requires { o.putc; }) o.putc = &Putc;
+  o.puts = &Puts;
+  o.putx64 = &Putx64;
+  PKVM_UNIMPLEMENTED(o, fixmap_map);
+  PKVM_UNIMPLEMENTED(o, fixmap_unmap);
+  if constexpr (requires { o.fixblock_map; }) {
+    PKVM_UNIMPLEMENTED(o, fixblock_map);
+    PKVM_UNIMPLEMENTED(o, fixblock_unmap);
+  }
+  PKVM_UNIMPLEMENTED(o, linear_map_early);
+  PKVM_UNIMPLEMENTED(o, linear_unmap_early);
+  PKVM_UNIMPLEMENTED(o, flush_dcache_to_poc);
+  o.update_hcr_el2 = &UpdateHcrEl2;
+  o.update_hfgwtr_el2 = &UpdateHfgwtrEl2;
+  o.register_host_perm_fault_handler =
+      &RegisterPermFault<FirstArgT<decltype(o.register_host_perm_fault_handler)>>;
+  PKVM_UNIMPLEMENTED(o, host_stage2_mod_prot);
+  PKVM_UNIMPLEMENTED(o, host_stage2_get_leaf);
+  o.register_host_smc_handler = &RegisterHostSmc<FirstArgT<decltype(o.register_host_smc_handler)>>;
+  o.register_default_trap_handler =
+      &RegisterSingle<FirstArgT<decltype(o.register_default_trap_handler)>, &Impl::default_trap>;
+  o.register_illegal_abt_notifier =
+      &RegisterSingle<FirstArgT<decltype(o.register_illegal_abt_notifier)>, &Impl::illegal_abt>;
+  o.register_psci_notifier =
+      &RegisterSingle<FirstArgT<decltype(o.register_psci_notifier)>, &Impl::psci_notifier>;
+  o.register_hyp_panic_notifier =
+      &RegisterSingle<FirstArgT<decltype(o.register_hyp_panic_notifier)>, &Impl::panic_notifier>;
+  if constexpr (requires { o.register_unmask_serror; }) o.register_unmask_serror = &RegisterUnmaskSerror;
+  PKVM_UNIMPLEMENTED(o, host_donate_hyp);
+  if constexpr (requires { o.host_donate_hyp_prot; }) PKVM_UNIMPLEMENTED(o, host_donate_hyp_prot);
+  if constexpr (requires { o.host_donate_sglist_hyp; })
+    PKVM_UNIMPLEMENTED(o, host_donate_sglist_hyp);
+  PKVM_UNIMPLEMENTED(o, hyp_donate_host);
+  PKVM_UNIMPLEMENTED(o, host_share_hyp);
+  PKVM_UNIMPLEMENTED(o, host_unshare_hyp);
+  PKVM_UNIMPLEMENTED(o, pin_shared_mem);
+  PKVM_UNIMPLEMENTED(o, unpin_shared_mem);
+  o.memcpy = &Memcpy;
+  o.memset = &Memset;
+  o.hyp_pa = &HypPa;
+  o.hyp_va = &HypVa;
+  o.kern_hyp_va = &KernHypVa;
+  if constexpr (requires { o.host_stage2_mod_prot_range; })
+    PKVM_UNIMPLEMENTED(o, host_stage2_mod_prot_range);
+  if constexpr (requires { o.hyp_alloc; }) {  // A15+
+    PKVM_UNIMPLEMENTED(o, hyp_alloc);
+    PKVM_UNIMPLEMENTED(o, hyp_alloc_errno);
+    PKVM_UNIMPLEMENTED(o, hyp_free);
+    PKVM_UNIMPLEMENTED(o, hyp_alloc_missing_donations);
+    PKVM_UNIMPLEMENTED(o, iommu_donate_pages);
+    PKVM_UNIMPLEMENTED(o, iommu_reclaim_pages);
+    PKVM_UNIMPLEMENTED(o, iommu_init_device);
+    PKVM_UNIMPLEMENTED(o, udelay);
+    PKVM_UNIMPLEMENTED(o, iommu_iotlb_gather_add_page);
+    PKVM_UNIMPLEMENTED(o, tracing_reserve_entry);
+    PKVM_UNIMPLEMENTED(o, tracing_commit_entry);
+    PKVM_UNIMPLEMENTED(o, iommu_donate_pages_atomic);
+    PKVM_UNIMPLEMENTED(o, iommu_reclaim_pages_atomic);
+    PKVM_UNIMPLEMENTED(o, iommu_snapshot_host_stage2);
+    o.hyp_smp_processor_id = &HypSmpProcessorId;
+    PKVM_UNIMPLEMENTED(o, register_guest_smc_handler);
+  }
+  if constexpr (requires { o.iommu_request; }) PKVM_UNIMPLEMENTED(o, iommu_request);
+  if constexpr (requires { o.register_hyp_event_ids; }) PKVM_UNIMPLEMENTED(o, register_hyp_event_ids);
+  if constexpr (requires { o.iommu_flush_unmap_cache; })
+    PKVM_UNIMPLEMENTED(o, iommu_flush_unmap_cache);
+  if constexpr (requires { o.guest_stage2_pa; }) PKVM_UNIMPLEMENTED(o, guest_stage2_pa);
+  if constexpr (requires { o.host_stage2_enable_lazy_pte; }) {
+    if constexpr (requires { o.fixblock_map; }) {  // A16: deprecated, -EPERM
+      o.host_stage2_enable_lazy_pte = &LazyPteDeprecated;
+      o.host_stage2_disable_lazy_pte = &LazyPteDeprecated;
+    } else {
+      PKVM_UNIMPLEMENTED(o, host_stage2_enable_lazy_pte);
+      PKVM_UNIMPLEMENTED(o, host_stage2_disable_lazy_pte);
+    }
+  }
+  if constexpr (requires { o.tracing_mod_hyp_printk; }) {  // A16
+    PKVM_UNIMPLEMENTED(o, tracing_mod_hyp_printk);
+    PKVM_UNIMPLEMENTED(o, pkvm_unuse_dma);
+    PKVM_UNIMPLEMENTED(o, device_register_reset);
+    PKVM_UNIMPLEMENTED(o, register_guest_trng_ops);
+    PKVM_UNIMPLEMENTED(o, map_module_pages);
+    PKVM_UNIMPLEMENTED(o, unmap_module_pages);
+    PKVM_UNIMPLEMENTED(o, request_hyp_alloc);
+  }
+  if constexpr (requires { o.list_add_valid_or_report; }) {
+    o.list_add_valid_or_report = &ListAddValid;
+    o.list_del_entry_valid_or_report = &ListDelValid;
+  }
+}
+
+}  // namespace
+
+void InitModuleOps(Hypervisor::Impl& m) {
+  FillOps(m.ops_a14);
+  FillOps(m.ops_a15);
+  FillOps(m.ops_a16);
+}
+
+}  // namespace pkvm

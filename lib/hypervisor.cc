@@ -1,0 +1,538 @@
+// File: lib/hypervisor.cc
+// The simulated machine: boot -> module loading -> deprivilege (spec §2-§4),
+// the hypervisor's host-hypercall handler and the public Hypervisor API.
+#include "pkvm/hypervisor.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "machine.h"
+#include "native_loader.h"
+#include "status_internal.h"
+
+namespace pkvm {
+
+using internal::ErrnoError;
+
+// ---- execution context ------------------------------------------------------
+
+namespace {
+thread_local const ExecContext* tls_context = nullptr;
+thread_local PanicGuard* tls_guard = nullptr;
+
+std::string Hex(uint64_t v) { return absl::StrFormat("0x%x", v); }
+}  // namespace
+
+const ExecContext* CurrentContext() { return tls_context; }
+const ExecContext*& CurrentContextSlot() { return tls_context; }
+PanicGuard*& CurrentPanicGuard() { return tls_guard; }
+
+ScopedContext::ScopedContext(Hypervisor::Impl* m, int cpu, ExceptionLevel el)
+    : prev_(tls_context), ctx_{m, cpu, el} {
+  tls_context = &ctx_;
+}
+ScopedContext::~ScopedContext() { tls_context = prev_; }
+
+void PanicUnwind() {
+  if (tls_guard != nullptr) std::longjmp(tls_guard->buf, 1);
+  // Module code panicked outside any guarded entry: nothing to unwind to.
+  std::fputs("libpkvm: panic outside a guarded module call\n", stderr);
+  std::abort();
+}
+
+// ---- Impl -------------------------------------------------------------------
+
+Hypervisor::Impl::Impl(const HypervisorOptions& o, internal::KernelCmdline c)
+    : opts(o),
+      cmdline(std::move(c)),
+      gen(o.generation),
+      finalize_id(pkvm_prot_finalize_id(GenerationNumber(o.generation))),
+      cpus(static_cast<size_t>(o.cpus)) {
+  ram_size = o.ram_size;
+  void* p = mmap(nullptr, ram_size, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  ram = p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
+  InitModuleOps(*this);
+}
+
+Hypervisor::Impl::~Impl() {
+  if (ram != nullptr) munmap(ram, ram_size);
+}
+
+const void* Hypervisor::Impl::ops_for_generation() const {
+  switch (gen) {
+    case Generation::kA14: return &ops_a14;
+    case Generation::kA15: return &ops_a15;
+    case Generation::kA16: return &ops_a16;
+  }
+  return nullptr;
+}
+
+void Hypervisor::Impl::Log(const std::string& line) { absl::StrAppend(&boot_log, line, "\n"); }
+
+void Hypervisor::Impl::ReportUnimplemented(const char* op) {
+  if (unimplemented_reported.insert(op).second)
+    Log(absl::StrCat("hyp: pkvm_module_ops->", op,
+                     "() is not implemented by this libpkvm yet; it returned an error"));
+}
+
+absl::Status Hypervisor::Impl::CheckRunnable() const {
+  if (state == MachineState::kPanicked)
+    return ErrnoError(EIO, absl::StrCat("the hypervisor panicked: ", panic_report));
+  return absl::OkStatus();
+}
+
+void Hypervisor::Impl::HypPanic(const std::string& reason, int cpu) {
+  if (state == MachineState::kPanicked) return;
+  state = MachineState::kPanicked;
+  panic_report = absl::StrCat("HYP panic on CPU", cpu, ": ", reason);
+  Log(panic_report);
+  if (panic_notifier != 0 && !panic_notifier_ran) {
+    panic_notifier_ran = true;
+    kvm_cpu_context* ctx = &cpus[cpu].host_ctxt;
+    if (gen == Generation::kA14)
+      CallEl2Void(panic_notifier, cpu, ctx);
+    else
+      CallEl2Void(panic_notifier, cpu, &ctx->regs);
+  }
+}
+
+uint64_t Hypervisor::Impl::ResolveEl2Code(uint64_t addr) const {
+  // A hyp VA of a module page mapped executable.
+  if (auto it = hyp_pages.find(addr & kPageMask); it != hyp_pages.end()) {
+    if ((it->second.prot & KVM_PGTABLE_PROT_X) == 0) return 0;
+    return it->second.host_page + (addr & ~kPageMask);
+  }
+  // Native EL2 code is not relocated: addresses it takes of its own functions
+  // are host addresses of its (mapped) text pages.
+  if (auto it = host_to_hyp.find(addr & kPageMask); it != host_to_hyp.end()) {
+    const HypPage& page = hyp_pages.at(it->second);
+    if ((page.prot & KVM_PGTABLE_PROT_X) == 0) return 0;
+    return addr;
+  }
+  return 0;
+}
+
+uint64_t Hypervisor::Impl::ResolveEl2CodeOrPanic(uint64_t addr, int cpu) {
+  const uint64_t host = ResolveEl2Code(addr);
+  if (host == 0)
+    HypPanic(absl::StrCat("EL2 instruction abort: no executable EL2 mapping at ", Hex(addr)), cpu);
+  return host;
+}
+
+bool Hypervisor::Impl::IsModuleText(uint64_t hyp_va) const {
+  auto it = hyp_pages.find(hyp_va & kPageMask);
+  return it != hyp_pages.end() && (it->second.prot & KVM_PGTABLE_PROT_X) != 0;
+}
+
+int Hypervisor::Impl::RegisterChain(std::vector<HandlerSlot>& chain, uint64_t cb) {
+  const size_t limit = gen == Generation::kA14 ? 1 : kMaxHandlers;
+  if (chain.size() >= limit) return -EBUSY;
+  chain.push_back(cb);
+  return 0;
+}
+
+int Hypervisor::Impl::RegisterSlot(HandlerSlot& slot, uint64_t cb) {
+  if (slot != 0) return -EBUSY;
+  slot = cb;
+  return 0;
+}
+
+// ---- EL2: host hypercalls ---------------------------------------------------
+
+namespace {
+// Size of the static host hypercall table: everything from
+// __pkvm_prot_finalize up is the unprivileged set (VM management, tracing...).
+constexpr uint32_t kNrStaticHcalls = 64;
+}  // namespace
+
+void Hypervisor::Impl::HandleHostHcall(int cpu) {
+  kvm_cpu_context* ctx = &cpus[cpu].host_ctxt;
+  const bool depriv = protected_mode_initialized;
+  HostHcallTarget t;
+  switch (gen) {
+    case Generation::kA14:
+      t = RouteHostHcall<Generation::kA14>(ctx, registry, depriv, finalize_id, kNrStaticHcalls);
+      break;
+    case Generation::kA15:
+      t = RouteHostHcall<Generation::kA15>(ctx, registry, depriv, finalize_id, kNrStaticHcalls);
+      break;
+    default:
+      t = RouteHostHcall<Generation::kA16>(ctx, registry, depriv, finalize_id, kNrStaticHcalls);
+      break;
+  }
+  switch (t.route) {
+    case HcallRoute::kNotSupported:
+      return;
+    case HcallRoute::kDynamic:
+      CallEl2Void(t.handler, cpu, t.arg);
+      return;
+    case HcallRoute::kStatic:
+      RunStaticHcall(t.static_id, ctx, cpu);
+      return;
+  }
+}
+
+void Hypervisor::Impl::RunStaticHcall(uint32_t id, kvm_cpu_context* ctx, int cpu) {
+  uint64_t* x = ctx->regs.regs;
+  auto ret = [&](int64_t v) { x[1] = static_cast<uint64_t>(v); };
+  switch (id) {
+    case PKVM_HCALL_pkvm_alloc_module_va: {
+      // Carves nr_pages out of the private VA range; 0 when exhausted.
+      const uint64_t nr_pages = x[1];
+      if (nr_pages == 0 || nr_pages > (kModuleVaEnd - next_module_va) / kPageSize) {
+        ret(0);
+        return;
+      }
+      const uint64_t va = next_module_va;
+      next_module_va += nr_pages * kPageSize;
+      module_va_ranges.emplace_back(va, next_module_va);
+      ret(static_cast<int64_t>(va));
+      return;
+    }
+    case PKVM_HCALL_pkvm_map_module_page: {
+      // x1 = pfn, x2 = hyp va, x3 = prot. Native "pfns" are host page numbers
+      // of the module image (docs/native-backend.md).
+      const uint64_t pfn = x[1], va = x[2], prot = x[3];
+      bool in_range = false;
+      for (const auto& [s, e] : module_va_ranges) in_range |= (va >= s && va < e);
+      if ((va & ~kPageMask) != 0 || !in_range) return ret(-EINVAL);
+      if (hyp_pages.count(va) != 0 || host_to_hyp.count(pfn * kPageSize) != 0) return ret(-EEXIST);
+      hyp_pages[va] = HypPage{pfn * kPageSize, prot};
+      host_to_hyp[pfn * kPageSize] = va;
+      return ret(0);
+    }
+    case PKVM_HCALL_pkvm_unmap_module_page: {
+      const uint64_t pfn = x[1], va = x[2];
+      auto it = hyp_pages.find(va);
+      if (it == hyp_pages.end() || it->second.host_page != pfn * kPageSize) return ret(-EINVAL);
+      host_to_hyp.erase(it->second.host_page);
+      hyp_pages.erase(it);
+      return ret(0);
+    }
+    case PKVM_HCALL_pkvm_init_module: {
+      // init(&module_ops) at EL2; its return value goes back in x1.
+      int rc = 0;
+      if (!CallEl2(x[1], cpu, &rc, ops_for_generation())) {
+        x[0] = kSmcccNotSupported;
+        return;
+      }
+      return ret(rc);
+    }
+    case PKVM_HCALL_pkvm_register_hcall: {
+      // The CONFIG_NVHE_EL2_DEBUG check is always on here: the handler must
+      // be in a module's executable EL2 mapping.
+      if (!IsModuleText(x[1])) return ret(-EINVAL);
+      const int id_or_err = registry.Register(x[1]);
+      if (id_or_err > 0)
+        Log(absl::StrFormat("hyp: dynamic hypercall %d (0x%x) -> EL2 %#x", id_or_err,
+                            PKVM_HOST_SMCCC_ID(id_or_err), x[1]));
+      return ret(id_or_err);
+    }
+    default:
+      break;
+  }
+  if (id == finalize_id) {
+    // __pkvm_prot_finalize: install host stage-2 on this CPU; once only.
+    if (cpus[cpu].finalized) return ret(-EPERM);
+    cpus[cpu].finalized = true;
+    return ret(0);
+  }
+  // A static hypercall libpkvm does not model.
+  x[0] = kSmcccNotSupported;
+}
+
+// ---- EL1: host kernel -------------------------------------------------------
+
+user_pt_regs Hypervisor::Impl::HostHvc(const user_pt_regs& in, int cpu) {
+  cpus[cpu].host_ctxt.regs = in;
+  HandleHostHcall(cpu);
+  return cpus[cpu].host_ctxt.regs;
+}
+
+HostSmcResult Hypervisor::Impl::HostSmc(const user_pt_regs& in, int cpu) {
+  HostSmcResult out;
+  kvm_cpu_context* ctx = &cpus[cpu].host_ctxt;
+  ctx->regs = in;
+  for (HandlerSlot h : host_smc_handlers) {
+    bool handled = false;
+    const bool ok = gen == Generation::kA14 ? CallEl2(h, cpu, &handled, ctx)
+                                            : CallEl2(h, cpu, &handled, &ctx->regs);
+    if (!ok) break;
+    if (handled) {
+      out.handled_by_module = true;
+      break;
+    }
+  }
+  if (!out.handled_by_module && state != MachineState::kPanicked) {
+    // Forwarded to EL3. The simulated firmware implements no SMC services.
+    out.forwarded_to_el3 = true;
+    ctx->regs.regs[0] = kSmcccNotSupported;
+  }
+  out.result.regs = ctx->regs;
+  return out;
+}
+
+absl::Status Hypervisor::Impl::LoadModule(const std::string& name) {
+  const OfferedModule* mod = nullptr;
+  for (const OfferedModule& m : offered)
+    if (m.name == name) mod = &m;
+  if (mod == nullptr)
+    return ErrnoError(ENOENT, absl::StrCat("modprobe: FATAL: Module ", name,
+                                           " not found (it was not offered to the machine)"));
+  if (std::find(loaded_names.begin(), loaded_names.end(), name) != loaded_names.end())
+    return absl::OkStatus();  // modprobe of a loaded module succeeds
+  const pkvm_native_module& d = *mod->desc;
+  internal::PrepareNativeModule(*this, d);  // the arm64 loader's module_init_hyp
+  int rc = 0;
+  if (d.init != nullptr && *d.init != nullptr) {
+    ScopedContext scope(this, 0, ExceptionLevel::kEl1);
+    if (!RunGuarded([&] { rc = (*d.init)(); }))
+      return ErrnoError(EIO, absl::StrCat("module ", name, " panicked during init: ", panic_report));
+  }
+  if (rc != 0)
+    return ErrnoError(rc, absl::StrCat("module ", name, ": module_init returned ", rc, " (-",
+                                       ErrnoName(rc), ")"));
+  loaded_names.push_back(name);
+  return absl::OkStatus();
+}
+
+absl::Status Hypervisor::Impl::Boot() {
+  if (state != MachineState::kCreated)
+    return ErrnoError(EBUSY, "the machine has already booted");
+  Log(absl::StrFormat("kvm [0]: pKVM %s, %d CPU%s, generation A%d", GenerationBranch(gen),
+                      opts.cpus, opts.cpus == 1 ? "" : "s", GenerationNumber(gen)));
+  Log(absl::StrCat("Kernel command line: ", opts.cmdline));
+  for (const std::string& w : cmdline.warnings) Log(absl::StrCat("kvm [0]: warning: ", w));
+
+  // finalize_pkvm(): pkvm_load_early_modules(), then deprivilege.
+  booting = true;
+  absl::Status first_failure;
+  for (const std::string& name : cmdline.protected_modules) {
+    Log(absl::StrCat("kvm [0]: loading pKVM module ", name));
+    absl::Status s = LoadModule(name);
+    if (state == MachineState::kPanicked) {
+      booting = false;
+      return ErrnoError(EIO, absl::StrCat("hyp panic while loading ", name, ": ", panic_report));
+    }
+    if (!s.ok()) {
+      Log(absl::StrFormat("kvm [0]: Failed to load pkvm module %s: %d", name,
+                          internal::ErrnoOf(s)));
+      Log(absl::StrCat("kvm [0]: ", s.message()));
+      first_failure = ErrnoError(
+          internal::ErrnoOf(s),
+          absl::StrCat("protected VMs disabled: pKVM module ", name, " failed to load with -",
+                       ErrnoName(internal::ErrnoOf(s)), " (", s.message(), ")"));
+      pvm_enabled = false;
+      pvm_disabled_reason = std::string(first_failure.message());
+      Log("kvm [0]: pvmfw cleared: protected VMs cannot be started");
+      break;  // the first failure stops the loop
+    }
+    Log(absl::StrCat("kvm [0]: pKVM module ", name, " loaded"));
+  }
+  booting = false;
+
+  // Deprivilege: flip the static key, then __pkvm_prot_finalize on each CPU.
+  protected_mode_initialized = true;
+  for (int cpu = 0; cpu < opts.cpus; ++cpu) {
+    user_pt_regs r{};
+    r.regs[0] = PKVM_HOST_SMCCC_ID(finalize_id);
+    ScopedContext scope(this, cpu, ExceptionLevel::kEl1);
+    const user_pt_regs out = HostHvc(r, cpu);
+    if (out.regs[0] != PKVM_SMCCC_RET_SUCCESS || out.regs[1] != 0)
+      return ErrnoError(EPERM, absl::StrCat("__pkvm_prot_finalize failed on CPU", cpu));
+  }
+  hcr_el2 |= kHcrVm;
+  state = MachineState::kDeprivileged;
+  Log(absl::StrFormat("kvm [0]: pKVM deprivileged the host on %d CPU%s", opts.cpus,
+                      opts.cpus == 1 ? "" : "s"));
+  return first_failure;
+}
+
+// ---- public API -------------------------------------------------------------
+
+namespace {
+absl::Status CheckCpu(const Hypervisor::Impl& m, int cpu) {
+  if (cpu < 0 || cpu >= m.opts.cpus)
+    return ErrnoError(EINVAL, absl::StrCat("CPU ", cpu, " does not exist (the machine has ",
+                                           m.opts.cpus, ")"));
+  return absl::OkStatus();
+}
+absl::Status CheckBooted(const Hypervisor::Impl& m, int cpu) {
+  if (absl::Status s = m.CheckRunnable(); !s.ok()) return s;
+  if (m.state == MachineState::kCreated)
+    return ErrnoError(EPERM, "the machine has not booted yet: call Boot() first");
+  return CheckCpu(m, cpu);
+}
+}  // namespace
+
+StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions& options) {
+  if (!IsValidGeneration(GenerationNumber(options.generation)))
+    return Status(-EINVAL, absl::StrCat("unknown generation ", GenerationNumber(options.generation),
+                                        ": use 14 (android14-6.1), 15 (android15-6.6) or 16 "
+                                        "(android16-6.12)"));
+  if (options.cpus < 1 || options.cpus > 64)
+    return Status(-EINVAL, absl::StrCat("cpus must be 1..64, not ", options.cpus));
+  if (options.ram_size < kPageSize || options.ram_size % kPageSize != 0 ||
+      options.ram_size > (64ull << 30))
+    return Status(-EINVAL, "ram_size must be a multiple of 4 KiB between 4 KiB and 64 GiB");
+  auto cmdline = internal::ParseKernelCmdline(options.cmdline);
+  if (!cmdline.ok()) return internal::ToPublic(cmdline.status());
+  auto impl = std::make_unique<Impl>(options, *std::move(cmdline));
+  if (impl->ram == nullptr) return Status(-ENOMEM, "cannot reserve the simulated RAM");
+  return std::unique_ptr<Hypervisor>(new Hypervisor(std::move(impl)));
+}
+
+Hypervisor::Hypervisor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Hypervisor::~Hypervisor() = default;
+
+Generation Hypervisor::generation() const { return impl_->gen; }
+int Hypervisor::cpus() const { return impl_->opts.cpus; }
+MachineState Hypervisor::state() const { return impl_->state; }
+
+Status Hypervisor::OfferModule(const pkvm_native_module& module) {
+  return internal::ToPublic(internal::OfferNativeModule(*impl_, module, nullptr, ""));
+}
+
+StatusOr<std::string> Hypervisor::OfferModuleFile(const std::string& path) {
+  return internal::ToPublic(internal::OfferNativeModuleFile(*impl_, path));
+}
+
+Status Hypervisor::Boot() {
+  if (absl::Status s = impl_->CheckRunnable(); !s.ok()) return internal::ToPublic(s);
+  return internal::ToPublic(impl_->Boot());
+}
+
+StatusOr<HvcResult> Hypervisor::HostHvc(const user_pt_regs& regs, int cpu) {
+  if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
+  ScopedContext scope(impl_.get(), cpu, ExceptionLevel::kEl1);
+  HvcResult r;
+  r.regs = impl_->HostHvc(regs, cpu);
+  if (impl_->state == MachineState::kPanicked)
+    return Status(-EIO, absl::StrCat("the hypercall panicked the hypervisor: ",
+                                     impl_->panic_report));
+  return r;
+}
+
+StatusOr<HvcResult> Hypervisor::HostHvc(uint64_t function_id, std::initializer_list<uint64_t> args,
+                                        int cpu) {
+  if (args.size() > 17)
+    return Status(-EINVAL, "at most 17 arguments (x1..x17) fit the SMCCC register file");
+  user_pt_regs r{};
+  r.regs[0] = function_id;
+  int i = 1;
+  for (uint64_t a : args) r.regs[i++] = a;
+  return HostHvc(r, cpu);
+}
+
+StatusOr<HostSmcResult> Hypervisor::HostSmc(const user_pt_regs& regs, int cpu) {
+  if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
+  ScopedContext scope(impl_.get(), cpu, ExceptionLevel::kEl1);
+  HostSmcResult r = impl_->HostSmc(regs, cpu);
+  if (impl_->state == MachineState::kPanicked)
+    return Status(-EIO, absl::StrCat("the SMC panicked the hypervisor: ", impl_->panic_report));
+  return r;
+}
+
+Status Hypervisor::RunEl1(const std::function<void()>& fn, int cpu) {
+  if (absl::Status s = impl_->CheckRunnable(); !s.ok()) return internal::ToPublic(s);
+  if (absl::Status s = CheckCpu(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
+  ScopedContext scope(impl_.get(), cpu, ExceptionLevel::kEl1);
+  if (!RunGuarded(fn) || impl_->state == MachineState::kPanicked)
+    return Status(-EIO, absl::StrCat("EL1 code panicked the machine: ", impl_->panic_report));
+  return Status();
+}
+
+StatusOr<int> Hypervisor::InjectHostPermFault(uint64_t esr, uint64_t addr, int cpu) {
+  if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
+  Impl& m = *impl_;
+  kvm_cpu_context* ctx = &m.cpus[cpu].host_ctxt;
+  int result = -EPERM;  // no handler: the abort goes back to the host
+  for (HandlerSlot h : m.perm_fault_handlers) {
+    int rc = 0;
+    const bool ok = m.gen == Generation::kA14 ? m.CallEl2(h, cpu, &rc, ctx, esr, addr)
+                                              : m.CallEl2(h, cpu, &rc, &ctx->regs, esr, addr);
+    if (!ok) return Status(-EIO, m.panic_report);
+    result = rc;
+    if (rc != 0) break;  // the first non-zero result stops the chain
+  }
+  if (result == -EPERM) {
+    if (m.illegal_abt != 0) {
+      const bool ok = m.gen == Generation::kA14 ? m.CallEl2Void(m.illegal_abt, cpu, ctx)
+                                                : m.CallEl2Void(m.illegal_abt, cpu, &ctx->regs);
+      if (!ok) return Status(-EIO, m.panic_report);
+    }
+    m.Log(absl::StrFormat("hyp: host stage-2 permission fault at %#x (esr %#x): abort injected",
+                          addr, esr));
+  } else if (result != 0 && result != -EAGAIN) {
+    m.HypPanic(absl::StrFormat("host permission fault handler returned %d for %#x", result, addr),
+               cpu);
+    return Status(-EIO, m.panic_report);
+  }
+  return result;
+}
+
+StatusOr<bool> Hypervisor::InjectHostTrap(uint64_t esr, int cpu) {
+  if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
+  Impl& m = *impl_;
+  kvm_cpu_context* ctx = &m.cpus[cpu].host_ctxt;
+  bool handled = false;
+  if (m.default_trap != 0) {
+    const bool ok = m.gen == Generation::kA14 ? m.CallEl2(m.default_trap, cpu, &handled, ctx)
+                                              : m.CallEl2(m.default_trap, cpu, &handled, &ctx->regs);
+    if (!ok) return Status(-EIO, m.panic_report);
+  }
+  if (!handled) {
+    m.HypPanic(absl::StrFormat("unhandled host trap, esr_el2 %#x", esr), cpu);
+    return Status(-EIO, m.panic_report);
+  }
+  return true;
+}
+
+Status Hypervisor::InjectPsci(PsciNotification what, int cpu) {
+  if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
+  Impl& m = *impl_;
+  if (m.psci_notifier == 0) return Status();
+  kvm_cpu_context* ctx = &m.cpus[cpu].host_ctxt;
+  const auto n = static_cast<pkvm_psci_notification>(what);
+  const bool ok = m.gen == Generation::kA14 ? m.CallEl2Void(m.psci_notifier, cpu, n, ctx)
+                                            : m.CallEl2Void(m.psci_notifier, cpu, n, &ctx->regs);
+  return ok ? Status() : Status(-EIO, m.panic_report);
+}
+
+StatusOr<bool> Hypervisor::InjectSError(int cpu) {
+  if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
+  Impl& m = *impl_;
+  if (m.gen == Generation::kA14)
+    return Status(-EOPNOTSUPP, "register_unmask_serror does not exist in A14");
+  bool unmask = false;
+  if (m.unmask_serror != 0 && !m.CallEl2(m.unmask_serror, cpu, &unmask))
+    return Status(-EIO, m.panic_report);
+  if (unmask && m.mask_serror != 0 && !m.CallEl2Void(m.mask_serror, cpu))
+    return Status(-EIO, m.panic_report);
+  return unmask;
+}
+
+Status Hypervisor::InjectHypPanic(const std::string& reason, int cpu) {
+  if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
+  impl_->HypPanic(reason, cpu);
+  return Status();
+}
+
+bool Hypervisor::protected_vms_enabled() const { return impl_->pvm_enabled; }
+std::string Hypervisor::protected_vms_disabled_reason() const { return impl_->pvm_disabled_reason; }
+std::string Hypervisor::panic_report() const { return impl_->panic_report; }
+std::string Hypervisor::boot_log() const { return impl_->boot_log; }
+std::string Hypervisor::serial_output() const { return impl_->serial; }
+std::vector<std::string> Hypervisor::loaded_modules() const { return impl_->loaded_names; }
+uint32_t Hypervisor::dynamic_hcall_count() const { return impl_->registry.size(); }
+uint64_t Hypervisor::hcr_el2() const { return impl_->hcr_el2; }
+uint64_t Hypervisor::hfgwtr_el2() const { return impl_->hfgwtr_el2; }
+
+}  // namespace pkvm

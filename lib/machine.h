@@ -1,0 +1,235 @@
+// File: lib/machine.h
+// Hypervisor::Impl: the state of one simulated machine, split the way the
+// kernel splits it -- the hypervisor (EL2: registry, module mappings, ops
+// services, handler chains) and the host kernel (EL1: module list, loader).
+// Module code reaches it through the thread-local execution context.
+#ifndef PKVM_LIB_MACHINE_H_
+#define PKVM_LIB_MACHINE_H_
+
+#include <csetjmp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cmdline.h"
+#include "pkvm/abi/module_ops.h"
+#include "pkvm/host_hcall.h"
+#include "pkvm/hvc_registry.h"
+#include "pkvm/hypervisor.h"
+
+namespace pkvm {
+
+inline constexpr uint64_t kPageSize = 4096;
+inline constexpr uint64_t kPageMask = ~(kPageSize - 1);
+// Where the simulated RAM sits in the physical address space (QEMU virt).
+inline constexpr uint64_t kRamBase = 0x40000000;
+// Hyp VAs handed out by __pkvm_alloc_module_va (the private VA range).
+inline constexpr uint64_t kModuleVaBase = 0xffff800008000000ull;
+inline constexpr uint64_t kModuleVaEnd = 0xffff800048000000ull;  // 1 GiB
+inline constexpr int kMaxHandlers = 16;  // MAX_HOST_FAULT_HANDLERS / MAX_MOD_HANDLERS
+
+// HCR_EL2 bits used for the host's initial value (HCR_HOST_NVHE_PROTECTED_FLAGS).
+inline constexpr uint64_t kHcrVm = 1ull << 0;
+inline constexpr uint64_t kHcrTsc = 1ull << 19;
+inline constexpr uint64_t kHcrRw = 1ull << 31;
+inline constexpr uint64_t kHcrApk = 1ull << 40;
+inline constexpr uint64_t kHcrApi = 1ull << 41;
+inline constexpr uint64_t kHcrAta = 1ull << 56;
+
+struct OfferedModule {
+  std::string name;  // normalised
+  const pkvm_native_module* desc = nullptr;
+  std::shared_ptr<void> dl_handle;  // set for modules loaded from a file
+  std::string path;
+};
+
+// A page mapped at EL2 by __pkvm_map_module_page.
+struct HypPage {
+  uint64_t host_page;  // where the bytes are in this process
+  uint64_t prot;       // enum kvm_pgtable_prot
+};
+
+// A loaded EL2 module as the host kernel keeps it (pkvm_el2_mod_add).
+struct LoadedModule {
+  std::string name;
+  uint64_t hyp_va = 0;     // token
+  uint64_t kern_start = 0; // lowest section start
+  uint64_t size = 0;       // image span, page multiple
+};
+
+// One registered callback: the address EL2 code gave us.
+using HandlerSlot = uint64_t;
+
+struct CpuState {
+  kvm_cpu_context host_ctxt{};
+  bool finalized = false;
+  bool serror_unmasked = false;
+};
+
+struct Hypervisor::Impl {
+  explicit Impl(const HypervisorOptions& o, internal::KernelCmdline c);
+  ~Impl();
+
+  // --- configuration ---
+  HypervisorOptions opts;
+  internal::KernelCmdline cmdline;
+  Generation gen;
+  uint32_t finalize_id;  // __pkvm_prot_finalize of this generation
+
+  // --- lifecycle ---
+  MachineState state = MachineState::kCreated;
+  bool booting = false;                  // inside Boot(): module loading window
+  bool protected_mode_initialized = false;  // the static key finalize_pkvm() flips
+  bool pvm_enabled = true;
+  std::string pvm_disabled_reason;
+  std::string panic_report;
+  bool panic_notifier_ran = false;
+
+  // --- host kernel (EL1) ---
+  std::vector<OfferedModule> offered;
+  std::vector<std::string> loaded_names;  // modules whose module_init succeeded
+  std::vector<LoadedModule> el2_modules;
+  std::string boot_log;
+
+  // --- hypervisor (EL2) ---
+  HvcRegistry registry;
+  std::vector<CpuState> cpus;
+  uint64_t next_module_va = kModuleVaBase;
+  std::vector<std::pair<uint64_t, uint64_t>> module_va_ranges;  // [start, end)
+  std::map<uint64_t, HypPage> hyp_pages;      // hyp VA page -> page
+  std::map<uint64_t, uint64_t> host_to_hyp;   // host page -> hyp VA page
+  std::string serial;
+  HandlerSlot serial_putc = 0;
+  std::vector<HandlerSlot> perm_fault_handlers, host_smc_handlers;
+  HandlerSlot default_trap = 0, illegal_abt = 0, psci_notifier = 0, panic_notifier = 0;
+  HandlerSlot unmask_serror = 0, mask_serror = 0;
+  uint64_t hcr_el2 = kHcrRw | kHcrTsc | kHcrApi | kHcrApk | kHcrAta;
+  uint64_t hfgwtr_el2 = 0;
+  std::set<std::string> unimplemented_reported;
+
+  // Simulated RAM (hyp_va/hyp_pa arithmetic is over it).
+  uint8_t* ram = nullptr;
+  uint64_t ram_size = 0;
+
+  // The ops table handed to init(); one per generation, built once.
+  pkvm_module_ops_a14 ops_a14{};
+  pkvm_module_ops_a15 ops_a15{};
+  pkvm_module_ops_a16 ops_a16{};
+  const void* ops_for_generation() const;
+
+  // --- logging ---
+  void Log(const std::string& line);
+  void ReportUnimplemented(const char* op);
+
+  // --- EL2 ---
+  // Handles the host hypercall in cpus[cpu].host_ctxt.
+  void HandleHostHcall(int cpu);
+  void RunStaticHcall(uint32_t id, kvm_cpu_context* ctx, int cpu);
+  // Translates an EL2 address to a callable host address, or 0 (not mapped
+  // as executable at EL2).
+  uint64_t ResolveEl2Code(uint64_t el2_addr) const;
+  bool IsModuleText(uint64_t hyp_va) const;
+  // Registers `cb` in a generation-sized chain (A14: one slot).
+  int RegisterChain(std::vector<HandlerSlot>& chain, uint64_t cb);
+  static int RegisterSlot(HandlerSlot& slot, uint64_t cb);
+  // Hyp panic: notifiers, trace of the report, machine dead. Returns normally;
+  // callers inside module code unwind with PanicUnwind().
+  void HypPanic(const std::string& reason, int cpu);
+
+  // Calls EL2 code at `el2_addr` with a C signature. Returns false if the
+  // call panicked (bad address, BUG()).
+  template <typename R, typename... A>
+  bool CallEl2(uint64_t el2_addr, int cpu, R* ret, A... args);
+  template <typename... A>
+  bool CallEl2Void(uint64_t el2_addr, int cpu, A... args) {
+    return CallEl2<void>(el2_addr, cpu, static_cast<void*>(nullptr), args...);
+  }
+  uint64_t ResolveEl2CodeOrPanic(uint64_t el2_addr, int cpu);
+
+  // --- EL1 ---
+  absl::Status Boot();
+  absl::Status LoadModule(const std::string& name);
+  // kvm_call_hyp_nvhe from EL1 code: returns the registers after the HVC.
+  user_pt_regs HostHvc(const user_pt_regs& in, int cpu);
+  HostSmcResult HostSmc(const user_pt_regs& in, int cpu);
+  absl::Status CheckRunnable() const;
+};
+
+// ---- execution context ------------------------------------------------------
+
+enum class ExceptionLevel { kEl1 = 1, kEl2 = 2 };
+
+struct ExecContext {
+  Hypervisor::Impl* machine;
+  int cpu;
+  ExceptionLevel el;
+};
+
+// The machine/CPU/EL the calling thread is executing for (nullptr outside).
+const ExecContext* CurrentContext();
+
+class ScopedContext {
+ public:
+  ScopedContext(Hypervisor::Impl* m, int cpu, ExceptionLevel el);
+  ~ScopedContext();
+  ScopedContext(const ScopedContext&) = delete;
+  ScopedContext& operator=(const ScopedContext&) = delete;
+
+ private:
+  const ExecContext* prev_;
+  ExecContext ctx_;
+};
+
+// Runs module code so that a BUG()/panic inside it unwinds back here (with
+// longjmp: module code is C, and no C++ frame with a destructor may sit
+// between this call and the module). Returns false if it panicked.
+struct PanicGuard {
+  std::jmp_buf buf;
+  PanicGuard* prev;
+  const ExecContext* ctx;
+};
+PanicGuard*& CurrentPanicGuard();
+const ExecContext*& CurrentContextSlot();
+[[noreturn]] void PanicUnwind();
+
+template <typename F>
+bool RunGuarded(F&& f) {
+  PanicGuard guard;
+  guard.prev = CurrentPanicGuard();
+  guard.ctx = CurrentContextSlot();
+  CurrentPanicGuard() = &guard;
+  if (setjmp(guard.buf) == 0) {
+    f();
+    CurrentPanicGuard() = guard.prev;
+    return true;
+  }
+  CurrentPanicGuard() = guard.prev;
+  CurrentContextSlot() = guard.ctx;
+  return false;
+}
+
+template <typename R, typename... A>
+bool Hypervisor::Impl::CallEl2(uint64_t el2_addr, int cpu, R* ret, A... args) {
+  const uint64_t host = ResolveEl2CodeOrPanic(el2_addr, cpu);
+  if (host == 0) return false;
+  auto fn = reinterpret_cast<R (*)(A...)>(host);
+  ScopedContext scope(this, cpu, ExceptionLevel::kEl2);
+  if constexpr (std::is_void_v<R>) {
+    return RunGuarded([&] { fn(args...); });
+  } else {
+    return RunGuarded([&] { *ret = fn(args...); });
+  }
+}
+
+// Builds the three ops tables (lib/hyp_ops.cc).
+void InitModuleOps(Hypervisor::Impl& m);
+
+}  // namespace pkvm
+
+#endif  // PKVM_LIB_MACHINE_H_

@@ -1,0 +1,108 @@
+// File: lib/native_loader.cc -- offering and preparing native modules.
+#include "native_loader.h"
+
+#include <dlfcn.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "cmdline.h"
+#include "pkvm/kmodule.h"
+#include "status_internal.h"
+
+namespace pkvm::internal {
+namespace {
+
+template <typename KModule>
+void FillSections(KModule* mod, const pkvm_native_module& d) {
+  auto section = [&](int i) {
+    pkvm_module_section s = d.hyp[i];
+    if (s.start == s.end) s.start = s.end = nullptr;  // empty: start is NULL
+    return s;
+  };
+  mod->init = d.init != nullptr ? *d.init : nullptr;
+  mod->exit = d.exit != nullptr ? *d.exit : nullptr;
+  mod->hyp.text = section(PKVM_HYP_TEXT);
+  mod->hyp.bss = section(PKVM_HYP_BSS);
+  mod->hyp.rodata = section(PKVM_HYP_RODATA);
+  mod->hyp.data = section(PKVM_HYP_DATA);
+  if constexpr (requires { mod->hyp.event_ids; }) mod->hyp.event_ids = section(PKVM_HYP_EVENT_IDS);
+  // Native EL2 code is not relocated (see docs/native-backend.md).
+  mod->hyp.relocs = nullptr;
+  mod->hyp.nr_relocs = 0;
+}
+
+}  // namespace
+
+absl::Status OfferNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d,
+                               std::shared_ptr<void> dl_handle, const std::string& path) {
+  const std::string where = path.empty() ? "module" : path;
+  if (m.state != MachineState::kCreated)
+    return ErrnoError(EBUSY, "modules can only be offered before Boot(), as they must be in "
+                             "the initramfs when pKVM loads them");
+  if (d.magic != PKVM_NATIVE_MODULE_MAGIC)
+    return ErrnoError(ENOEXEC, absl::StrCat(where, " is not a libpkvm native module"));
+  if (d.abi_version != PKVM_NATIVE_MODULE_ABI)
+    return ErrnoError(ENOEXEC, absl::StrCat(where, " was built for native module ABI ",
+                                            d.abi_version, ", this libpkvm speaks ",
+                                            PKVM_NATIVE_MODULE_ABI, ": rebuild it"));
+  if (d.name == nullptr || d.name[0] == '\0' || std::strlen(d.name) >= PKVM_MODULE_NAME_LEN)
+    return ErrnoError(ENOEXEC, absl::StrCat(where, " has no valid module name"));
+  if (static_cast<int>(d.generation) != GenerationNumber(m.gen))
+    return ErrnoError(ENOEXEC, absl::StrCat("module ", d.name, " was built for A", d.generation,
+                                            " (PKVM_GENERATION=", d.generation,
+                                            ") but the machine runs A", GenerationNumber(m.gen)));
+#ifdef PKVM_CONFIG_LIST_HARDENED
+  constexpr uint32_t kListHardened = 1;
+#else
+  constexpr uint32_t kListHardened = 0;
+#endif
+  if (d.list_hardened != kListHardened)
+    return ErrnoError(ENOEXEC, absl::StrCat("module ", d.name,
+                                            " disagrees with libpkvm on CONFIG_LIST_HARDENED, "
+                                            "so its pkvm_module_ops layout differs"));
+  if (d.this_module == nullptr)
+    return ErrnoError(ENOEXEC, absl::StrCat("module ", d.name, " has no struct module"));
+  const std::string name = NormalizeModuleName(d.name);
+  for (const OfferedModule& o : m.offered)
+    if (o.name == name)
+      return ErrnoError(EEXIST, absl::StrCat("a module named ", name, " was already offered"));
+  m.offered.push_back(OfferedModule{name, &d, std::move(dl_handle), path});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> OfferNativeModuleFile(Hypervisor::Impl& m, const std::string& path) {
+  void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (h == nullptr) {
+    const char* err = dlerror();
+    return ErrnoError(ENOENT, absl::StrCat("cannot load module ", path, ": ",
+                                           err != nullptr ? err : "dlopen failed"));
+  }
+  std::shared_ptr<void> handle(h, [](void* p) { dlclose(p); });
+  void* sym = dlsym(h, "pkvm_native_module_entry");
+  if (sym == nullptr)
+    return ErrnoError(ENOEXEC, absl::StrCat(path, " is not a libpkvm native module (no "
+                                                  "pkvm_native_module_entry; build it with "
+                                                  "pkvm_add_module())"));
+  const auto* d = *static_cast<const pkvm_native_module* const*>(sym);
+  if (d == nullptr) return ErrnoError(ENOEXEC, absl::StrCat(path, ": null module descriptor"));
+  if (absl::Status s = OfferNativeModule(m, *d, handle, path); !s.ok()) return s;
+  return NormalizeModuleName(d->name);
+}
+
+void PrepareNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d) {
+  switch (m.gen) {
+    case Generation::kA14:
+      FillSections(static_cast<pkvm_kmodule_a14*>(d.this_module), d);
+      break;
+    case Generation::kA15:
+      FillSections(static_cast<pkvm_kmodule_a15*>(d.this_module), d);
+      break;
+    case Generation::kA16:
+      FillSections(static_cast<pkvm_kmodule_a16*>(d.this_module), d);
+      break;
+  }
+}
+
+}  // namespace pkvm::internal

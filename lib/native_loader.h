@@ -1,0 +1,25 @@
+// File: lib/native_loader.h -- modules built for the native backend.
+#ifndef PKVM_LIB_NATIVE_LOADER_H_
+#define PKVM_LIB_NATIVE_LOADER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "machine.h"
+
+namespace pkvm::internal {
+
+// Validates a descriptor and adds it to the machine's offered modules.
+absl::Status OfferNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d,
+                               std::shared_ptr<void> dl_handle, const std::string& path);
+// dlopen()s NAME.so and offers the module it exports; returns its name.
+absl::StatusOr<std::string> OfferNativeModuleFile(Hypervisor::Impl& m, const std::string& path);
+// What the arm64 module loader's module_init_hyp does: record the .hyp.*
+// sections in THIS_MODULE->arch.hyp before module_init runs.
+void PrepareNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d);
+
+}  // namespace pkvm::internal
+
+#endif  // PKVM_LIB_NATIVE_LOADER_H_
