@@ -5,7 +5,8 @@
 #   pkvm_add_module(pkvm_driver GENERATION 15
 #                   EL1 el1.c
 #                   EL2 hyp/el2.c
-#                   [MODNAME pkvm_driver])   # KBUILD_MODNAME, default: the target
+#                   [MODNAME pkvm_driver]   # KBUILD_MODNAME, default: the target
+#                   [OUTPUT_DIRECTORY dir]) # where MODNAME.so goes
 #
 # EL2 sources: -D__KVM_NVHE_HYPERVISOR__ -D__DISABLE_EXPORTS, no sanitizers,
 # no stack protector, no unwind tables; `ld -r -T hyp.lds` into the .hyp.*
@@ -32,7 +33,7 @@ function(_pkvm_compiler_include_dir out)
 endfunction()
 
 function(pkvm_add_module target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "GENERATION;MODNAME" "EL1;EL2")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "GENERATION;MODNAME;OUTPUT_DIRECTORY" "EL1;EL2")
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "pkvm_add_module(${target}): unexpected arguments: ${ARG_UNPARSED_ARGUMENTS}")
   endif()
@@ -44,6 +45,9 @@ function(pkvm_add_module target)
   endif()
   if(NOT ARG_MODNAME)
     set(ARG_MODNAME "${target}")
+  endif()
+  if(NOT ARG_OUTPUT_DIRECTORY)
+    set(ARG_OUTPUT_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}")
   endif()
   if(NOT ARG_MODNAME MATCHES "^[A-Za-z0-9_-]+$")
     message(FATAL_ERROR "pkvm_add_module(${target}): '${ARG_MODNAME}' is not a module name")
@@ -130,7 +134,7 @@ function(pkvm_add_module target)
   target_link_libraries(${target}_so PRIVATE pkvm::pkvm)
   target_link_options(${target}_so PRIVATE -Wl,--no-undefined)
   set_target_properties(${target}_so PROPERTIES PREFIX "" OUTPUT_NAME "${kbuild_modname}"
-                        LIBRARY_OUTPUT_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}")
+                        LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
   set_target_properties(${target} ${target}_so PROPERTIES PKVM_MODULE_NAME "${kbuild_modname}"
                         PKVM_MODULE_GENERATION "${ARG_GENERATION}")
 endfunction()

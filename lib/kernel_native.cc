@@ -242,6 +242,15 @@ void __pkvm_warn(const char* file, int line, const char* cond) {
   pkvm::PanicUnwind();
 }
 
+// BUG()/WARN() in EL2 code: the same entry points under their hyp names
+// (on a device BUG is a `brk` that panics the hypervisor).
+[[noreturn]] void __kvm_nvhe___pkvm_bug(const char* file, int line, const char* cond) {
+  __pkvm_bug(file, line, cond);
+}
+void __kvm_nvhe___pkvm_warn(const char* file, int line, const char* cond) {
+  __pkvm_warn(file, line, cond);
+}
+
 // The hypervisor's own string routines, for calls the compiler emits in EL2
 // code (their names carry the __kvm_nvhe_ prefix after objcopy).
 void* __kvm_nvhe_memcpy(void* d, const void* s, size_t n) { return std::memcpy(d, s, n); }
