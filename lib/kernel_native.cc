@@ -231,13 +231,15 @@ void __pkvm_warn(const char* file, int line, const char* cond) {
 [[noreturn]] void __pkvm_bug(const char* file, int line, const char* cond) {
   Hypervisor::Impl& m = MachineOrDie("BUG_ON");
   const pkvm::ExecContext* ctx = pkvm::CurrentContext();
-  const std::string what = absl::StrFormat("BUG at %s:%d: %s", file, line, cond);
-  if (ctx->el == pkvm::ExceptionLevel::kEl2) {
-    m.HypPanic(what, ctx->cpu);
-  } else {
-    m.Log(absl::StrCat("kernel ", what));
-    m.state = pkvm::MachineState::kPanicked;
-    m.panic_report = absl::StrCat("Kernel panic: ", what);
+  {  // No C++ object may be alive at the longjmp below.
+    const std::string what = absl::StrFormat("BUG at %s:%d: %s", file, line, cond);
+    if (ctx->el == pkvm::ExceptionLevel::kEl2) {
+      m.HypPanic(what, ctx->cpu);
+    } else {
+      m.Log(absl::StrCat("kernel ", what));
+      m.state = pkvm::MachineState::kPanicked;
+      m.panic_report = absl::StrCat("Kernel panic: ", what);
+    }
   }
   pkvm::PanicUnwind();
 }

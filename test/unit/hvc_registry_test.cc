@@ -169,7 +169,9 @@ TEST(HvcRegistryTest, CopyFromFullTable) {
   EXPECT_EQ(dst.Register(Va(500)), -ENOMEM);
 }
 
-TEST(HvcRegistryTest, ConcurrentRegistrationHandsOutEachIdOnce) {
+// One round: 4 threads x 40 registrations on a fresh registry.
+void ConcurrentRound(int round) {
+  SCOPED_TRACE(::testing::Message() << "round " << round);
   constexpr int kThreads = 4;
   constexpr int kPerThread = 40;
   HvcRegistry reg;
@@ -226,6 +228,14 @@ TEST(HvcRegistryTest, ConcurrentRegistrationHandsOutEachIdOnce) {
     EXPECT_EQ(*ids.rbegin(), 255);
   }
   EXPECT_EQ(reg.size(), 128u);
+}
+
+// Races are probabilistic: several rounds make a missing lock show up reliably.
+TEST(HvcRegistryTest, ConcurrentRegistrationHandsOutEachIdOnce) {
+  constexpr int kRounds = 200;
+  for (int round = 0; round < kRounds && !::testing::Test::HasFailure(); ++round) {
+    ConcurrentRound(round);
+  }
 }
 
 }  // namespace
