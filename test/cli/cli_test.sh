@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Tests of the `pkvm` command: output, exit status and messages.
+# usage: cli_test.sh PKVM A14_MODULE_SO A15_MODULE_SO
+set -u
+PKVM=$1 A14=$2 A15=$3
+pass=0 fail=0
+
+# expect NAME STATUS REGEX -- command...: runs it, checks the exit status and
+# that stdout+stderr match REGEX (grep -E).
+expect() {
+  local name=$1 status=$2 regex=$3; shift 4
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -ne "$status" ]; then
+    echo "FAIL $name: exit $rc, expected $status"; echo "$out" | sed 's/^/    /'; fail=$((fail+1)); return
+  fi
+  if ! grep -qE -- "$regex" <<<"$out"; then
+    echo "FAIL $name: output does not match /$regex/"; echo "$out" | sed 's/^/    /'; fail=$((fail+1)); return
+  fi
+  echo "ok   $name"; pass=$((pass+1))
+}
+
+CMD="kvm-arm.protected_modules=pkvm_driver"
+expect help 0 'pkvm run \[--generation' -- "$PKVM" --help
+expect no-args 2 'usage: pkvm' -- "$PKVM"
+expect unknown-command 2 "unknown command 'fly'" -- "$PKVM" fly
+expect a15-example 0 'hvc 0xc6000080 -> x0=0x0 x1=0x0 x2=0x0 x3=0x0' -- \
+  "$PKVM" run --generation 15 --cmdline "$CMD" --module "$A15" --hvc 128
+expect a14-example 0 'hvc 0xc6000080 -> x0=0x0 x1=0x0' -- \
+  "$PKVM" run --generation 14 --cmdline "$CMD" --module "$A14" --hvc 0xc6000080
+expect boot-log 0 'pKVM module pkvm_driver loaded' -- \
+  "$PKVM" run --cmdline "$CMD" --module "$A15"
+expect args-pass-through 0 'hvc 0xc6000080 -> x0=0x0 x1=0x0 x2=0x2a x3=0xffffffffffffffff' -- \
+  "$PKVM" run --cmdline "$CMD" --module "$A15" --hvc 128:1:42:-1
+expect unknown-dynamic-id 0 'hvc 0xc6000081 -> x0=0xffffffffffffffff' -- \
+  "$PKVM" run --cmdline "$CMD" --module "$A15" --hvc 129
+expect offered-not-named 0 'hvc 0xc6000080 -> x0=0xffffffffffffffff' -- \
+  "$PKVM" run --cmdline "quiet" --module "$A15" --hvc 128
+expect named-not-offered 1 'protected VMs disabled: pKVM module ghost failed to load with -ENOENT' -- \
+  "$PKVM" run --cmdline "kvm-arm.protected_modules=ghost" --hvc 128
+expect wrong-generation 2 'built for A15 .* machine runs A14' -- \
+  "$PKVM" run --generation 14 --cmdline "$CMD" --module "$A15"
+expect bad-generation 2 'unknown generation' -- "$PKVM" run --generation 13
+expect bad-cpus 2 'must be a number from 1 to 64' -- "$PKVM" run --cpus 0
+expect bare-protected-modules 2 'malformed early option' -- \
+  "$PKVM" run --cmdline "kvm-arm.protected_modules"
+expect duplicate-names 0 'listed twice' -- \
+  "$PKVM" run --cmdline "kvm-arm.protected_modules=pkvm_driver,pkvm-driver" --module "$A15"
+expect bad-hvc-id 2 "is neither a host hypercall number" -- "$PKVM" run --hvc 70000
+expect bad-hvc-arg 2 "argument 'x' is not a number" -- "$PKVM" run --hvc 128:x
+expect missing-module-file 2 'cannot load module /nonexistent.so' -- \
+  "$PKVM" run --module /nonexistent.so
+expect not-a-module 2 'is not a libpkvm native module' -- "$PKVM" run --module "$PKVM_NOT_A_MODULE"
+expect unknown-option 2 'unknown option --frobnicate' -- "$PKVM" run --frobnicate 1
+expect missing-value 2 '--cmdline needs a value' -- "$PKVM" run --cmdline
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
