@@ -108,6 +108,13 @@ TEST(ParseKernelCmdlineTest, DuplicateAfterNormalisationIsLoadedOnceWithAWarning
   EXPECT_THAT(c.warnings[0], HasSubstr("foo_bar"));
 }
 
+TEST(ParseKernelCmdlineTest, DuplicateAfterNormalisationInEitherOrder) {
+  const KernelCmdline c = ParseOk("kvm-arm.protected_modules=foo_bar,foo-bar");
+  EXPECT_THAT(c.protected_modules, ElementsAre("foo_bar"));
+  ASSERT_THAT(c.warnings, SizeIs(1));
+  EXPECT_THAT(c.warnings[0], HasSubstr("foo-bar"));
+}
+
 TEST(ParseKernelCmdlineTest, DuplicateKeepsFirstPosition) {
   const KernelCmdline c = ParseOk("kvm-arm.protected_modules=a,b,a,c");
   EXPECT_THAT(c.protected_modules, ElementsAre("a", "b", "c"));

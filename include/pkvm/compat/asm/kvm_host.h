@@ -18,15 +18,17 @@
 #endif
 
 #ifndef __KVM_NVHE_HYPERVISOR__
-/* SMCCC 1.1 HVC to a static host hypercall; WARNs on failure and yields x1,
- * as the kernel's macro does. */
-#define kvm_call_hyp_nvhe(f, ...)                                          \
-  ({                                                                       \
-    struct arm_smccc_res __pkvm_res;                                       \
-    arm_smccc_1_1_hvc(KVM_HOST_SMCCC_FUNC(f), ##__VA_ARGS__, &__pkvm_res); \
-    WARN_ON(__pkvm_res.a0 != SMCCC_RET_SUCCESS);                           \
-    __pkvm_res.a1;                                                         \
+/* SMCCC 1.1 HVC that WARNs unless x0 is SUCCESS and evaluates to x1: the
+ * shape of both kvm_call_hyp_nvhe() and pkvm_el2_mod_call(). */
+#define __pkvm_hvc_warn_a1(fid, ...)                               \
+  ({                                                               \
+    struct arm_smccc_res __pkvm_res;                               \
+    arm_smccc_1_1_hvc((fid), ##__VA_ARGS__, &__pkvm_res);          \
+    WARN_ON(__pkvm_res.a0 != SMCCC_RET_SUCCESS);                   \
+    __pkvm_res.a1;                                                 \
   })
+/* SMCCC 1.1 HVC to a static host hypercall, as the kernel's macro. */
+#define kvm_call_hyp_nvhe(f, ...) __pkvm_hvc_warn_a1(KVM_HOST_SMCCC_FUNC(f), ##__VA_ARGS__)
 
 static inline bool is_protected_kvm_enabled(void) { return true; }
 #endif

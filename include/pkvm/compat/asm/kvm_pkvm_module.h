@@ -87,13 +87,7 @@ static inline int pkvm_register_el2_mod_call(dyn_hcall_t hfn, unsigned long toke
 
 /* SMCCC 1.1 HVC to a dynamic hypercall; WARNs unless x0 is SUCCESS and
  * evaluates to x1. */
-#define pkvm_el2_mod_call(id, ...)                                          \
-  ({                                                                        \
-    struct arm_smccc_res __pkvm_res;                                        \
-    arm_smccc_1_1_hvc(KVM_HOST_SMCCC_ID(id), ##__VA_ARGS__, &__pkvm_res);   \
-    WARN_ON(__pkvm_res.a0 != SMCCC_RET_SUCCESS);                            \
-    __pkvm_res.a1;                                                          \
-  })
+#define pkvm_el2_mod_call(id, ...) __pkvm_hvc_warn_a1(KVM_HOST_SMCCC_ID(id), ##__VA_ARGS__)
 #if PKVM_GENERATION >= 15
 #define pkvm_el2_mod_call_smccc(id, ...)                                   \
   ({                                                                       \
