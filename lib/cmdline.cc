@@ -54,13 +54,15 @@ absl::StatusOr<KernelCmdline> ParseKernelCmdline(absl::string_view cmdline) {
   if (!words.ok()) return words.status();
   bool seen_modules = false;
   for (const std::string& w : *words) {
+    if (w == "--") break;  // the rest is for init, as in parse_args()
     const size_t eq = w.find('=');
     std::string key = w.substr(0, eq);
     std::string value = eq == std::string::npos ? "" : w.substr(eq + 1);
     if (key.empty())
       return ErrnoError(EINVAL, absl::StrCat("kernel command line: option '", w, "' has no name"));
     out.params.emplace_back(key, value);
-    if (key != kProtectedModules) continue;
+    // parameq(): '-' and '_' are the same in parameter names.
+    if (NormalizeModuleName(key) != NormalizeModuleName(kProtectedModules)) continue;
     if (eq == std::string::npos)
       return ErrnoError(EINVAL,
                         "kernel command line: malformed early option 'kvm-arm.protected_modules' "
@@ -70,6 +72,7 @@ absl::StatusOr<KernelCmdline> ParseKernelCmdline(absl::string_view cmdline) {
           "kvm-arm.protected_modules given more than once: the last one wins, as in the kernel");
     seen_modules = true;
     out.protected_modules.clear();
+    if (value.empty()) continue;  // "=" with nothing: no modules
     for (absl::string_view name : absl::StrSplit(value, ',')) {
       if (name.empty()) {
         out.warnings.push_back("kvm-arm.protected_modules: empty module name skipped");

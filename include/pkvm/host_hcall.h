@@ -67,9 +67,10 @@ inline HostHcallTarget RouteHostHcall(kvm_cpu_context* ctx, const HvcRegistry& r
                                       uint32_t nr_static) noexcept {
   using CC = CallingConvention<G>;
   uint64_t& x0 = ctx->regs.regs[0];
-  uint64_t fid = x0;
+  // SMCCC function ids live in W0: the kernels compute the id in 32 bits.
+  uint64_t fid = x0 & 0xFFFFFFFFull;
   if constexpr (CC::kStripsCallHints) fid &= ~static_cast<uint64_t>(PKVM_SMCCC_CALL_HINTS);
-  const uint64_t id = fid - PKVM_HOST_SMCCC_BASE;  // wraps for foreign ids
+  const uint64_t id = (fid - PKVM_HOST_SMCCC_BASE) & 0xFFFFFFFFull;  // large for foreign ids
 
   if (id >= HvcRegistry::kFirstId) {
     const uint64_t handler = registry.Lookup(id - HvcRegistry::kFirstId);

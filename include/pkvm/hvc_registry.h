@@ -51,7 +51,7 @@ class HvcRegistry {
 
   // The handler registered in slot `index` (= id - 128), or 0.
   uint64_t Lookup(uint64_t index) const noexcept {
-    if (index >= count_.load(std::memory_order_acquire)) return 0;
+    if (index >= kCapacity || index >= count_.load(std::memory_order_acquire)) return 0;
     return slots_[index];
   }
 

@@ -129,6 +129,20 @@ TEST(ParseKernelCmdlineTest, BareOptionIsMalformed) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("kvm-arm.protected_modules"));
 }
 
+TEST(ParseKernelCmdlineTest, EverythingAfterDoubleDashIsForInit) {
+  const KernelCmdline c = ParseOk("quiet -- kvm-arm.protected_modules=x");
+  EXPECT_TRUE(c.protected_modules.empty());
+}
+
+TEST(ParseKernelCmdlineTest, OptionNameMatchesWithUnderscoresLikeParameq) {
+  const KernelCmdline c = ParseOk("kvm_arm.protected_modules=x");
+  EXPECT_THAT(c.protected_modules, ::testing::ElementsAre("x"));
+}
+
+TEST(ParseKernelCmdlineTest, EmptyValueWarnsNothing) {
+  EXPECT_TRUE(ParseOk("kvm-arm.protected_modules=").warnings.empty());
+}
+
 TEST(ParseKernelCmdlineTest, EmptyValueIsAnEmptyList) {
   const KernelCmdline c = ParseOk("kvm-arm.protected_modules=");
   EXPECT_THAT(c.protected_modules, IsEmpty());

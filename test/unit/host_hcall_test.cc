@@ -214,9 +214,9 @@ TYPED_TEST(HostHcallAllGensTest, ForeignFunctionIdsAreNotSupported) {
 // hyp-main.c). So x0 = 0x1_C600_0080 runs the handler in slot 0. RouteHostHcall
 // (include/pkvm/host_hcall.h, `const uint64_t id = fid - PKVM_HOST_SMCCC_BASE`
 // and `registry.Lookup(id - HvcRegistry::kFirstId)`) does the lookup in 64 bits
-// and answers NOT_SUPPORTED. Enable this test if the library adopts the
-// kernel's behaviour. A normal host never sets x0[63:32].
-TYPED_TEST(HostHcallAllGensTest, DISABLED_UpperBitsOfX0AreTruncatedForDynamicIdsLikeTheKernel) {
+// used to answer NOT_SUPPORTED; it now truncates like the kernel. A normal
+// host never sets x0[63:32].
+TYPED_TEST(HostHcallAllGensTest, UpperBitsOfX0AreTruncatedForDynamicIdsLikeTheKernel) {
   ASSERT_EQ(this->reg_.Register(HandlerVa(0)), 128);
   ASSERT_EQ(this->reg_.Register(HandlerVa(1)), 129);
   const HostHcallTarget t = this->Route(0x1C6000081ull, /*deprivileged=*/false);
