@@ -151,13 +151,9 @@ void* HypVa(pkvm_phys_addr_t phys) {
 unsigned long KernHypVa(unsigned long x) { return x; }
 
 void* AllocModuleVa(pkvm_u64 nr_pages) {
-  Hypervisor::Impl& m = M();
-  user_pt_regs r{};
-  r.regs[0] = PKVM_HOST_SMCCC_ID(PKVM_HCALL_pkvm_alloc_module_va);
-  r.regs[1] = nr_pages;
-  m.cpus[Cpu()].host_ctxt.regs = r;  // same allocator as the host hypercall
-  m.RunStaticHcall(PKVM_HCALL_pkvm_alloc_module_va, &m.cpus[Cpu()].host_ctxt, Cpu());
-  return reinterpret_cast<void*>(m.cpus[Cpu()].host_ctxt.regs.regs[1]);
+  // Not through the host hypercall path: that would clobber the register file
+  // of the hypercall this EL2 code is running in.
+  return reinterpret_cast<void*>(M().AllocModuleVa(nr_pages));
 }
 
 int HypSmpProcessorId(void) { return Cpu(); }

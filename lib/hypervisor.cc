@@ -146,6 +146,15 @@ int Hypervisor::Impl::RegisterSlot(HandlerSlot& slot, uint64_t cb) {
 
 // ---- EL2: host hypercalls ---------------------------------------------------
 
+uint64_t Hypervisor::Impl::AllocModuleVa(uint64_t nr_pages) {
+  // Carves nr_pages out of the private VA range; 0 when exhausted.
+  if (nr_pages == 0 || nr_pages > (kModuleVaEnd - next_module_va) / kPageSize) return 0;
+  const uint64_t va = next_module_va;
+  next_module_va += nr_pages * kPageSize;
+  module_va_ranges.emplace_back(va, next_module_va);
+  return va;
+}
+
 namespace {
 // Size of the static host hypercall table: everything from
 // __pkvm_prot_finalize up is the unprivileged set (VM management, tracing...).
@@ -183,19 +192,8 @@ void Hypervisor::Impl::RunStaticHcall(uint32_t id, kvm_cpu_context* ctx, int cpu
   uint64_t* x = ctx->regs.regs;
   auto ret = [&](int64_t v) { x[1] = static_cast<uint64_t>(v); };
   switch (id) {
-    case PKVM_HCALL_pkvm_alloc_module_va: {
-      // Carves nr_pages out of the private VA range; 0 when exhausted.
-      const uint64_t nr_pages = x[1];
-      if (nr_pages == 0 || nr_pages > (kModuleVaEnd - next_module_va) / kPageSize) {
-        ret(0);
-        return;
-      }
-      const uint64_t va = next_module_va;
-      next_module_va += nr_pages * kPageSize;
-      module_va_ranges.emplace_back(va, next_module_va);
-      ret(static_cast<int64_t>(va));
-      return;
-    }
+    case PKVM_HCALL_pkvm_alloc_module_va:
+      return ret(static_cast<int64_t>(AllocModuleVa(x[1])));
     case PKVM_HCALL_pkvm_map_module_page: {
       // x1 = pfn, x2 = hyp va, x3 = prot. Native "pfns" are host page numbers
       // of the module image (docs/native-backend.md).
@@ -312,13 +310,11 @@ absl::Status Hypervisor::Impl::Boot() {
   for (const std::string& w : cmdline.warnings) Log(absl::StrCat("kvm [0]: warning: ", w));
 
   // finalize_pkvm(): pkvm_load_early_modules(), then deprivilege.
-  booting = true;
   absl::Status first_failure;
   for (const std::string& name : cmdline.protected_modules) {
     Log(absl::StrCat("kvm [0]: loading pKVM module ", name));
     absl::Status s = LoadModule(name);
     if (state == MachineState::kPanicked) {
-      booting = false;
       return ErrnoError(EIO, absl::StrCat("hyp panic while loading ", name, ": ", panic_report));
     }
     if (!s.ok()) {
@@ -336,7 +332,6 @@ absl::Status Hypervisor::Impl::Boot() {
     }
     Log(absl::StrCat("kvm [0]: pKVM module ", name, " loaded"));
   }
-  booting = false;
 
   // Deprivilege: flip the static key, then __pkvm_prot_finalize on each CPU.
   protected_mode_initialized = true;

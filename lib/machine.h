@@ -69,7 +69,6 @@ using HandlerSlot = uint64_t;
 struct CpuState {
   kvm_cpu_context host_ctxt{};
   bool finalized = false;
-  bool serror_unmasked = false;
 };
 
 struct Hypervisor::Impl {
@@ -84,7 +83,6 @@ struct Hypervisor::Impl {
 
   // --- lifecycle ---
   MachineState state = MachineState::kCreated;
-  bool booting = false;                  // inside Boot(): module loading window
   bool protected_mode_initialized = false;  // the static key finalize_pkvm() flips
   bool pvm_enabled = true;
   std::string pvm_disabled_reason;
@@ -131,6 +129,8 @@ struct Hypervisor::Impl {
   // Handles the host hypercall in cpus[cpu].host_ctxt.
   void HandleHostHcall(int cpu);
   void RunStaticHcall(uint32_t id, kvm_cpu_context* ctx, int cpu);
+  // The private VA allocator behind __pkvm_alloc_module_va and ops->alloc_module_va.
+  uint64_t AllocModuleVa(uint64_t nr_pages);
   // Translates an EL2 address to a callable host address, or 0 (not mapped
   // as executable at EL2).
   uint64_t ResolveEl2Code(uint64_t el2_addr) const;

@@ -220,6 +220,25 @@ TYPED_TEST(ModuleOpsTest, MemoryHelpers) {
   }
 }
 
+TYPED_TEST(ModuleOpsTest, AllocModuleVaLeavesTheCallersRegistersAlone) {
+  user_pt_regs in{};
+  in.regs[0] = PKVM_HOST_SMCCC_ID(128);
+  in.regs[1] = PROBE_ALLOC_VA;
+  in.regs[2] = 2;  // pages
+  in.regs[4] = 0xabc;
+  auto r = this->hv_->HostHvc(in);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->x(0), 0u);
+  EXPECT_NE(r->x(1), 0u);
+  EXPECT_EQ(r->x(1) % 4096, 0u);
+  EXPECT_EQ(r->x(4), 0xabcu);  // the hypercall's register file is untouched
+  // The next range follows the two pages just handed out.
+  in.regs[2] = 1;
+  EXPECT_EQ(this->hv_->HostHvc(in)->x(1), r->x(1) + 2 * 4096);
+  in.regs[2] = 0;
+  EXPECT_EQ(this->hv_->HostHvc(in)->x(1), 0u);
+}
+
 TYPED_TEST(ModuleOpsTest, NotYetImplementedOpsAnswerAnError) {
   EXPECT_EQ(this->ProbeInt(PROBE_UNIMPLEMENTED, 0x40010), -EOPNOTSUPP);
   EXPECT_THAT(this->hv_->boot_log(), HasSubstr("host_donate_hyp() is not implemented"));

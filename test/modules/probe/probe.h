@@ -33,6 +33,7 @@ enum probe_cmd {
 	PROBE_BUG = 23,
 	PROBE_CPU_ID = 24,
 	PROBE_REG_NULL = 25,
+	PROBE_ALLOC_VA = 26,
 };
 
 #endif

@@ -101,6 +101,7 @@ static u64 run(u64 cmd, u64 a, u64 b, u64 *r2, u64 *r3)
 		return ops->hyp_pa(p);
 	}
 	case PROBE_KERN_HYP_VA: return ops->kern_hyp_va(a);
+	case PROBE_ALLOC_VA: return (u64)ops->alloc_module_va(a);
 	case PROBE_UNIMPLEMENTED:
 #if PKVM_GENERATION == 14
 		return ops->host_donate_hyp(a, 1);
