@@ -3,8 +3,9 @@
 // model written separately below, from the rules in docs/memory.md. After every
 // operation the result codes and the state of every page must agree.
 //
-// The seed is random per run and printed on failure; rerun one with
-//   PKVM_MEM_SEED=<seed> ./pkvm_unit_tests --gtest_filter='MemProperty.*'
+// The seed is printed on failure; replay it with
+//   PKVM_MEM_SEED=<seed> ./pkvm_mem_unit_tests --gtest_filter='MemProperty.*'
+// and explore new sequences with PKVM_MEM_SEED=random.
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -218,9 +219,14 @@ std::string Actual(const PageModel& m, uint64_t p) {
                          s.dma_refs);
 }
 
+// A fixed seed keeps every run (and CI) deterministic; PKVM_MEM_SEED=<n>
+// replays a reported failure, PKVM_MEM_SEED=random explores new sequences.
 uint64_t SeedFromEnvironment() {
-  if (const char* s = std::getenv("PKVM_MEM_SEED")) return std::strtoull(s, nullptr, 0);
-  return (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
+  const char* s = std::getenv("PKVM_MEM_SEED");
+  if (s == nullptr) return 0x5eed0005;
+  if (std::string(s) == "random")
+    return (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
+  return std::strtoull(s, nullptr, 0);
 }
 
 // Runs one random sequence; returns "" or a description of the first
