@@ -18,7 +18,7 @@
 #   <target>         a static library to link into a test binary; the module is
 #                    PKVM_NATIVE_MODULE(<target>) there (all its other symbols
 #                    are local, so any number of modules link side by side);
-#   <MODNAME>.so     (target <target>_so) for `pkvm run --module`.
+#   <MODNAME>.so     (target <target>_so) for `pkvm run --module`;
 include_guard(GLOBAL)
 
 set(_PKVM_MODULE_DIR "${CMAKE_CURRENT_LIST_DIR}")
@@ -66,17 +66,35 @@ function(pkvm_add_module target)
   # Flags common to both halves: a kernel build has no libc headers.
   set(common_options -nostdinc -isystem "${cc_include}" -fno-common -fno-strict-aliasing
       -Wno-pointer-sign -fPIC)
-  set(common_defs PKVM_GENERATION=${ARG_GENERATION})
+  # CONFIG_TRACING: the Android page guards its tracing boilerplate with it.
+  set(common_defs PKVM_GENERATION=${ARG_GENERATION} CONFIG_TRACING=1)
+  # Quoted includes of the EL2 code (HYP_EVENT_FILE included from
+  # <nvhe/define_events.h>) are looked up in the EL2 source directories.
+  set(el2_include_dirs "")
+  foreach(src IN LISTS ARG_EL2)
+    get_filename_component(src_dir "${src}" DIRECTORY)
+    get_filename_component(src_dir "${src_dir}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    list(APPEND el2_include_dirs "${src_dir}")
+  endforeach()
+  list(REMOVE_DUPLICATES el2_include_dirs)
 
   set(nvhe_object "")
   if(ARG_EL2)
     add_library(${target}_el2 OBJECT ${ARG_EL2})
     target_link_libraries(${target}_el2 PRIVATE pkvm::compat)
+    target_include_directories(${target}_el2 PRIVATE ${el2_include_dirs})
     target_compile_definitions(${target}_el2 PRIVATE ${common_defs} __KVM_NVHE_HYPERVISOR__
                                __DISABLE_EXPORTS __DISABLE_TRACE_MMIO__ DISABLE_BRANCH_PROFILING)
-    # Makefile.nvhe: no instrumentation of hypervisor code.
+    # Makefile.nvhe: no sanitizer instrumentation of hypervisor code.
     target_compile_options(${target}_el2 PRIVATE ${common_options} -fno-sanitize=all
                            -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables)
+    if(ARG_GENERATION EQUAL 16)
+      # CONFIG_PKVM_FTRACE: every EL2 function entry and return can be traced
+      # (func / func_ret events); the kernel patches function entries, the
+      # native build has the compiler call the tracer.
+      target_compile_options(${target}_el2 PRIVATE -finstrument-functions)
+      target_compile_definitions(${target}_el2 PRIVATE CONFIG_PKVM_FTRACE=1)
+    endif()
     set_target_properties(${target}_el2 PROPERTIES C_STANDARD 11 C_EXTENSIONS ON
                           POSITION_INDEPENDENT_CODE ON)
     foreach(src IN LISTS ARG_EL2)
@@ -96,9 +114,22 @@ function(pkvm_add_module target)
       COMMAND "${CMAKE_OBJCOPY}" --redefine-sym
               __kvm_nvhe__GLOBAL_OFFSET_TABLE_=_GLOBAL_OFFSET_TABLE_
               "${dir}/kvm_nvhe.prefixed.o" "${nvhe_object}"
+      # The EL2 function list (offsets in .hyp.text, unprefixed names) for
+      # hypervisor function tracing and symbolisation.
+      COMMAND "${CMAKE_COMMAND}" "-DNM=${CMAKE_NM}" "-DOBJECT=${dir}/kvm_nvhe.tmp.o"
+              "-DOUT=${dir}/${target}.ftrace.c" "-DTARGET=${target}"
+              -P "${_PKVM_MODULE_DIR}/PkvmFtraceSyms.cmake"
+      BYPRODUCTS "${dir}/${target}.ftrace.c"
       DEPENDS "$<TARGET_OBJECTS:${target}_el2>" "${_PKVM_MODULE_DIR}/hyp-native.lds"
+              "${_PKVM_MODULE_DIR}/PkvmFtraceSyms.cmake"
       COMMENT "pKVM module ${ARG_MODNAME}: linking EL2 objects into kvm_nvhe.o"
       COMMAND_EXPAND_LISTS VERBATIM)
+    set(ftrace_source "${dir}/${target}.ftrace.c")
+  else()
+    set(ftrace_source "${dir}/${target}.ftrace.c")
+    file(WRITE "${ftrace_source}.in" "/* no EL2 code */\n#include <pkvm/native_module.h>\n"
+         "const struct pkvm_ftrace_sym pkvm_ftrace_syms_${target}[1];\n")
+    configure_file("${ftrace_source}.in" "${ftrace_source}" COPYONLY)
   endif()
 
   set(PKVM_TARGET "${target}")
@@ -106,7 +137,7 @@ function(pkvm_add_module target)
   configure_file("${_PKVM_MODULE_DIR}/module.mod.c.in" "${dir}/${target}.mod.c" @ONLY)
   configure_file("${_PKVM_MODULE_DIR}/module.entry.c.in" "${dir}/${target}.entry.c" @ONLY)
 
-  add_library(${target}_el1 OBJECT ${ARG_EL1} "${dir}/${target}.mod.c")
+  add_library(${target}_el1 OBJECT ${ARG_EL1} "${dir}/${target}.mod.c" "${ftrace_source}")
   target_link_libraries(${target}_el1 PRIVATE pkvm::compat)
   target_compile_definitions(${target}_el1 PRIVATE ${common_defs} MODULE
                              "KBUILD_MODNAME=\"${kbuild_modname}\"")

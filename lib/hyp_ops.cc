@@ -2,9 +2,10 @@
 // The `pkvm_module_ops` tables handed to module init() at EL2, for A14, A15
 // and A16. One template fills all three, so a member that exists in several
 // generations is served by one implementation, and the compiler checks every
-// assignment against that generation's member type. Members that belong to
-// later work (memory ownership, tracing, IOMMU, guests) are present and
-// answer a clear error (logged once per machine) until implemented.
+// assignment against that generation's member type. The memory, IOMMU,
+// guest and device members come from lib/mem (FillMemoryOps), the tracing
+// members from lib/trace. PKVM_UNIMPLEMENTED is kept for members a future
+// generation adds: a clear error, logged once per machine, until implemented.
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +13,7 @@
 
 #include "absl/strings/str_format.h"
 #include "machine.h"
+#include "trace/trace_ops.h"
 
 namespace pkvm {
 namespace {
@@ -191,28 +193,15 @@ bool ListDelValid(struct list_head* entry) {
 template <typename Ops>
 void FillOps(Ops& o) {
   using Impl = Hypervisor::Impl;
-  PKVM_UNIMPLEMENTED(o, create_private_mapping);
   o.alloc_module_va = &AllocModuleVa;
-  PKVM_UNIMPLEMENTED(o, map_module_page);
   o.register_serial_driver = &RegisterSerialDriver;
   if constexpr (requires { o.putc; }) o.putc = &Putc;
   o.puts = &Puts;
   o.putx64 = &Putx64;
-  PKVM_UNIMPLEMENTED(o, fixmap_map);
-  PKVM_UNIMPLEMENTED(o, fixmap_unmap);
-  if constexpr (requires { o.fixblock_map; }) {
-    PKVM_UNIMPLEMENTED(o, fixblock_map);
-    PKVM_UNIMPLEMENTED(o, fixblock_unmap);
-  }
-  PKVM_UNIMPLEMENTED(o, linear_map_early);
-  PKVM_UNIMPLEMENTED(o, linear_unmap_early);
-  PKVM_UNIMPLEMENTED(o, flush_dcache_to_poc);
   o.update_hcr_el2 = &UpdateHcrEl2;
   o.update_hfgwtr_el2 = &UpdateHfgwtrEl2;
   o.register_host_perm_fault_handler =
       &RegisterPermFault<FirstArgT<decltype(o.register_host_perm_fault_handler)>>;
-  PKVM_UNIMPLEMENTED(o, host_stage2_mod_prot);
-  PKVM_UNIMPLEMENTED(o, host_stage2_get_leaf);
   o.register_host_smc_handler = &RegisterHostSmc<FirstArgT<decltype(o.register_host_smc_handler)>>;
   o.register_default_trap_handler =
       &RegisterSingle<FirstArgT<decltype(o.register_default_trap_handler)>, &Impl::default_trap>;
@@ -223,67 +212,31 @@ void FillOps(Ops& o) {
   o.register_hyp_panic_notifier =
       &RegisterSingle<FirstArgT<decltype(o.register_hyp_panic_notifier)>, &Impl::panic_notifier>;
   if constexpr (requires { o.register_unmask_serror; }) o.register_unmask_serror = &RegisterUnmaskSerror;
-  PKVM_UNIMPLEMENTED(o, host_donate_hyp);
-  if constexpr (requires { o.host_donate_hyp_prot; }) PKVM_UNIMPLEMENTED(o, host_donate_hyp_prot);
-  if constexpr (requires { o.host_donate_sglist_hyp; })
-    PKVM_UNIMPLEMENTED(o, host_donate_sglist_hyp);
-  PKVM_UNIMPLEMENTED(o, hyp_donate_host);
-  PKVM_UNIMPLEMENTED(o, host_share_hyp);
-  PKVM_UNIMPLEMENTED(o, host_unshare_hyp);
-  PKVM_UNIMPLEMENTED(o, pin_shared_mem);
-  PKVM_UNIMPLEMENTED(o, unpin_shared_mem);
   o.memcpy = &Memcpy;
   o.memset = &Memset;
   o.hyp_pa = &HypPa;
   o.hyp_va = &HypVa;
   o.kern_hyp_va = &KernHypVa;
-  if constexpr (requires { o.host_stage2_mod_prot_range; })
-    PKVM_UNIMPLEMENTED(o, host_stage2_mod_prot_range);
   if constexpr (requires { o.hyp_alloc; }) {  // A15+
-    PKVM_UNIMPLEMENTED(o, hyp_alloc);
-    PKVM_UNIMPLEMENTED(o, hyp_alloc_errno);
-    PKVM_UNIMPLEMENTED(o, hyp_free);
-    PKVM_UNIMPLEMENTED(o, hyp_alloc_missing_donations);
-    PKVM_UNIMPLEMENTED(o, iommu_donate_pages);
-    PKVM_UNIMPLEMENTED(o, iommu_reclaim_pages);
-    PKVM_UNIMPLEMENTED(o, iommu_init_device);
-    PKVM_UNIMPLEMENTED(o, udelay);
-    PKVM_UNIMPLEMENTED(o, iommu_iotlb_gather_add_page);
-    PKVM_UNIMPLEMENTED(o, tracing_reserve_entry);
-    PKVM_UNIMPLEMENTED(o, tracing_commit_entry);
-    PKVM_UNIMPLEMENTED(o, iommu_donate_pages_atomic);
-    PKVM_UNIMPLEMENTED(o, iommu_reclaim_pages_atomic);
-    PKVM_UNIMPLEMENTED(o, iommu_snapshot_host_stage2);
+    o.tracing_reserve_entry = &trace::TracingReserveEntry;
+    o.tracing_commit_entry = &trace::TracingCommitEntry;
     o.hyp_smp_processor_id = &HypSmpProcessorId;
-    PKVM_UNIMPLEMENTED(o, register_guest_smc_handler);
   }
-  if constexpr (requires { o.iommu_request; }) PKVM_UNIMPLEMENTED(o, iommu_request);
-  if constexpr (requires { o.register_hyp_event_ids; }) PKVM_UNIMPLEMENTED(o, register_hyp_event_ids);
-  if constexpr (requires { o.iommu_flush_unmap_cache; })
-    PKVM_UNIMPLEMENTED(o, iommu_flush_unmap_cache);
-  if constexpr (requires { o.guest_stage2_pa; }) PKVM_UNIMPLEMENTED(o, guest_stage2_pa);
-  if constexpr (requires { o.host_stage2_enable_lazy_pte; }) {
-    if constexpr (requires { o.fixblock_map; }) {  // A16: deprecated, -EPERM
-      o.host_stage2_enable_lazy_pte = &LazyPteDeprecated;
-      o.host_stage2_disable_lazy_pte = &LazyPteDeprecated;
-    } else {
-      PKVM_UNIMPLEMENTED(o, host_stage2_enable_lazy_pte);
-      PKVM_UNIMPLEMENTED(o, host_stage2_disable_lazy_pte);
-    }
+  if constexpr (requires { o.register_hyp_event_ids; })
+    o.register_hyp_event_ids = &trace::RegisterHypEventIds;
+  if constexpr (requires { o.fixblock_map; }) {  // A16: lazy PTEs are deprecated, -EPERM
+    o.host_stage2_enable_lazy_pte = &LazyPteDeprecated;
+    o.host_stage2_disable_lazy_pte = &LazyPteDeprecated;
   }
   if constexpr (requires { o.tracing_mod_hyp_printk; }) {  // A16
-    PKVM_UNIMPLEMENTED(o, tracing_mod_hyp_printk);
-    PKVM_UNIMPLEMENTED(o, pkvm_unuse_dma);
-    PKVM_UNIMPLEMENTED(o, device_register_reset);
-    PKVM_UNIMPLEMENTED(o, register_guest_trng_ops);
-    PKVM_UNIMPLEMENTED(o, map_module_pages);
-    PKVM_UNIMPLEMENTED(o, unmap_module_pages);
-    PKVM_UNIMPLEMENTED(o, request_hyp_alloc);
+    o.tracing_mod_hyp_printk = &trace::TracingModHypPrintk;
   }
   if constexpr (requires { o.list_add_valid_or_report; }) {
     o.list_add_valid_or_report = &ListAddValid;
     o.list_del_entry_valid_or_report = &ListDelValid;
   }
+  // Memory ownership, IOMMU pools, guests and devices (lib/mem/).
+  mem::FillMemoryOps(o);
 }
 
 }  // namespace

@@ -12,9 +12,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "machine.h"
 #include "native_loader.h"
 #include "status_internal.h"
+#include "trace/hyp_trace.h"
+#include "trace/tracefs.h"
 
 namespace pkvm {
 
@@ -58,6 +61,13 @@ Hypervisor::Impl::Impl(const HypervisorOptions& o, internal::KernelCmdline c)
   void* p = mmap(nullptr, ram_size, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   ram = p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
+  // Trace buffers come out of the host's memory: at most half of it.
+  trace = std::make_unique<trace::HypTrace>(
+      gen, o.cpus,
+      o.trace_clock == TraceClockSource::kManual ? trace::TraceClockKind::kManual
+                                                 : trace::TraceClockKind::kHost,
+      ram_size / 2);
+  tracefs = std::make_unique<trace::Tracefs>(trace.get());
   InitModuleOps(*this);
 }
 
@@ -76,6 +86,12 @@ const void* Hypervisor::Impl::ops_for_generation() const {
 
 void Hypervisor::Impl::Log(const std::string& line) { absl::StrAppend(&boot_log, line, "\n"); }
 
+void Hypervisor::Impl::PollTrace() {
+  // hyp_trace_printk: the host polls the buffers and prints each event.
+  if (!trace_printk_mirror || !trace->loaded()) return;
+  absl::StrAppend(&boot_log, trace->ReadPipeText(-1));
+}
+
 void Hypervisor::Impl::ReportUnimplemented(const char* op) {
   if (unimplemented_reported.insert(op).second)
     Log(absl::StrCat("hyp: pkvm_module_ops->", op,
@@ -93,6 +109,14 @@ void Hypervisor::Impl::HypPanic(const std::string& reason, int cpu) {
   state = MachineState::kPanicked;
   panic_report = absl::StrCat("HYP panic on CPU", cpu, ": ", reason);
   Log(panic_report);
+  // CONFIG_PKVM_DUMP_TRACE_ON_PANIC: the last events reach the console.
+  if (trace->loaded()) {
+    const std::string dump = trace->PanicDump();
+    if (!dump.empty()) {
+      Log("hyp trace: events before the panic:");
+      absl::StrAppend(&boot_log, dump);
+    }
+  }
   if (panic_notifier != 0 && !panic_notifier_ran) {
     panic_notifier_ran = true;
     kvm_cpu_context* ctx = &cpus[cpu].host_ctxt;
@@ -164,6 +188,8 @@ constexpr uint32_t kNrStaticHcalls = 64;
 void Hypervisor::Impl::HandleHostHcall(int cpu) {
   kvm_cpu_context* ctx = &cpus[cpu].host_ctxt;
   const bool depriv = protected_mode_initialized;
+  // Routing presets x0 (A14 SUCCESS, NOT_SUPPORTED): read the id first.
+  const uint32_t w0 = static_cast<uint32_t>(ctx->regs.regs[0]);
   HostHcallTarget t;
   switch (gen) {
     case Generation::kA14:
@@ -176,16 +202,19 @@ void Hypervisor::Impl::HandleHostHcall(int cpu) {
       t = RouteHostHcall<Generation::kA16>(ctx, registry, depriv, finalize_id, kNrStaticHcalls);
       break;
   }
+  trace->EmitHypEnter(cpu);
+  trace->EmitHostHcall(cpu, w0 - PKVM_HOST_SMCCC_ID(0), t.route == HcallRoute::kNotSupported);
   switch (t.route) {
     case HcallRoute::kNotSupported:
-      return;
+      break;
     case HcallRoute::kDynamic:
       CallEl2Void(t.handler, cpu, t.arg);
-      return;
+      break;
     case HcallRoute::kStatic:
       RunStaticHcall(t.static_id, ctx, cpu);
-      return;
+      break;
   }
+  trace->EmitHypExit(cpu);
 }
 
 void Hypervisor::Impl::RunStaticHcall(uint32_t id, kvm_cpu_context* ctx, int cpu) {
@@ -239,6 +268,8 @@ void Hypervisor::Impl::RunStaticHcall(uint32_t id, kvm_cpu_context* ctx, int cpu
   if (id == finalize_id) {
     // __pkvm_prot_finalize: install host stage-2 on this CPU; once only.
     if (cpus[cpu].finalized) return ret(-EPERM);
+    // linear_map_early() mappings must be gone first (lib/mem).
+    if (int rc = mem::FinalizeCheck(*this); rc != 0) return ret(rc);
     cpus[cpu].finalized = true;
     return ret(0);
   }
@@ -258,6 +289,7 @@ HostSmcResult Hypervisor::Impl::HostSmc(const user_pt_regs& in, int cpu) {
   HostSmcResult out;
   kvm_cpu_context* ctx = &cpus[cpu].host_ctxt;
   ctx->regs = in;
+  trace->EmitHypEnter(cpu);
   for (HandlerSlot h : host_smc_handlers) {
     bool handled = false;
     const bool ok = gen == Generation::kA14 ? CallEl2(h, cpu, &handled, ctx)
@@ -273,6 +305,8 @@ HostSmcResult Hypervisor::Impl::HostSmc(const user_pt_regs& in, int cpu) {
     out.forwarded_to_el3 = true;
     ctx->regs.regs[0] = kSmcccNotSupported;
   }
+  trace->EmitHostSmc(cpu, in.regs[0], out.forwarded_to_el3);
+  trace->EmitHypExit(cpu);
   out.result.regs = ctx->regs;
   return out;
 }
@@ -287,11 +321,15 @@ absl::Status Hypervisor::Impl::LoadModule(const std::string& name) {
   if (std::find(loaded_names.begin(), loaded_names.end(), name) != loaded_names.end())
     return absl::OkStatus();  // modprobe of a loaded module succeeds
   const pkvm_native_module& d = *mod->desc;
+  internal::ResetNativeModuleImage(d);
   internal::PrepareNativeModule(*this, d);  // the arm64 loader's module_init_hyp
   int rc = 0;
   if (d.init != nullptr && *d.init != nullptr) {
     ScopedContext scope(this, 0, ExceptionLevel::kEl1);
-    if (!RunGuarded([&] { rc = (*d.init)(); }))
+    loading = &d;
+    const bool ok = RunGuarded([&] { rc = (*d.init)(); });
+    loading = nullptr;
+    if (!ok)
       return ErrnoError(EIO, absl::StrCat("module ", name, " panicked during init: ", panic_report));
   }
   if (rc != 0)
@@ -301,6 +339,28 @@ absl::Status Hypervisor::Impl::LoadModule(const std::string& name) {
   return absl::OkStatus();
 }
 
+void Hypervisor::Impl::BootTracing() {
+  for (const auto& [key, value] : cmdline.params) {
+    if (key == "hyp_event") {
+      for (absl::string_view n : absl::StrSplit(value, ',', absl::SkipEmpty()))
+        hyp_event_names.emplace_back(n);
+    } else if (key == "hyp_trace_printk") {
+      trace_printk_mirror = value != "0" && value != "off";
+    } else if (key == "hyp_ftrace_filter") {
+      if (value.size() > 128)
+        Log("hyp trace: hyp_ftrace_filter= longer than 128 characters: ignored");
+      else
+        hyp_ftrace_filter = value;
+    }
+  }
+  if (!hyp_event_names.empty()) hyp_event_names = trace->EnableEventsByName(hyp_event_names);
+  if (trace_printk_mirror) {
+    // hyp_trace_printk starts tracing at boot so early events are seen.
+    if (absl::Status s = trace->SetTracingOn(true); !s.ok())
+      Log(absl::StrCat("hyp trace: cannot start tracing: ", s.message()));
+  }
+}
+
 absl::Status Hypervisor::Impl::Boot() {
   if (state != MachineState::kCreated)
     return ErrnoError(EBUSY, "the machine has already booted");
@@ -308,6 +368,7 @@ absl::Status Hypervisor::Impl::Boot() {
                       opts.cpus, opts.cpus == 1 ? "" : "s", GenerationNumber(gen)));
   Log(absl::StrCat("Kernel command line: ", opts.cmdline));
   for (const std::string& w : cmdline.warnings) Log(absl::StrCat("kvm [0]: warning: ", w));
+  BootTracing();
 
   // finalize_pkvm(): pkvm_load_early_modules(), then deprivilege.
   absl::Status first_failure;
@@ -331,18 +392,46 @@ absl::Status Hypervisor::Impl::Boot() {
       break;  // the first failure stops the loop
     }
     Log(absl::StrCat("kvm [0]: pKVM module ", name, " loaded"));
+    // hyp_event= again: the module's events can now be named.
+    if (!hyp_event_names.empty()) hyp_event_names = trace->EnableEventsByName(hyp_event_names);
+    PollTrace();
+  }
+  for (const std::string& n : hyp_event_names)
+    Log(absl::StrCat("hyp trace: hyp_event=: no event named '", n, "'"));
+  if (!hyp_ftrace_filter.empty()) {
+    if (absl::Status s = trace->SetFtraceFilter(hyp_ftrace_filter); !s.ok())
+      Log(absl::StrCat("hyp trace: hyp_ftrace_filter=", hyp_ftrace_filter, ": ", s.message()));
   }
 
   // Deprivilege: flip the static key, then __pkvm_prot_finalize on each CPU.
   protected_mode_initialized = true;
+  absl::Status finalize_failure;
   for (int cpu = 0; cpu < opts.cpus; ++cpu) {
     user_pt_regs r{};
     r.regs[0] = PKVM_HOST_SMCCC_ID(finalize_id);
     ScopedContext scope(this, cpu, ExceptionLevel::kEl1);
     const user_pt_regs out = HostHvc(r, cpu);
-    if (out.regs[0] != PKVM_SMCCC_RET_SUCCESS || out.regs[1] != 0)
-      return ErrnoError(EPERM, absl::StrCat("__pkvm_prot_finalize failed on CPU", cpu));
+    if (out.regs[0] != PKVM_SMCCC_RET_SUCCESS || out.regs[1] != 0) {
+      // finalize_pkvm(): deprivilege failed, so pvmfw is cleared.
+      const int err = out.regs[0] != PKVM_SMCCC_RET_SUCCESS ? EPERM
+                                                             : -static_cast<int>(out.regs[1]);
+      Log(absl::StrFormat("kvm [%d]: Failed to finalize Hyp protection: %d", cpu, -err));
+      if (finalize_failure.ok()) {
+        std::string why = mem::EarlyMappingsLeft(*this);
+        finalize_failure = ErrnoError(
+            err, absl::StrCat("protected VMs disabled: __pkvm_prot_finalize failed on CPU", cpu,
+                              " with -", ErrnoName(err),
+                              why.empty() ? "" : " (linear_map_early() mappings left: ", why,
+                              why.empty() ? "" : ")"));
+      }
+    }
   }
+  if (!finalize_failure.ok() && pvm_enabled) {
+    pvm_enabled = false;
+    pvm_disabled_reason = std::string(finalize_failure.message());
+    Log("kvm [0]: pvmfw cleared: protected VMs cannot be started");
+  }
+  if (first_failure.ok()) first_failure = finalize_failure;
   hcr_el2 |= kHcrVm;
   state = MachineState::kDeprivileged;
   Log(absl::StrFormat("kvm [0]: pKVM deprivileged the host on %d CPU%s", opts.cpus,
@@ -401,7 +490,9 @@ StatusOr<std::string> Hypervisor::OfferModuleFile(const std::string& path) {
 
 Status Hypervisor::Boot() {
   if (absl::Status s = impl_->CheckRunnable(); !s.ok()) return internal::ToPublic(s);
-  return internal::ToPublic(impl_->Boot());
+  absl::Status s = impl_->Boot();
+  impl_->PollTrace();
+  return internal::ToPublic(s);
 }
 
 StatusOr<HvcResult> Hypervisor::HostHvc(const user_pt_regs& regs, int cpu) {
@@ -409,6 +500,7 @@ StatusOr<HvcResult> Hypervisor::HostHvc(const user_pt_regs& regs, int cpu) {
   ScopedContext scope(impl_.get(), cpu, ExceptionLevel::kEl1);
   HvcResult r;
   r.regs = impl_->HostHvc(regs, cpu);
+  impl_->PollTrace();
   if (impl_->state == MachineState::kPanicked)
     return Status(-EIO, absl::StrCat("the hypercall panicked the hypervisor: ",
                                      impl_->panic_report));
@@ -430,6 +522,7 @@ StatusOr<HostSmcResult> Hypervisor::HostSmc(const user_pt_regs& regs, int cpu) {
   if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
   ScopedContext scope(impl_.get(), cpu, ExceptionLevel::kEl1);
   HostSmcResult r = impl_->HostSmc(regs, cpu);
+  impl_->PollTrace();
   if (impl_->state == MachineState::kPanicked)
     return Status(-EIO, absl::StrCat("the SMC panicked the hypervisor: ", impl_->panic_report));
   return r;
@@ -439,7 +532,9 @@ Status Hypervisor::RunEl1(const std::function<void()>& fn, int cpu) {
   if (absl::Status s = impl_->CheckRunnable(); !s.ok()) return internal::ToPublic(s);
   if (absl::Status s = CheckCpu(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
   ScopedContext scope(impl_.get(), cpu, ExceptionLevel::kEl1);
-  if (!RunGuarded(fn) || impl_->state == MachineState::kPanicked)
+  const bool ok = RunGuarded(fn);
+  impl_->PollTrace();
+  if (!ok || impl_->state == MachineState::kPanicked)
     return Status(-EIO, absl::StrCat("EL1 code panicked the machine: ", impl_->panic_report));
   return Status();
 }
@@ -448,6 +543,8 @@ StatusOr<int> Hypervisor::InjectHostPermFault(uint64_t esr, uint64_t addr, int c
   if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
   Impl& m = *impl_;
   kvm_cpu_context* ctx = &m.cpus[cpu].host_ctxt;
+  m.trace->EmitHypEnter(cpu);
+  m.trace->EmitHostMemAbort(cpu, esr, addr);
   int result = -EPERM;  // no handler: the abort goes back to the host
   for (HandlerSlot h : m.perm_fault_handlers) {
     int rc = 0;
@@ -465,10 +562,16 @@ StatusOr<int> Hypervisor::InjectHostPermFault(uint64_t esr, uint64_t addr, int c
     }
     m.Log(absl::StrFormat("hyp: host stage-2 permission fault at %#x (esr %#x): abort injected",
                           addr, esr));
+    m.trace->EmitHypExit(cpu);
+    m.PollTrace();
   } else if (result != 0 && result != -EAGAIN) {
     m.HypPanic(absl::StrFormat("host permission fault handler returned %d for %#x", result, addr),
                cpu);
     return Status(-EIO, m.panic_report);
+  }
+  if (result != -EPERM) {
+    m.trace->EmitHypExit(cpu);
+    m.PollTrace();
   }
   return result;
 }
@@ -519,6 +622,42 @@ Status Hypervisor::InjectHypPanic(const std::string& reason, int cpu) {
   impl_->HypPanic(reason, cpu);
   return Status();
 }
+
+namespace {
+absl::Status CheckTracefs(const Hypervisor::Impl& m) {
+  if (absl::Status s = m.CheckRunnable(); !s.ok()) return s;
+  if (m.state == MachineState::kCreated)
+    return ErrnoError(ENODEV, "the hypervisor's tracefs appears when pKVM initialises: call "
+                              "Boot() first");
+  return absl::OkStatus();
+}
+}  // namespace
+
+StatusOr<std::string> Hypervisor::TracefsRead(const std::string& path) {
+  if (absl::Status s = CheckTracefs(*impl_); !s.ok()) return internal::ToPublic(s);
+  return internal::ToPublic(impl_->tracefs->Read(path));
+}
+
+Status Hypervisor::TracefsWrite(const std::string& path, const std::string& data) {
+  if (absl::Status s = CheckTracefs(*impl_); !s.ok()) return internal::ToPublic(s);
+  return internal::ToPublic(impl_->tracefs->Write(path, data));
+}
+
+StatusOr<std::vector<TracefsEntry>> Hypervisor::TracefsList(const std::string& dir) {
+  if (absl::Status s = CheckTracefs(*impl_); !s.ok()) return internal::ToPublic(s);
+  auto entries = impl_->tracefs->List(dir);
+  if (!entries.ok()) return internal::ToPublic(entries.status());
+  std::vector<TracefsEntry> out;
+  for (const auto& e : *entries) out.push_back(TracefsEntry{e.name, e.is_dir, e.mode});
+  return out;
+}
+
+Status Hypervisor::TracefsDump(const std::string& dir) {
+  if (absl::Status s = CheckTracefs(*impl_); !s.ok()) return internal::ToPublic(s);
+  return internal::ToPublic(impl_->tracefs->Dump(dir));
+}
+
+void Hypervisor::AdvanceTraceClock(uint64_t ns) { impl_->trace->AdvanceClock(ns); }
 
 bool Hypervisor::protected_vms_enabled() const { return impl_->pvm_enabled; }
 std::string Hypervisor::protected_vms_disabled_reason() const { return impl_->pvm_disabled_reason; }

@@ -15,6 +15,8 @@
 #include "absl/strings/str_format.h"
 #include "machine.h"
 #include "pkvm/kmodule.h"
+#include "status_internal.h"
+#include "trace/hyp_trace.h"
 
 namespace pkvm {
 namespace {
@@ -111,12 +113,24 @@ int LoadEl2Module(Hypervisor::Impl& m, KModule* mod, unsigned long* token) {
       mapped.emplace_back(pfn, va);
     }
   }
+  // Events, trace_hyp_printk formats and functions: ids assigned by the host
+  // (hyp_trace_init_mod_events), then on A16 registered at the hyp by
+  // __pkvm_init_module before init() runs.
+  if (m.loading != nullptr) {
+    if (absl::Status s = m.trace->AddModule(name, *m.loading, reinterpret_cast<uintptr_t>(hyp.text.start));
+        !s.ok()) {
+      m.Log(absl::StrCat(name, ": ", s.message()));
+      unmap_all();
+      return internal::ErrnoOf(s);
+    }
+  }
   const uint64_t init_va = hyp_va + (reinterpret_cast<uint64_t>(hyp.init) - start);
   r = CallHyp(m, PKVM_HCALL_pkvm_init_module, init_va);
   if (m.state == MachineState::kPanicked) return -EIO;
   const int rc = r.regs[0] == PKVM_SMCCC_RET_SUCCESS ? static_cast<int>(r.regs[1]) : -EPERM;
   if (rc != 0) {
     m.Log(absl::StrFormat("%s: Failed to init EL2 module: %d", name, rc));
+    if (m.loading != nullptr) m.trace->RemoveLastModule();
     unmap_all();
     return rc;
   }

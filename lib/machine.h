@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cmdline.h"
+#include "mem/memory.h"
 #include "pkvm/abi/module_ops.h"
 #include "pkvm/host_hcall.h"
 #include "pkvm/hvc_registry.h"
@@ -71,6 +72,13 @@ struct CpuState {
   bool finalized = false;
 };
 
+}  // namespace pkvm
+namespace pkvm::trace {
+class HypTrace;
+class Tracefs;
+}  // namespace pkvm::trace
+namespace pkvm {
+
 struct Hypervisor::Impl {
   explicit Impl(const HypervisorOptions& o, internal::KernelCmdline c);
   ~Impl();
@@ -115,11 +123,24 @@ struct Hypervisor::Impl {
   uint8_t* ram = nullptr;
   uint64_t ram_size = 0;
 
+  // --- tracing (lib/trace/) ---
+  std::unique_ptr<trace::HypTrace> trace;
+  std::unique_ptr<trace::Tracefs> tracefs;
+  bool trace_printk_mirror = false;        // hyp_trace_printk
+  std::vector<std::string> hyp_event_names;  // hyp_event=
+  std::string hyp_ftrace_filter;           // hyp_ftrace_filter=
+  const pkvm_native_module* loading = nullptr;  // module in module_init
+  // hyp_trace_printk: the events the host's poll would print to the log.
+  void PollTrace();
+
   // The ops table handed to init(); one per generation, built once.
   pkvm_module_ops_a14 ops_a14{};
   pkvm_module_ops_a15 ops_a15{};
   pkvm_module_ops_a16 ops_a16{};
   const void* ops_for_generation() const;
+
+  // --- memory, guests and devices (lib/mem/) ---
+  mem::MemoryState memory{kRamBase, opts.ram_size, opts.cpus};
 
   // --- logging ---
   void Log(const std::string& line);
@@ -154,6 +175,7 @@ struct Hypervisor::Impl {
 
   // --- EL1 ---
   absl::Status Boot();
+  void BootTracing();  // hyp_event=, hyp_trace_printk, hyp_ftrace_filter=
   absl::Status LoadModule(const std::string& name);
   // kvm_call_hyp_nvhe from EL1 code: returns the registers after the HVC.
   user_pt_regs HostHvc(const user_pt_regs& in, int cpu);

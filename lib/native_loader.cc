@@ -5,6 +5,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cmdline.h"
@@ -34,6 +37,32 @@ void FillSections(KModule* mod, const pkvm_native_module& d) {
 }
 
 }  // namespace
+
+// A native module's image is shared by every machine of the process, but
+// each machine must get it as a device's loader would: .data as linked, .bss
+// zero. The first load keeps a copy of .data (already relocated by the
+// dynamic loader); every load restores it and clears .bss, before the
+// module's EL1 init runs (which may set EL2 globals). Two machines
+// alive at once still share one image (docs/native-backend.md).
+
+void ResetNativeModuleImage(const pkvm_native_module& d) {
+  const pkvm_module_section& data = d.hyp[PKVM_HYP_DATA];
+  const pkvm_module_section& bss = d.hyp[PKVM_HYP_BSS];
+  static std::mutex mu;
+  static std::map<const void*, std::vector<uint8_t>>* pristine =
+      new std::map<const void*, std::vector<uint8_t>>();
+  std::lock_guard<std::mutex> lock(mu);
+  if (data.start != nullptr && data.end > data.start) {
+    auto* b = static_cast<uint8_t*>(data.start);
+    const size_t n = static_cast<size_t>(static_cast<uint8_t*>(data.end) - b);
+    auto [it, first] = pristine->try_emplace(data.start);
+    if (first) it->second.assign(b, b + n);
+    else if (it->second.size() == n) std::memcpy(b, it->second.data(), n);
+  }
+  if (bss.start != nullptr && bss.end > bss.start)
+    std::memset(bss.start, 0,
+                static_cast<size_t>(static_cast<uint8_t*>(bss.end) - static_cast<uint8_t*>(bss.start)));
+}
 
 absl::Status OfferNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d,
                                std::shared_ptr<void> dl_handle, const std::string& path) {

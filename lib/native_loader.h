@@ -19,6 +19,10 @@ absl::StatusOr<std::string> OfferNativeModuleFile(Hypervisor::Impl& m, const std
 // What the arm64 module loader's module_init_hyp does: record the .hyp.*
 // sections in THIS_MODULE->arch.hyp before module_init runs.
 void PrepareNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d);
+// Gives the module a fresh EL2 image (.data as linked, .bss zero) before its
+// init runs: a native module's image is shared by every machine in the
+// process.
+void ResetNativeModuleImage(const pkvm_native_module& d);
 
 }  // namespace pkvm::internal
 

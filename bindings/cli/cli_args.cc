@@ -65,6 +65,10 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::st
     const std::string& a = args[i];
     std::string value;
     std::string name = a;
+    if (a == "--print-trace") {  // the one flag without a value
+      out->print_trace = true;
+      continue;
+    }
     if (const size_t eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
       name = a.substr(0, eq);
       value = a.substr(eq + 1);
@@ -101,6 +105,29 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::st
       if (value != "native") {
         *error = absl::StrCat("--backend ", value,
                               ": this build of pkvm has the native backend only");
+        return false;
+      }
+    } else if (name == "--tracefs-write") {
+      const size_t eq = value.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        *error = absl::StrCat("--tracefs-write ", value,
+                              ": expected PATH=VALUE, e.g. hypervisor/tracing_on=1");
+        return false;
+      }
+      out->tracefs_writes.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+    } else if (name == "--tracefs-dump") {
+      if (value.empty()) {
+        *error = "--tracefs-dump needs a directory";
+        return false;
+      }
+      out->tracefs_dump = value;
+    } else if (name == "--trace-clock") {
+      if (value == "host") {
+        out->machine.trace_clock = TraceClockSource::kHost;
+      } else if (value == "manual") {
+        out->machine.trace_clock = TraceClockSource::kManual;
+      } else {
+        *error = absl::StrCat("--trace-clock ", value, ": use host or manual");
         return false;
       }
     } else if (name == "--hvc") {

@@ -21,6 +21,11 @@ struct RunOptions {
   HypervisorOptions machine;
   std::vector<std::string> modules;
   std::vector<HvcRequest> hvcs;
+  // Tracing: tracefs writes applied after boot, before the HVCs (in order);
+  // trace_pipe printed after the HVCs; the whole tree dumped to a directory.
+  std::vector<std::pair<std::string, std::string>> tracefs_writes;
+  bool print_trace = false;
+  std::string tracefs_dump;
 };
 
 // Parses `ID[:ARG]...`: ID is a decimal host hypercall number (e.g. 128 ->

@@ -20,6 +20,8 @@ Commands:
 
 pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
          [--backend native] [--module PATH]... [--hvc ID[:ARG]...]...
+         [--tracefs-write PATH=VALUE]... [--print-trace] [--tracefs-dump DIR]
+         [--trace-clock host|manual]
 
   --generation G   kernel generation: 14 = android14-6.1, 15 = android15-6.6
                    (default), 16 = android16-6.12
@@ -35,6 +37,20 @@ pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
                    host hypercall number (128 = first dynamic one, 0xC6000080)
                    or a 0x-prefixed function id; ARGs go to x1, x2, ...
                    Prints: hvc <fid> -> x0=<hex> x1=<hex> x2=<hex> x3=<hex>
+  --tracefs-write PATH=VALUE
+                   after boot, before the HVCs, write VALUE to the hypervisor
+                   tracefs file PATH as `echo VALUE > PATH` would (with a
+                   newline; hypervisor/... on A16, hyp/... before),
+                   e.g. hypervisor/events/hypervisor/host_hcall/enable=1;
+                   repeatable, applied in order. A write the kernel would
+                   refuse is an error (exit status 1)
+  --print-trace    after the HVCs, print trace_pipe (all CPUs, by timestamp)
+  --tracefs-dump DIR
+                   after the HVCs, write the whole hypervisor tracefs tree into
+                   DIR (format files, header_page, per-CPU trace_pipe_raw
+                   pages and their text as `trace`), for libtraceevent readers
+  --trace-clock C  host (default): timestamps from the CPU counter; manual: all
+                   timestamps 0, for byte-exact comparisons
 
 Output: the boot log, the hypervisor's serial output, one line per HVC.
 Exit status: 0 when every named module loaded; 1 when the machine booted with
@@ -44,6 +60,10 @@ stderr); 2 for bad usage.
 Example:
   pkvm run --generation 15 --cmdline "kvm-arm.protected_modules=pkvm_driver" \
       --module build/examples/pkvm_driver/android15/pkvm_driver.so --hvc 128
+  pkvm run --generation 16 --cmdline "kvm-arm.protected_modules=hello_hypercall" \
+      --module hello_hypercall.so --tracefs-write hypervisor/tracing_on=1 \
+      --tracefs-write hypervisor/events/hypervisor/__hyp_printk/enable=1 \
+      --hvc 128 --print-trace
 )";
 
 int Run(const std::vector<std::string>& args) {
@@ -73,9 +93,26 @@ int Run(const std::vector<std::string>& args) {
     }
   }
   const pkvm::Status boot = hv.Boot();
-  std::fputs(hv.boot_log().c_str(), stdout);
+  size_t log_printed = 0;
+  auto print_log = [&] {  // the boot log grows (hyp_trace_printk mirrors events)
+    const std::string log = hv.boot_log();
+    std::fputs(log.c_str() + log_printed, stdout);
+    log_printed = log.size();
+  };
+  print_log();
   std::string failure;
   if (!boot.ok()) failure = boot.ToString();
+  if (hv.state() == pkvm::MachineState::kDeprivileged) {
+    for (const auto& [path, value] : opts.tracefs_writes) {
+      // As `echo VALUE > PATH` writes it: with a trailing newline.
+      const std::string data = value.empty() || value.back() != '\n' ? value + "\n" : value;
+      if (pkvm::Status s = hv.TracefsWrite(path, data); !s.ok()) {
+        std::printf("tracefs write %s=%s -> failed: %s\n", path.c_str(), value.c_str(),
+                    s.ToString().c_str());
+        if (failure.empty()) failure = s.ToString();
+      }
+    }
+  }
   if (hv.state() == pkvm::MachineState::kDeprivileged) {
     for (const pkvm::cli::HvcRequest& req : opts.hvcs) {
       user_pt_regs regs{};
@@ -92,6 +129,24 @@ int Run(const std::vector<std::string>& args) {
                   static_cast<unsigned long long>(req.function_id),
                   static_cast<unsigned long long>(r->x(0)), static_cast<unsigned long long>(r->x(1)),
                   static_cast<unsigned long long>(r->x(2)), static_cast<unsigned long long>(r->x(3)));
+      print_log();
+    }
+  }
+  print_log();
+  if (opts.print_trace) {
+    auto text = hv.TracefsRead(hv.generation() == pkvm::Generation::kA16 ? "hypervisor/trace_pipe"
+                                                                          : "hyp/trace_pipe");
+    if (text.ok()) {
+      std::printf("trace_pipe:\n%s", text->c_str());
+    } else {
+      std::printf("trace_pipe -> failed: %s\n", text.status().ToString().c_str());
+      if (failure.empty()) failure = text.status().ToString();
+    }
+  }
+  if (!opts.tracefs_dump.empty()) {
+    if (pkvm::Status s = hv.TracefsDump(opts.tracefs_dump); !s.ok()) {
+      std::printf("tracefs dump -> failed: %s\n", s.ToString().c_str());
+      if (failure.empty()) failure = s.ToString();
     }
   }
   if (std::string serial = hv.serial_output(); !serial.empty()) {

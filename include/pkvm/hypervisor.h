@@ -14,6 +14,7 @@
 #ifndef PKVM_HYPERVISOR_H_
 #define PKVM_HYPERVISOR_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -24,6 +25,7 @@
 #include "pkvm/abi/ptrace.h"
 #include "pkvm/generation.h"
 #include "pkvm/native_module.h"
+#include "pkvm/page_state.h"
 #include "pkvm/status.h"
 
 namespace pkvm {
@@ -38,12 +40,26 @@ enum class MachineState {
 
 enum class PsciNotification { kCpuSuspend = 0, kSystemSuspend = 1, kCpuEntry = 2 };
 
+// Where hypervisor trace timestamps come from.
+enum class TraceClockSource {
+  kHost,    // the CPU's counter (rdtsc / CNTVCT) converted to boot-clock ns
+  kManual,  // starts at 0 and moves only with AdvanceTraceClock(): exact text in tests
+};
+
+// One entry of a tracefs directory listing.
+struct TracefsEntry {
+  std::string name;
+  bool is_dir = false;
+  uint32_t mode = 0;  // permission bits, e.g. 0640
+};
+
 struct HypervisorOptions {
   Generation generation = Generation::kA15;
   int cpus = 1;                     // 1..64
   std::string cmdline;              // kernel command line
   BackendKind backend = BackendKind::kNative;
   uint64_t ram_size = 64ull << 20;  // simulated RAM, multiple of 4 KiB
+  TraceClockSource trace_clock = TraceClockSource::kHost;
 };
 
 // The host register file after a hypercall or SMC.
@@ -111,6 +127,22 @@ class Hypervisor {
   // Panics the hypervisor: panic notifiers run, then the machine is dead.
   Status InjectHypPanic(const std::string& reason, int cpu = 0);
 
+  // --- hypervisor tracing: the virtual tracefs (docs/tracing.md) ----------
+  // Paths are relative to the tracing mount: "hypervisor/tracing_on" on A16,
+  // "hyp/tracing_on" on A14/A15 ("/sys/kernel/tracing/..." works too). Each
+  // call is one open + read/write + close with the kernel's results, e.g.
+  // -EINVAL for "2" written to an event's enable file. Reads of trace_pipe
+  // return what is there now (they never block). Available after Boot().
+  StatusOr<std::string> TracefsRead(const std::string& path);
+  Status TracefsWrite(const std::string& path, const std::string& data);
+  StatusOr<std::vector<TracefsEntry>> TracefsList(const std::string& dir);
+  // Writes the whole tree into a real directory (format files, header_page,
+  // ids, per-CPU trace_pipe_raw pages -- consumed -- and their text as
+  // `trace`), for libtraceevent / trace-cmd style readers.
+  Status TracefsDump(const std::string& dir);
+  // With TraceClockSource::kManual: moves the trace clock forward.
+  void AdvanceTraceClock(uint64_t ns);
+
   // --- state --------------------------------------------------------------
   bool protected_vms_enabled() const;
   // Why protected VMs are disabled ("" when they are enabled).
@@ -122,6 +154,38 @@ class Hypervisor {
   uint32_t dynamic_hcall_count() const;
   uint64_t hcr_el2() const;
   uint64_t hfgwtr_el2() const;
+
+  // --- memory, guests and devices (pkvm/page_state.h, docs/memory.md) ----
+  // Adds a device's MMIO range to the machine (its device tree): before Boot().
+  Status AddMmioRegion(uint64_t phys, uint64_t size, const std::string& name);
+  PageState page_state(uint64_t pfn) const;
+  // Every page not in its boot state, devices, pools, EL2 mappings, requests.
+  std::string DumpPageStates() const;
+  // Host (EL1) accesses to physical memory, checked against the host stage-2:
+  // a permission fault runs the modules' fault-handler chain (0 and -EAGAIN
+  // retry, -EPERM injects the abort: -EPERM here, anything else panics); a
+  // page the host does not own gets the abort without asking the modules.
+  Status host_read(uint64_t phys, void* buf, size_t len, int cpu = 0);
+  Status host_write(uint64_t phys, const void* buf, size_t len, int cpu = 0);
+  // The host kernel donates nr_pages of its free RAM (taken from the top) to a
+  // hypervisor pool, as its refill hypercalls do.
+  Status TopUpHypPool(HypPool pool, uint64_t nr_pages);
+  // The host serves the memory request the last hypercall on `cpu` left
+  // (iommu_request, request_hyp_alloc, iommu_donate_pages): returns the pages
+  // donated (0 when nothing was asked).
+  StatusOr<uint64_t> ServeHypRequests(int cpu = 0);
+  // What pKVM's IOMMU core does when the host maps pages for DMA (the
+  // references pkvm_unuse_dma() drops).
+  Status HostUseDma(uint64_t phys, uint64_t size);
+  // A guest whose stage-2 maps the given host pages (donated to it).
+  StatusOr<uint16_t> CreateGuest(const std::vector<GuestMemory>& memory);
+  // An SMC from a guest: pKVM's own services, then the module's handler.
+  StatusOr<GuestSmcResult> GuestSmc(uint16_t handle, const SmcccRegs& regs, int cpu = 0);
+  // Device assignment: the device's reset callback runs (host_to_guest =
+  // true; an error leaves the device with the host), then its MMIO pages go
+  // to the guest. ReclaimDevice runs it with false (an error panics).
+  Status AssignDevice(uint64_t phys, uint16_t handle, int cpu = 0);
+  Status ReclaimDevice(uint64_t phys, int cpu = 0);
 
   struct Impl;
 

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define PKVM_NATIVE_MODULE_MAGIC 0x31646f6d6d766b70ULL /* "pkvmmod1" */
-#define PKVM_NATIVE_MODULE_ABI 1u
+#define PKVM_NATIVE_MODULE_ABI 2u
 
 /* Index of each EL2 section in pkvm_native_module.hyp[]. */
 enum pkvm_native_hyp_section {
@@ -30,6 +30,15 @@ enum pkvm_native_hyp_section {
   PKVM_HYP_DATA = 3,
   PKVM_HYP_EVENT_IDS = 4,
   PKVM_NR_HYP_SECTIONS = 5,
+};
+
+struct hyp_printk_fmt;
+struct pkvm_hyp_event_desc;
+
+/* One EL2 function: offset from the start of .hyp.text, unprefixed name. */
+struct pkvm_ftrace_sym {
+  unsigned long offset;
+  const char *name;
 };
 
 struct pkvm_native_module {
@@ -46,6 +55,15 @@ struct pkvm_native_module {
   /* Start/end of each .hyp.* section as linked into this binary; start == end
    * for an empty or absent section. */
   struct pkvm_module_section hyp[PKVM_NR_HYP_SECTIONS];
+  /* Tracing (ABI 2): event descriptors, trace_hyp_printk formats and the
+   * loader-filled first format id, EL2 functions sorted by offset (ended
+   * by a NULL name). */
+  const struct pkvm_hyp_event_desc *hyp_events;
+  const struct pkvm_hyp_event_desc *hyp_events_end;
+  const struct hyp_printk_fmt *printk_fmts;
+  const struct hyp_printk_fmt *printk_fmts_end;
+  pkvm_u8 *printk_fmt_offset;
+  const struct pkvm_ftrace_sym *ftrace_syms;
 };
 
 #define PKVM_DECLARE_NATIVE_MODULE(target) \

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tests of the `pkvm` command: output, exit status and messages.
-# usage: cli_test.sh PKVM A14_MODULE_SO A15_MODULE_SO
+# usage: cli_test.sh PKVM A14_MODULE_SO A15_MODULE_SO HELLO_HYPERCALL_SO
 set -u
-PKVM=$1 A14=$2 A15=$3
+PKVM=$1 A14=$2 A15=$3 HELLO=$4
 pass=0 fail=0
 
 # expect NAME STATUS REGEX -- command...: runs it, checks the exit status and
@@ -53,6 +53,31 @@ expect missing-module-file 2 'cannot load module /nonexistent.so' -- \
 expect not-a-module 2 'is not a libpkvm native module' -- "$PKVM" run --module "$PKVM_NOT_A_MODULE"
 expect unknown-option 2 'unknown option --frobnicate' -- "$PKVM" run --frobnicate 1
 expect missing-value 2 '--cmdline needs a value' -- "$PKVM" run --cmdline
+
+# Tracing (issue 3): tracefs writes before the HVCs, trace_pipe after them.
+expect trace-module-event 0 $'trace_pipe:\n\\[000\\]\t +0\\.000000: pkvm_driver_event id=0x00000042' -- \
+  "$PKVM" run --generation 15 --cmdline "$CMD" --module "$A15" --trace-clock manual \
+  --tracefs-write hyp/tracing_on=1 --tracefs-write hyp/events/pkvm_driver_event/enable=1 \
+  --hvc 128:0x42 --print-trace
+expect trace-hello-world 0 '__hyp_printk Hello World$' -- \
+  "$PKVM" run --generation 16 --cmdline "kvm-arm.protected_modules=hello_hypercall" \
+  --module "$HELLO" --tracefs-write hypervisor/tracing_on=1 \
+  --tracefs-write hypervisor/events/hypervisor/__hyp_printk/enable=1 --hvc 128 --print-trace
+expect trace-printk-mirror 0 'host_hcall id=128 invalid=0' -- \
+  "$PKVM" run --cmdline "$CMD hyp_event=host_hcall hyp_trace_printk" --module "$A15" --hvc 128
+expect trace-bad-write 1 'tracefs write hyp/events/host_hcall/enable=2 -> failed: -EINVAL' -- \
+  "$PKVM" run --cmdline "$CMD" --module "$A15" --tracefs-write hyp/events/host_hcall/enable=2
+expect trace-unknown-file 1 'failed: -ENOENT: hyp/nope: no such file' -- \
+  "$PKVM" run --cmdline "$CMD" --module "$A15" --tracefs-write hyp/nope=1
+expect trace-write-syntax 2 'expected PATH=VALUE' -- "$PKVM" run --tracefs-write tracing_on
+expect trace-bad-clock 2 '--trace-clock fast: use host or manual' -- "$PKVM" run --trace-clock fast
+DUMP=$(mktemp -d)
+expect trace-dump 0 'hvc 0xc6000080' -- \
+  "$PKVM" run --cmdline "$CMD hyp_event=host_hcall" --module "$A15" \
+  --tracefs-write hyp/tracing_on=1 --hvc 128 --tracefs-dump "$DUMP"
+expect trace-dump-files 0 'host_hcall id=128 invalid=0' -- cat "$DUMP/hyp/trace"
+expect trace-dump-format 0 '^name: pkvm_driver_event$' -- cat "$DUMP/hyp/events/pkvm_driver_event/format"
+rm -rf "$DUMP"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,6 +8,7 @@
 #include "pkvm/abi/el2_module.h"
 #include "pkvm/host_hcall.h"
 #include "pkvm/hvc_registry.h"
+#include "pkvm/trace_ring.h"
 
 namespace {
 pkvm::HvcRegistry registry;
@@ -28,4 +29,30 @@ extern "C" int pkvm_freestanding_entry(kvm_cpu_context* ctx, unsigned long handl
   registry.Register(handler);
   return Dispatch<pkvm::Generation::kA14>(ctx) + Dispatch<pkvm::Generation::kA15>(ctx) +
          Dispatch<pkvm::Generation::kA16>(ctx);
+}
+
+// The hypervisor trace ring: writer (Reserve/Commit, page moves, overwrite),
+// reader swap, state changes and the two-bank clock, all in the EL2 image.
+namespace {
+pkvm::trace::TraceClock trace_clock;
+pkvm::trace::RingBuffer trace_ring;
+}
+
+extern "C" int pkvm_freestanding_trace(trace_buffer_meta* meta, pkvm_buffer_data_page* const* pages,
+                                       unsigned int nr_pages, pkvm::trace::RingPage* descs,
+                                       pkvm::trace::TraceClock::CounterFn counter, unsigned int len) {
+  trace_clock.Init(counter, nullptr, 1, 0, 0, 0);
+  trace_clock.Update(2, 1, 0, 0);
+  int rc = trace_ring.Init(meta, pages, nr_pages, descs, &trace_clock);
+  if (rc != 0) return rc;
+  trace_ring.Enable();
+  if (void* p = trace_ring.Reserve(len)) {
+    static_cast<struct hyp_entry_hdr*>(p)->id = 1;
+    trace_ring.Commit();
+  }
+  rc = trace_ring.SwapReaderPage();
+  trace_ring.Disable();
+  trace_ring.Reset();
+  trace_ring.Panic();
+  return rc + static_cast<int>(trace_ring.status());
 }

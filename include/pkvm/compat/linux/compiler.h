@@ -20,7 +20,7 @@
 #define __printf(a, b) __attribute__((__format__(printf, a, b)))
 #define __read_mostly
 #define __ro_after_init
-#define notrace
+#define notrace __attribute__((__no_instrument_function__))
 #define __iomem
 #define __user
 #define __force
