@@ -48,8 +48,8 @@ TEST(ParseKernelUlong, AcceptsWhatKstrtoulAccepts) {
 
 TEST(ParseKernelUlong, RejectsTheRest) {
   for (const char* bad : {"", "\n", "-1", " 1", "1 ", "0x10", "1\n\n", "abc", "+"})
-    EXPECT_EQ(internal::ErrnoOf(ParseKernelUlong(bad).status()), -EINVAL) << "'" << bad << "'";
-  EXPECT_EQ(internal::ErrnoOf(ParseKernelUlong("18446744073709551616").status()), -ERANGE);
+    EXPECT_EQ(::pkvm::internal::ErrnoOf(ParseKernelUlong(bad).status()), -EINVAL) << "'" << bad << "'";
+  EXPECT_EQ(::pkvm::internal::ErrnoOf(ParseKernelUlong("18446744073709551616").status()), -ERANGE);
 }
 
 TEST(GlobMatch, ShellGlobs) {
