@@ -19,7 +19,11 @@
 #                    PKVM_NATIVE_MODULE(<target>) there (all its other symbols
 #                    are local, so any number of modules link side by side);
 #   <MODNAME>.so     (target <target>_so) for `pkvm run --module`;
+#   <MODNAME>.ko     (target <target>_ko) when aarch64-linux-gnu-gcc is found:
+#                    the AArch64 module for the Unicorn backend
+#                    (cmake/PkvmModuleAarch64.cmake).
 include_guard(GLOBAL)
+include("${CMAKE_CURRENT_LIST_DIR}/PkvmModuleAarch64.cmake")
 
 set(_PKVM_MODULE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
@@ -168,4 +172,6 @@ function(pkvm_add_module target)
                         LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
   set_target_properties(${target} ${target}_so PROPERTIES PKVM_MODULE_NAME "${kbuild_modname}"
                         PKVM_MODULE_GENERATION "${ARG_GENERATION}")
+  _pkvm_add_module_ko(${target} ${ARG_GENERATION} ${kbuild_modname} "${ARG_OUTPUT_DIRECTORY}"
+                      EL1 ${ARG_EL1} EL2 ${ARG_EL2})
 endfunction()

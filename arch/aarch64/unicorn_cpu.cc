@@ -1,0 +1,507 @@
+// File: arch/aarch64/unicorn_cpu.cc -- see unicorn_cpu.h. The only file of
+// libpkvm that includes <unicorn/unicorn.h>.
+#include "unicorn_cpu.h"
+
+#include <unicorn/unicorn.h>
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "glue/pkvm_a64_glue.h"
+
+namespace pkvm::arm64 {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kTrampolineStart = 64;  // code page: [0] eret, trampolines from here
+constexpr uint32_t kEret = 0xd69f03e0;
+constexpr uint32_t kRet = 0xd65f03c0;
+constexpr uint32_t kBrk = 0xd4200000;  // | imm16 << 5
+
+// Unicorn 2.0.1 interrupt numbers (QEMU EXCP_*), see the notes §2.
+constexpr uint32_t kIntUdef = 1, kIntSwi = 2, kIntPrefetchAbort = 3, kIntDataAbort = 4,
+                   kIntBkpt = 7, kIntHvc = 11, kIntSmc = 13;
+
+// CP_REG encodings {crn, crm, op0, op1, op2} of the EL2/EL3 registers the
+// enum does not expose.
+struct CpReg {
+  uint32_t crn, crm, op0, op1, op2;
+};
+constexpr CpReg kScrEl3{1, 1, 3, 6, 0};
+constexpr CpReg kHcrEl2{1, 1, 3, 4, 0};
+constexpr CpReg kSpsrEl3{4, 0, 3, 6, 0};
+
+constexpr uint64_t kScrNsHceRw = 0x501;  // SCR_EL3.{NS, HCE, RW}
+constexpr uint64_t kHcrRw = 1ull << 31;
+constexpr uint64_t kPstateEl3h = 0x3cd;  // DAIF masked, EL3, SP_EL3
+constexpr uint64_t kSpsrEl2h = 0x3c9;
+constexpr uint64_t kSpsrEl1h = 0x3c5;
+
+// One CHECKED()-style conversion: uc_err -> Status with Unicorn's text.
+absl::Status Checked(uc_err err, absl::string_view what) {
+  if (err == UC_ERR_OK) return absl::OkStatus();
+  return absl::InternalError(
+      absl::StrFormat("unicorn: %s: %s (uc_err %d)", what, uc_strerror(err), static_cast<int>(err)));
+}
+
+std::array<int, 18> ArgRegs() {
+  std::array<int, 18> r{};
+  for (int i = 0; i < 18; ++i) r[i] = UC_ARM64_REG_X0 + i;
+  return r;
+}
+const std::array<int, 18> kArgRegs = ArgRegs();
+
+int RegId(int n) {
+  if (n >= 0 && n <= 28) return UC_ARM64_REG_X0 + n;
+  if (n == 29) return UC_ARM64_REG_X29;
+  if (n == 30) return UC_ARM64_REG_X30;
+  if (n == 31) return UC_ARM64_REG_SP;
+  return UC_ARM64_REG_PC;
+}
+
+const char* BrkMeaning(uint16_t imm) {
+  switch (imm) {
+    case 0x800: return " (BUG)";
+    case 0x3e8: return " (__builtin_trap)";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+const char* FaultKindName(FaultKind k) {
+  switch (k) {
+    case FaultKind::kNone: return "none";
+    case FaultKind::kReadUnmapped: return "read of unmapped memory";
+    case FaultKind::kWriteUnmapped: return "write to unmapped memory";
+    case FaultKind::kFetchUnmapped: return "instruction fetch from unmapped memory";
+    case FaultKind::kReadProtected: return "read of non-readable memory";
+    case FaultKind::kWriteProtected: return "write to read-only memory";
+    case FaultKind::kFetchProtected: return "instruction fetch from non-executable memory";
+    case FaultKind::kUndefinedInstruction: return "undefined instruction";
+    case FaultKind::kBreakpoint: return "breakpoint";
+    case FaultKind::kException: return "exception";
+    case FaultKind::kNoHandler: return "unhandled trap";
+    case FaultKind::kHostStop: return "stopped by the host";
+    case FaultKind::kInstructionLimit: return "instruction limit";
+    case FaultKind::kTimeout: return "time limit";
+    case FaultKind::kEngine: return "emulator error";
+  }
+  return "?";
+}
+
+struct UnicornCpu::Impl {
+  UnicornCpu* self = nullptr;
+  uc_engine* uc = nullptr;
+  CpuOptions opts;
+  uint8_t* priv = nullptr;  // code page + stack (the guard page is not backed)
+  uint64_t code_va = 0, stack_va = 0, stack_top = 0, sentinel = 0;
+  std::vector<TrapHandler> host_calls = std::vector<TrapHandler>(PKVM_A64_HOSTCALL_COUNT);
+  uint32_t next_dynamic = PKVM_A64_HOSTCALL_FIRST_DYNAMIC;
+  uint64_t next_trampoline = kTrampolineStart;
+  TrapHandler hvc, smc;
+  CpuFault fault;
+  bool faulted = false;  // `fault` belongs to the current Call
+  int depth = 0;         // nested Call()s in progress
+  std::vector<uc_context*> saved;  // per nesting level
+  uint64_t traps = 0;
+  struct Mapping {
+    uint64_t addr, size;
+    uint32_t perms;
+  };
+  std::vector<Mapping> mappings;
+
+  ~Impl() {
+    for (uc_context* c : saved)
+      if (c != nullptr) uc_context_free(c);
+    if (uc != nullptr) uc_close(uc);
+    std::free(priv);
+  }
+
+  absl::Status CpWrite(const CpReg& r, uint64_t v) {
+    uc_arm64_cp_reg reg{r.crn, r.crm, r.op0, r.op1, r.op2, v};
+    return Checked(uc_reg_write(uc, UC_ARM64_REG_CP_REG, &reg), "write system register");
+  }
+  uint64_t Reg(int id) {
+    uint64_t v = 0;
+    uc_reg_read(uc, id, &v);
+    return v;
+  }
+  void SetReg(int id, uint64_t v) { uc_reg_write(uc, id, &v); }
+
+  void ReadFrame(TrapFrame& f) {
+    void* vals[18];
+    for (int i = 0; i < 18; ++i) vals[i] = &f.x[i];
+    uc_reg_read_batch(uc, const_cast<int*>(kArgRegs.data()), vals, 18);
+    f.sp = Reg(UC_ARM64_REG_SP);
+    f.el = opts.el;
+  }
+  void WriteFrame(const TrapFrame& f) {
+    const void* vals[18];
+    for (int i = 0; i < 18; ++i) vals[i] = &f.x[i];
+    uc_reg_write_batch(uc, const_cast<int*>(kArgRegs.data()), const_cast<void* const*>(vals), 18);
+  }
+
+  // Records the first fault of the current Call (with the registers).
+  void RecordFault(FaultKind kind, uint64_t pc, uint64_t address, std::string reason) {
+    if (faulted) return;
+    faulted = true;
+    fault = CpuFault{};
+    fault.kind = kind;
+    fault.el = opts.el;
+    fault.pc = pc;
+    fault.address = address;
+    fault.reason = std::move(reason);
+    for (int i = 0; i < 31; ++i) fault.x[i] = Reg(RegId(i));
+    fault.sp = Reg(UC_ARM64_REG_SP);
+  }
+  void Fault(FaultKind kind, uint64_t pc, uint64_t address, std::string reason) {
+    RecordFault(kind, pc, address, std::move(reason));
+    uc_emu_stop(uc);
+  }
+
+  uint32_t InsnAt(uint64_t pc) {
+    uint32_t insn = 0;
+    uc_mem_read(uc, pc, &insn, 4);
+    return insn;
+  }
+
+  void RunTrap(const TrapHandler& h, uint64_t pc, uint16_t imm) {
+    TrapFrame f;
+    f.pc = pc;
+    f.imm = imm;
+    ReadFrame(f);
+    ++traps;
+    h(*self, f);
+    WriteFrame(f);
+  }
+
+  void OnInterrupt(uint32_t intno) {
+    const uint64_t pc = Reg(UC_ARM64_REG_PC);
+    const char* el = opts.el == El::kEl2 ? "EL2" : "EL1";
+    switch (intno) {
+      case kIntHvc:
+      case kIntSmc: {  // PC is already past the instruction
+        const uint64_t at = pc - 4;
+        const uint16_t imm = static_cast<uint16_t>((InsnAt(at) >> 5) & 0xffff);
+        const TrapHandler& h = intno == kIntHvc ? hvc : smc;
+        const char* what = intno == kIntHvc ? "hvc" : "smc";
+        if (!h) {
+          Fault(FaultKind::kNoHandler, at, imm,
+                absl::StrFormat("%s #%#x at %s with no handler", what, imm, el));
+          return;
+        }
+        RunTrap(h, at, imm);
+        return;
+      }
+      case kIntBkpt: {  // PC is the brk itself
+        const uint16_t imm = static_cast<uint16_t>((InsnAt(pc) >> 5) & 0xffff);
+        const uint32_t nr = static_cast<uint32_t>(imm) - PKVM_A64_BRK_HOSTCALL;
+        if (imm >= PKVM_A64_BRK_HOSTCALL && nr < host_calls.size()) {
+          if (!host_calls[nr]) {
+            Fault(FaultKind::kNoHandler, pc, imm,
+                  absl::StrFormat("host call %d (brk #%#x) at %s, which nobody provides", nr, imm, el));
+            return;
+          }
+          RunTrap(host_calls[nr], pc, imm);
+          if (!faulted) SetReg(UC_ARM64_REG_PC, pc + 4);
+          return;
+        }
+        Fault(FaultKind::kBreakpoint, pc, imm,
+              absl::StrFormat("brk #%#x%s at %s", imm, BrkMeaning(imm), el));
+        return;
+      }
+      case kIntUdef:
+        Fault(FaultKind::kUndefinedInstruction, pc, InsnAt(pc),
+              absl::StrFormat("undefined instruction %#010x at %s (UDF, or a system register "
+                              "this EL cannot access)",
+                              InsnAt(pc), el));
+        return;
+      default:
+        Fault(FaultKind::kException, pc, intno,
+              absl::StrFormat("exception %d (%s) at %s", intno,
+                              intno == kIntSwi             ? "svc"
+                              : intno == kIntPrefetchAbort ? "prefetch abort"
+                              : intno == kIntDataAbort     ? "data abort"
+                                                           : "unexpected",
+                              el));
+        return;
+    }
+  }
+
+  bool OnInvalid(uc_mem_type type, uint64_t address, int size) {
+    const uint64_t pc = Reg(UC_ARM64_REG_PC);
+    FaultKind k = FaultKind::kEngine;
+    switch (type) {
+      case UC_MEM_READ_UNMAPPED: k = FaultKind::kReadUnmapped; break;
+      case UC_MEM_WRITE_UNMAPPED: k = FaultKind::kWriteUnmapped; break;
+      case UC_MEM_FETCH_UNMAPPED: k = FaultKind::kFetchUnmapped; break;
+      case UC_MEM_READ_PROT: k = FaultKind::kReadProtected; break;
+      case UC_MEM_WRITE_PROT: k = FaultKind::kWriteProtected; break;
+      case UC_MEM_FETCH_PROT: k = FaultKind::kFetchProtected; break;
+      default: break;
+    }
+    std::string extra;
+    if (k == FaultKind::kWriteProtected) {
+      for (const Mapping& m : mappings)
+        if (address >= m.addr && address < m.addr + m.size && (m.perms & kPermExec) != 0)
+          extra = " (a store into code)";
+    }
+    RecordFault(k, k == FaultKind::kFetchUnmapped || k == FaultKind::kFetchProtected ? address : pc,
+                address,
+                absl::StrFormat("%s at %#x (%d bytes)%s at %s", FaultKindName(k), address, size,
+                                extra, opts.el == El::kEl2 ? "EL2" : "EL1"));
+    return false;  // uc_emu_start returns the matching UC_ERR_*
+  }
+
+  static void IntrHook(uc_engine*, uint32_t intno, void* user) {
+    static_cast<Impl*>(user)->OnInterrupt(intno);
+  }
+  static bool InvalidHook(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t,
+                          void* user) {
+    return static_cast<Impl*>(user)->OnInvalid(type, address, size);
+  }
+
+  absl::Status EnterEl() {
+    // The ERET recipe (notes §1): from EL3 with a stale EL1 translation
+    // context, ERET takes ELR from ELR_EL1 and SPSR from SPSR_EL3.
+    const uint64_t target = code_va + 4;  // never executed: `until` stops before it
+    if (auto s = CpWrite(kScrEl3, kScrNsHceRw); !s.ok()) return s;
+    if (auto s = CpWrite(kHcrEl2, kHcrRw); !s.ok()) return s;
+    SetReg(UC_ARM64_REG_PSTATE, kPstateEl3h);
+    if (auto s = CpWrite(kSpsrEl3, opts.el == El::kEl2 ? kSpsrEl2h : kSpsrEl1h); !s.ok()) return s;
+    SetReg(UC_ARM64_REG_ELR_EL3, target);
+    SetReg(UC_ARM64_REG_ELR_EL1, target);
+    if (auto s = Checked(uc_emu_start(uc, code_va, target, 0, 0), "ERET to the target EL"); !s.ok())
+      return s;
+    const uint64_t pstate = Reg(UC_ARM64_REG_PSTATE);
+    const uint64_t want = static_cast<uint64_t>(opts.el) << 2;
+    if ((pstate & 0xc) != want || Reg(UC_ARM64_REG_PC) != target) {
+      return absl::InternalError(absl::StrFormat(
+          "unicorn: the ERET recipe did not reach EL%d (PSTATE %#x, PC %#x)",
+          static_cast<int>(opts.el), pstate, Reg(UC_ARM64_REG_PC)));
+    }
+    SetReg(UC_ARM64_REG_SP, stack_top);
+    return absl::OkStatus();
+  }
+
+  bool OverlapsPrivate(uint64_t addr, uint64_t size) const {
+    const uint64_t lo = opts.private_base, hi = stack_va + opts.stack_size;
+    return addr < hi && lo < addr + size;
+  }
+};
+
+UnicornCpu::UnicornCpu(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { impl_->self = this; }
+UnicornCpu::~UnicornCpu() = default;
+
+absl::StatusOr<std::unique_ptr<UnicornCpu>> UnicornCpu::Create(const CpuOptions& o) {
+  if (o.el != El::kEl1 && o.el != El::kEl2) return absl::InvalidArgumentError("EL must be 1 or 2");
+  if (o.private_base % kPage != 0 || o.stack_size % kPage != 0 || o.stack_size == 0)
+    return absl::InvalidArgumentError("private_base and stack_size must be 4 KiB multiples");
+  if (o.private_base + 2 * kPage + o.stack_size > kMaxGuestAddress)
+    return absl::InvalidArgumentError("private_base is beyond the 44-bit guest address space");
+  auto impl = std::make_unique<Impl>();
+  impl->opts = o;
+  impl->code_va = o.private_base;
+  impl->sentinel = o.private_base + kPage + 16;  // in the unmapped guard page
+  impl->stack_va = o.private_base + 2 * kPage;
+  impl->stack_top = impl->stack_va + o.stack_size;
+  impl->priv = static_cast<uint8_t*>(std::aligned_alloc(kPage, kPage + o.stack_size));
+  if (impl->priv == nullptr) return absl::ResourceExhaustedError("no memory for the CPU's stack");
+  std::memset(impl->priv, 0, kPage + o.stack_size);
+  std::memcpy(impl->priv, &kEret, 4);
+
+  if (auto s = Checked(uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &impl->uc), "uc_open"); !s.ok())
+    return s;
+  uc_hook h;
+  if (auto s = Checked(uc_hook_add(impl->uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&Impl::IntrHook),
+                                   impl.get(), 1, 0),
+                       "add the interrupt hook");
+      !s.ok())
+    return s;
+  if (auto s = Checked(uc_hook_add(impl->uc, &h, UC_HOOK_MEM_INVALID,
+                                   reinterpret_cast<void*>(&Impl::InvalidHook), impl.get(), 1, 0),
+                       "add the invalid-memory hook");
+      !s.ok())
+    return s;
+  if (auto s = Checked(uc_mem_map_ptr(impl->uc, impl->code_va, kPage, UC_PROT_READ | UC_PROT_EXEC,
+                                      impl->priv),
+                       "map the CPU's code page");
+      !s.ok())
+    return s;
+  if (auto s = Checked(uc_mem_map_ptr(impl->uc, impl->stack_va, o.stack_size,
+                                      UC_PROT_READ | UC_PROT_WRITE, impl->priv + kPage),
+                       "map the CPU's stack");
+      !s.ok())
+    return s;
+  if (auto s = impl->EnterEl(); !s.ok()) return s;
+  return std::unique_ptr<UnicornCpu>(new UnicornCpu(std::move(impl)));
+}
+
+El UnicornCpu::el() const { return impl_->opts.el; }
+
+absl::Status UnicornCpu::Map(uint64_t addr, void* host, uint64_t size, uint32_t perms) {
+  if (addr % kPage != 0 || size % kPage != 0 || size == 0 || host == nullptr)
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "Map(%#x, %#x): address and size must be non-zero 4 KiB multiples", addr, size));
+  if (addr >= kMaxGuestAddress || size > kMaxGuestAddress - addr)
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "Map(%#x, %#x): beyond the 44-bit guest address space (the MMU is off: guest addresses "
+        "are physical)",
+        addr, size));
+  if (impl_->OverlapsPrivate(addr, size))
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "Map(%#x, %#x) overlaps the CPU's own pages at %#x", addr, size, impl_->opts.private_base));
+  if (auto s = Checked(uc_mem_map_ptr(impl_->uc, addr, size, perms & 7, host),
+                       absl::StrFormat("uc_mem_map_ptr(%#x, %#x)", addr, size));
+      !s.ok())
+    return s;
+  impl_->mappings.push_back({addr, size, perms});
+  InvalidateCode(addr, size);
+  return absl::OkStatus();
+}
+
+absl::Status UnicornCpu::Protect(uint64_t addr, uint64_t size, uint32_t perms) {
+  if (auto s = Checked(uc_mem_protect(impl_->uc, addr, size, perms & 7),
+                       absl::StrFormat("uc_mem_protect(%#x, %#x)", addr, size));
+      !s.ok())
+    return s;
+  for (auto& m : impl_->mappings)
+    if (m.addr == addr && m.size == size) m.perms = perms;
+  InvalidateCode(addr, size);
+  return absl::OkStatus();
+}
+
+absl::Status UnicornCpu::Unmap(uint64_t addr, uint64_t size) {
+  if (auto s = Checked(uc_mem_unmap(impl_->uc, addr, size),
+                       absl::StrFormat("uc_mem_unmap(%#x, %#x)", addr, size));
+      !s.ok())
+    return s;
+  std::erase_if(impl_->mappings, [&](const Impl::Mapping& m) {
+    return m.addr >= addr && m.addr + m.size <= addr + size;
+  });
+  InvalidateCode(addr, size);
+  return absl::OkStatus();
+}
+
+bool UnicornCpu::Read(uint64_t addr, void* out, size_t n) {
+  return uc_mem_read(impl_->uc, addr, out, n) == UC_ERR_OK;
+}
+
+bool UnicornCpu::Write(uint64_t addr, const void* in, size_t n) {
+  if (uc_mem_write(impl_->uc, addr, in, n) != UC_ERR_OK) return false;
+  InvalidateCode(addr, n);  // uc_mem_write does not drop translated code
+  return true;
+}
+
+void UnicornCpu::InvalidateCode(uint64_t addr, uint64_t size) {
+  const uint64_t end = addr + size;
+  uc_ctl_remove_cache(impl_->uc, addr, end);
+}
+
+void UnicornCpu::InvalidateAllCode() { uc_ctl_flush_tlb(impl_->uc); }
+
+void UnicornCpu::SetHvcHandler(TrapHandler handler) { impl_->hvc = std::move(handler); }
+void UnicornCpu::SetSmcHandler(TrapHandler handler) { impl_->smc = std::move(handler); }
+
+absl::Status UnicornCpu::SetHostCall(uint32_t nr, TrapHandler fn) {
+  if (nr >= impl_->host_calls.size())
+    return absl::InvalidArgumentError(absl::StrFormat("host call %d is out of range", nr));
+  impl_->host_calls[nr] = std::move(fn);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> UnicornCpu::AddTrampoline(TrapHandler fn) {
+  Impl& m = *impl_;
+  if (m.next_trampoline + 8 > kPage || m.next_dynamic >= m.host_calls.size())
+    return absl::ResourceExhaustedError("the CPU's trampoline page is full");
+  const uint32_t nr = m.next_dynamic++;
+  const uint64_t off = m.next_trampoline;
+  m.next_trampoline += 8;
+  const uint32_t code[2] = {kBrk | ((PKVM_A64_BRK_HOSTCALL + nr) << 5), kRet};
+  std::memcpy(m.priv + off, code, sizeof code);
+  m.host_calls[nr] = std::move(fn);
+  InvalidateCode(m.code_va + off, 8);
+  return m.code_va + off;
+}
+
+absl::StatusOr<uint64_t> UnicornCpu::Call(uint64_t addr, std::initializer_list<uint64_t> args,
+                                          const CallOptions& options) {
+  return Call(addr, std::span<const uint64_t>(args.begin(), args.size()), options);
+}
+
+absl::StatusOr<uint64_t> UnicornCpu::Call(uint64_t addr, std::span<const uint64_t> args,
+                                          const CallOptions& options) {
+  Impl& m = *impl_;
+  if (args.size() > 8) return absl::InvalidArgumentError("at most 8 register arguments");
+  const int level = m.depth;
+  uint64_t sp = m.stack_top;
+  if (level > 0) {
+    // Re-entered from a handler: keep the interrupted state and run below
+    // its stack pointer.
+    if (static_cast<int>(m.saved.size()) < level) m.saved.resize(level, nullptr);
+    uc_context*& ctx = m.saved[level - 1];
+    if (ctx == nullptr) {
+      if (auto s = Checked(uc_context_alloc(m.uc, &ctx), "uc_context_alloc"); !s.ok()) return s;
+    }
+    if (auto s = Checked(uc_context_save(m.uc, ctx), "uc_context_save"); !s.ok()) return s;
+    sp = (m.Reg(UC_ARM64_REG_SP) - 256) & ~uint64_t{15};
+    if (sp < m.stack_va + 1024)
+      return absl::ResourceExhaustedError("the CPU's stack is exhausted by nested calls");
+  }
+  if (!options.stack_args.empty()) {
+    const uint64_t bytes = (options.stack_args.size() * 8 + 15) & ~uint64_t{15};
+    if (sp - m.stack_va < bytes + 1024)
+      return absl::ResourceExhaustedError("no room on the CPU's stack for the stack arguments");
+    sp -= bytes;
+    if (uc_mem_write(m.uc, sp, options.stack_args.data(), options.stack_args.size() * 8) != UC_ERR_OK)
+      return absl::InternalError("cannot write the stack arguments");
+  }
+  for (size_t i = 0; i < 8; ++i) m.SetReg(UC_ARM64_REG_X0 + static_cast<int>(i), i < args.size() ? args[i] : 0);
+  m.SetReg(UC_ARM64_REG_X30, m.sentinel);
+  m.SetReg(UC_ARM64_REG_SP, sp);
+
+  // `faulted` belongs to the innermost running call; the outer one (when
+  // re-entered from a handler) goes on unless that handler calls Stop().
+  const bool outer_faulted = m.faulted;
+  m.faulted = false;
+  ++m.depth;
+  const uc_err err = uc_emu_start(m.uc, addr, m.sentinel, options.timeout_us, options.max_instructions);
+  --m.depth;
+  const uint64_t pc = m.Reg(UC_ARM64_REG_PC);
+  const uint64_t x0 = m.Reg(UC_ARM64_REG_X0);
+  if (!m.faulted && err != UC_ERR_OK) {
+    m.RecordFault(FaultKind::kEngine, pc, 0,
+                  absl::StrFormat("unicorn stopped at pc %#x: %s", pc, uc_strerror(err)));
+  } else if (!m.faulted && pc != m.sentinel) {
+    const FaultKind k = options.max_instructions != 0 ? FaultKind::kInstructionLimit
+                        : options.timeout_us != 0     ? FaultKind::kTimeout
+                                                      : FaultKind::kEngine;
+    m.RecordFault(k, pc, 0,
+                  absl::StrFormat("%s: the call of %#x stopped at pc %#x before returning",
+                                  FaultKindName(k), addr, pc));
+  }
+  const bool failed = m.faulted;
+  m.faulted = outer_faulted;
+  if (level > 0) uc_context_restore(m.uc, m.saved[level - 1]);
+  if (failed) return absl::AbortedError(absl::StrFormat("%s (pc %#x)", m.fault.reason, m.fault.pc));
+  return x0;
+}
+
+void UnicornCpu::Stop(std::string reason) {
+  const uint64_t pc = impl_->Reg(UC_ARM64_REG_PC);
+  impl_->Fault(FaultKind::kHostStop, pc, 0, std::move(reason));
+}
+
+const CpuFault& UnicornCpu::last_fault() const { return impl_->fault; }
+
+uint64_t UnicornCpu::ReadReg(int n) { return impl_->Reg(RegId(n)); }
+void UnicornCpu::WriteReg(int n, uint64_t v) { impl_->SetReg(RegId(n), v); }
+uint64_t UnicornCpu::return_sentinel() const { return impl_->sentinel; }
+uint64_t UnicornCpu::traps_handled() const { return impl_->traps; }
+
+}  // namespace pkvm::arm64

@@ -1,0 +1,186 @@
+// File: arch/aarch64/unicorn_cpu.h
+// One AArch64 CPU held at one exception level (EL1 or EL2), emulated by
+// Unicorn 2.0.1: the only libpkvm code that talks to Unicorn (the header
+// keeps <unicorn/unicorn.h> out of its users). Internal API.
+//
+// The design follows the measurements in shared/notes/unicorn-2.0.1.md:
+//  * the EL is reached once, at creation, with the ERET recipe (Unicorn
+//    never performs exception entry and ignores PSTATE.EL writes);
+//  * a guest `hvc`/`smc` is caught in the interrupt hook (intno 11/13,
+//    PC already past it) and handed to a C++ handler with x0..x17; the
+//    guest resumes after the instruction with the registers the handler
+//    left -- no exception vectors, no context switch;
+//  * host calls: `brk #(0xf000 + n)` runs host function n (pkvm_a64_glue.h);
+//    AddTrampoline() writes `brk; ret` stubs into the CPU's own code page,
+//    so EL2 code can call C++ through an ordinary function pointer (what
+//    pkvm_module_ops members will point at);
+//  * Call() runs a guest function with LR = an unmapped sentinel (a clean
+//    stop, no retranslation, flat memory), from the host or re-entrantly
+//    from a handler;
+//  * guest memory is host memory mapped with uc_mem_map_ptr, so two CPUs (an
+//    EL1 one and an EL2 one) can share pages, each at its own address; code
+//    written by the host is invalidated explicitly (Unicorn does not notice);
+//  * faults (unmapped or protected access, undefined instruction, stray
+//    BRK, a host function calling Stop()) end the Call with a CpuFault that
+//    has the PC, address, reason and registers -- never a crash.
+// The MMU is off: guest addresses are physical and must be below 2^44.
+//
+//   auto cpu = UnicornCpu::Create({.el = El::kEl2}).value();
+//   cpu->Map(0x40000000, page, 4096, kPermRead | kPermExec);
+//   cpu->SetHvcHandler([](UnicornCpu&, TrapFrame& f) { f.x[0] = 0; });
+//   uint64_t ret = cpu->Call(0x40000000, {1, 2}).value();
+#ifndef PKVM_ARCH_AARCH64_UNICORN_CPU_H_
+#define PKVM_ARCH_AARCH64_UNICORN_CPU_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace pkvm::arm64 {
+
+enum class El : uint8_t { kEl1 = 1, kEl2 = 2 };
+
+// Mapping permissions (the values of UC_PROT_*).
+inline constexpr uint32_t kPermRead = 1, kPermWrite = 2, kPermExec = 4;
+
+// Guest-physical addresses the CPU can reach with the MMU off (A72 PARange).
+inline constexpr uint64_t kMaxGuestAddress = 1ull << 44;
+
+enum class FaultKind {
+  kNone,
+  kReadUnmapped,
+  kWriteUnmapped,
+  kFetchUnmapped,  // includes a branch to nowhere
+  kReadProtected,
+  kWriteProtected,  // e.g. a store into text
+  kFetchProtected,  // executing a non-executable page
+  kUndefinedInstruction,  // UDF, unknown or inaccessible system register
+  kBreakpoint,            // BRK outside the host-call range (BUG, __builtin_trap)
+  kException,             // another exception Unicorn reported (SVC, aborts)
+  kNoHandler,             // HVC/SMC/host call nobody handles
+  kHostStop,              // a handler or host function called Stop()
+  kInstructionLimit,      // CallOptions::max_instructions ran out
+  kTimeout,               // CallOptions::timeout_us ran out
+  kEngine,                // Unicorn failed otherwise
+};
+const char* FaultKindName(FaultKind k);
+
+struct CpuFault {
+  FaultKind kind = FaultKind::kNone;
+  El el = El::kEl1;
+  uint64_t pc = 0;       // the faulting instruction
+  uint64_t address = 0;  // data or fetch address; the BRK immediate; the intno
+  std::string reason;    // "write to read-only address 0x... (store into text?)"
+  uint64_t x[31] = {};
+  uint64_t sp = 0;
+};
+
+// Registers handed to a trap handler or host function. x[] is written back
+// when the handler returns; the guest resumes after the trapping instruction.
+struct TrapFrame {
+  El el = El::kEl1;
+  uint64_t pc = 0;   // address of the hvc/smc/brk
+  uint16_t imm = 0;  // its immediate
+  uint64_t x[18] = {};  // x0..x17 (SMCCC 1.2 uses all of them)
+  uint64_t sp = 0;      // stack arguments of variadic host calls start here
+};
+
+class UnicornCpu;
+using TrapHandler = std::function<void(UnicornCpu& cpu, TrapFrame& frame)>;
+
+struct CpuOptions {
+  El el = El::kEl1;
+  // The CPU's own pages: [code page (ERET stub, trampolines)][guard page,
+  // unmapped: the return sentinel lives here][stack]. Must not overlap
+  // anything mapped later.
+  uint64_t private_base = 0x7ff00000;
+  uint64_t stack_size = 64 * 1024;
+};
+
+struct CallOptions {
+  // 0: unlimited. Otherwise Unicorn counts instructions (a code hook: ~6x
+  // slower) and the call fails with kInstructionLimit when they run out.
+  // Costly to mix: the first uncounted call after a counted one makes
+  // Unicorn 2.0.1 drop all translated code (measured 0.1 to 1.8 s). Give a
+  // CPU a budget on every call or on none.
+  uint64_t max_instructions = 0;
+  // 0: none. Otherwise a timer (about 100 us per call) stops a runaway call.
+  uint64_t timeout_us = 0;
+  // Arguments after the eighth, at [sp], [sp + 8], ... (AAPCS64).
+  std::span<const uint64_t> stack_args;
+};
+
+class UnicornCpu {
+ public:
+  static absl::StatusOr<std::unique_ptr<UnicornCpu>> Create(const CpuOptions& options);
+  ~UnicornCpu();
+  UnicornCpu(const UnicornCpu&) = delete;
+  UnicornCpu& operator=(const UnicornCpu&) = delete;
+
+  El el() const;
+
+  // ---- memory -------------------------------------------------------------
+  // Maps `size` bytes of host memory at guest address `addr` (both 4 KiB
+  // aligned). The host memory must outlive the mapping. Executable ranges
+  // are invalidated in the translation cache.
+  absl::Status Map(uint64_t addr, void* host, uint64_t size, uint32_t perms);
+  absl::Status Protect(uint64_t addr, uint64_t size, uint32_t perms);
+  absl::Status Unmap(uint64_t addr, uint64_t size);
+  // Guest memory access from the host (mapping checked, not permissions).
+  bool Read(uint64_t addr, void* out, size_t n);
+  bool Write(uint64_t addr, const void* in, size_t n);
+  // Drops translated code for [addr, addr+size): needed after the host (or
+  // another CPU sharing the memory) wrote instructions there.
+  void InvalidateCode(uint64_t addr, uint64_t size);
+  // All of it: about 0.1 s in Unicorn 2.0.1; prefer InvalidateCode().
+  void InvalidateAllCode();
+
+  // ---- traps ----------------------------------------------------------------
+  void SetHvcHandler(TrapHandler handler);
+  void SetSmcHandler(TrapHandler handler);
+  // Host call `nr` (pkvm_a64_glue.h: PKVM_A64_HOSTCALL_*), reached by
+  // `brk #(0xf000 + nr)`; x0 is the result.
+  absl::Status SetHostCall(uint32_t nr, TrapHandler fn);
+  // A new host call with a stub in the CPU's code page; returns the stub's
+  // guest address (a function pointer guest code can call).
+  absl::StatusOr<uint64_t> AddTrampoline(TrapHandler fn);
+
+  // ---- execution ------------------------------------------------------------
+  // Calls the guest function at `addr` with up to 8 arguments (x0..x7) and
+  // returns x0. Re-entrant: a handler may Call() again on the same CPU (the
+  // interrupted state is saved and restored). A fault is an Aborted status
+  // whose message is the fault's reason; details in last_fault().
+  absl::StatusOr<uint64_t> Call(uint64_t addr, std::initializer_list<uint64_t> args,
+                                const CallOptions& options = {});
+  absl::StatusOr<uint64_t> Call(uint64_t addr, std::span<const uint64_t> args,
+                                const CallOptions& options = {});
+  // From a trap handler or host function: end the current Call with a
+  // kHostStop fault carrying `reason` (e.g. a BUG at EL2 -> hyp panic).
+  void Stop(std::string reason);
+  const CpuFault& last_fault() const;
+
+  // x0..x30; 31 = SP; 32 = PC.
+  uint64_t ReadReg(int n);
+  void WriteReg(int n, uint64_t v);
+  // The address Call() uses as the return address (unmapped).
+  uint64_t return_sentinel() const;
+  // HVC/SMC traps and host calls handled so far (tests, benchmarks).
+  uint64_t traps_handled() const;
+
+  struct Impl;
+
+ private:
+  explicit UnicornCpu(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pkvm::arm64
+
+#endif  // PKVM_ARCH_AARCH64_UNICORN_CPU_H_
