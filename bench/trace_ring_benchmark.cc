@@ -163,6 +163,18 @@ void BM_TraceClockNow(benchmark::State& state) {
 }
 BENCHMARK(BM_TraceClockNow);
 
+// Context: the writer-status protocol alone (CAS READY->WRITING, then
+// store-release READY), which the spec requires of every event.
+void BM_WriterStatusCas(benchmark::State& state) {
+  std::atomic<uint32_t> status{1};
+  for (auto _ : state) {
+    uint32_t expected = 1;
+    benchmark::DoNotOptimize(status.compare_exchange_strong(expected, 2, std::memory_order_seq_cst));
+    status.store(1, std::memory_order_release);
+  }
+}
+BENCHMARK(BM_WriterStatusCas);
+
 // ---- one writer + one concurrent reader -------------------------------------
 
 // The consumer found nothing: let the producer fill more before looking again

@@ -339,11 +339,14 @@ class RingBuffer {
       if (after == head) after = r;
       r->link.store(reinterpret_cast<uintptr_t>(after) | RingPage::kHead, std::memory_order_relaxed);
       r->prev = pred == head ? r : pred;
-      const uint64_t overrun = internal::Load(&meta_->overrun, __ATOMIC_SEQ_CST);
       uintptr_t expected = reinterpret_cast<uintptr_t>(head) | RingPage::kHead;
       if (!pred->link.compare_exchange_strong(expected, reinterpret_cast<uintptr_t>(r),
                                               std::memory_order_seq_cst, std::memory_order_relaxed))
         continue;  // the writer moved the head: start again
+      // Read after the CAS (the spec reads it just before): the CAS reads the
+      // link the writer stored after its last overrun update, so no head move
+      // is missed, whatever the reader's delay between scan and CAS.
+      const uint64_t overrun = internal::Load(&meta_->overrun, __ATOMIC_SEQ_CST);
       after->prev = r;
       reader_ = head;
       head_hint_ = after;
@@ -399,24 +402,28 @@ class RingBuffer {
     for (;;) {
       uintptr_t link = old->link.load(std::memory_order_seq_cst);
       next = Ptr(link);
-      if ((link & RingPage::kHead) == 0) break;
+      if ((link & RingPage::kHead) == 0) {
+        ClearPage(next);
+        break;
+      }
       // Claim the head: from here the reader cannot take it.
       if (!old->link.compare_exchange_strong(link, reinterpret_cast<uintptr_t>(next) | RingPage::kUpdate,
                                              std::memory_order_seq_cst, std::memory_order_seq_cst))
         continue;  // the reader swapped it out; our link now names its old page
       internal::Add(&meta_->overrun, next->entries);
       internal::Add(&meta_->Reserved1, 1);  // pages lost
+      // Cleared while no link carries HEAD: in a one-page ring old == next is
+      // the head again the moment UPDATE clears, and the reader may take it
+      // at once; it must find it empty, not the events just counted lost.
+      ClearPage(next);
       next->link.store(next->link.load(std::memory_order_relaxed) | RingPage::kHead,
                        std::memory_order_seq_cst);
-      // Clear UPDATE. In a one-page ring old == next and the HEAD just set
-      // is on this same link: keep it.
+      // Clear UPDATE. In a one-page ring the HEAD just set is on this same
+      // link: keep it.
       old->link.store(reinterpret_cast<uintptr_t>(next) | (next == old ? RingPage::kHead : 0),
                       std::memory_order_seq_cst);
       break;
     }
-    next->entries = 0;
-    next->write = 0;
-    internal::Store(&next->page->commit, 0);
     internal::Add(&meta_->Reserved2, 1);  // pages touched
     tail_ = next;
     tail_page_ = next->page;
@@ -426,6 +433,13 @@ class RingBuffer {
     // Published after the page is reset: a reader that sees it as its new
     // reader page sees commit == 0, not the page's previous life.
     tail_pub_.store(next, std::memory_order_seq_cst);
+  }
+
+  // Writer: empties the page it moves onto.
+  static void ClearPage(RingPage* p) noexcept {
+    p->entries = 0;
+    p->write = 0;
+    internal::Store(&p->page->commit, 0);
   }
 
   // Reader: the descriptor whose link carries HEAD (its value in *link), or

@@ -223,5 +223,54 @@ TEST_P(TraceRingStressTest, WritersPerCpuAndAConcurrentReaderAccountForEveryEven
 
 INSTANTIATE_TEST_SUITE_P(Pages, TraceRingStressTest, testing::Values(2u, 4u, 16u));
 
+// The tightest race: a one-page ring, where every page move overwrites the
+// writer's own page and makes it the head again, against a reader that swaps
+// the moment it has read its page. Repeated in short rounds so the reader
+// often finds the writer in the middle of that move.
+TEST(TraceRingStressTest, OnePageRingAgainstASpinningReader) {
+  const ClockCalibration cal = CalibrateHostClock();
+  TraceClock clock;
+  clock.Init(&HostCounter, nullptr, cal.mult, cal.shift, cal.epoch_ns, cal.epoch_cyc);
+  for (int round = 0; round < 20; ++round) {
+    Cpu c;
+    c.mem = static_cast<uint8_t*>(std::aligned_alloc(kPageSize, 3 * size_t{kPageSize}));
+    std::memset(c.mem, 0, 3 * size_t{kPageSize});
+    c.pages = {reinterpret_cast<pkvm_buffer_data_page*>(c.mem + kPageSize),
+               reinterpret_cast<pkvm_buffer_data_page*>(c.mem + 2 * size_t{kPageSize})};
+    c.descs = std::make_unique<RingPage[]>(2);
+    ASSERT_EQ(c.ring.Init(c.meta(), c.pages.data(), 2, c.descs.get(), &clock), 0);
+    c.reader = std::make_unique<RingReader>(&c.ring);
+    c.ring.Enable();
+    constexpr uint64_t kEvents = 20000;
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+      for (uint64_t seq = 0; seq < kEvents; ++seq) {
+        void* p = c.ring.Reserve(LenOf(seq));
+        ASSERT_NE(p, nullptr);
+        Fill(static_cast<uint8_t*>(p), 0, seq);
+        c.ring.Commit();
+      }
+      done.store(true, std::memory_order_release);
+    });
+    // Read in bursts with pauses of varying length, so the reader's swaps
+    // land at every phase of the writer's page moves (including while the
+    // writer overwrites its own page).
+    uint64_t rng = 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(round + 1);
+    while (!done.load(std::memory_order_acquire)) {
+      rng = Mix(rng);
+      Drain(c, 0, 1 + rng % 256);
+      for (uint64_t spin = (rng >> 16) % 4096; spin > 0; --spin) internal::CpuRelax();
+    }
+    writer.join();
+    Drain(c, 0, UINT64_MAX);
+    SCOPED_TRACE(testing::Message() << "round " << round);
+    ASSERT_EQ(c.torn, 0u);
+    ASSERT_EQ(c.bad_order, 0u);
+    ASSERT_EQ(c.read + c.lost, kEvents);
+    ASSERT_EQ(c.lost, c.meta()->overrun);
+    ASSERT_EQ(c.lost, c.gaps);
+  }
+}
+
 }  // namespace
 }  // namespace pkvm::trace
