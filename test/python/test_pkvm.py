@@ -1,0 +1,299 @@
+"""pytest suite of the pkvm Python package (bindings/python).
+
+Run by ctest (test/python/CMakeLists.txt) with PYTHONPATH=<build>/python and
+the example modules in PKVM_DRIVER_A15_SO, PKVM_DRIVER_A14_SO,
+PKVM_HELLO_HYPERCALL_SO; PKVM_NOT_A_MODULE is a shared object that is not a
+module. test_docs_example is the example of docs/python.md.
+"""
+
+import errno
+import os
+import pathlib
+
+import pytest
+
+import pkvm
+
+DRIVER_A15 = os.environ["PKVM_DRIVER_A15_SO"]
+DRIVER_A14 = os.environ["PKVM_DRIVER_A14_SO"]
+HELLO = os.environ["PKVM_HELLO_HYPERCALL_SO"]
+NOT_A_MODULE = os.environ["PKVM_NOT_A_MODULE"]
+
+
+@pytest.fixture
+def hv():
+    with pkvm.Hypervisor(generation=15, cpus=2, cmdline="kvm-arm.protected_modules=pkvm_driver",
+                         trace_clock="manual") as h:
+        h.offer_module(DRIVER_A15)
+        h.boot()
+        yield h
+
+
+def test_docs_example():
+    # docs/python.md
+    with pkvm.Hypervisor(generation=15, cpus=2,
+                         cmdline="kvm-arm.protected_modules=pkvm_driver",
+                         trace_clock="manual") as hv:
+        assert hv.offer_module(DRIVER_A15) == "pkvm_driver"
+        hv.boot()
+        hv.tracefs.write("hyp/tracing_on", "1")
+        hv.tracefs.write("hyp/events/host_hcall/enable", "1\n")
+        r = hv.hvc(0xC6000080)
+        assert r.x0 == 0
+        events = list(hv.trace_pipe())
+        assert [(e.cpu, e.timestamp_ns, e.name, e.fields) for e in events] == [
+            (0, 0, "host_hcall", {"id": "128", "invalid": "0"})]
+
+
+def test_version():
+    assert pkvm.__version__.count(".") == 2
+
+
+def test_boot_state_and_logs(hv):
+    assert hv.state == "deprivileged"
+    assert hv.generation == 15 and hv.cpus == 2
+    assert hv.protected_vms_enabled
+    assert hv.loaded_modules == ["pkvm_driver"]
+    assert "pkvm_driver" in hv.boot_log
+    assert isinstance(hv.serial_output, str)
+    assert hv.panic_report == ""
+    assert "A15" in repr(hv)
+
+
+def test_hvc_registers(hv):
+    r = hv.hvc(0xC6000080, 0x1234, cpu=1)
+    assert isinstance(r, pkvm.Regs)
+    assert r.x0 == 0 == r[0] == r.regs[0]
+    assert len(r.regs) == 31
+    assert isinstance(r.x30, int) and isinstance(r.pstate, int)
+    with pytest.raises(AttributeError):
+        r.x31
+
+
+def test_trace_pipe_exact_text(hv):
+    hv.tracefs.write("hyp/tracing_on", 1)
+    hv.tracefs.write("hyp/events/host_hcall/enable", b"1\n")
+    hv.hvc(0xC6000080)
+    assert hv.tracefs.read("hyp/trace_pipe") == "[000]\t    0.000000: host_hcall id=128 invalid=0\n"
+    assert hv.tracefs.read("hyp/trace_pipe") == ""  # consumed
+
+
+def test_trace_pipe_events_and_clock(hv):
+    hv.tracefs.write("hyp/tracing_on", "1")
+    hv.tracefs.write("hyp/events/host_hcall/enable", "1\n")
+    hv.advance_trace_clock(2_000_003_000)
+    hv.hvc(0xC6000080, cpu=1)
+    hv.advance_trace_clock(1000)
+    hv.hvc(0xC6001234)  # not a registered hypercall
+    ev = list(hv.trace_pipe())
+    assert [e.cpu for e in ev] == [1, 0]
+    assert ev[0].timestamp_ns == 2_000_003_000
+    assert ev[0].timestamp == pytest.approx(2.000003)
+    assert ev[1].timestamp_ns == 2_000_004_000
+    assert ev[1].fields["invalid"] == "1"
+    assert ev[1].text.startswith("id=")
+    assert list(hv.trace_pipe()) == []
+
+
+def test_hello_hypercall_a16_printk():
+    with pkvm.Hypervisor(generation=16, cmdline="kvm-arm.protected_modules=hello_hypercall",
+                         trace_clock="manual") as hv:
+        hv.offer_module(pathlib.Path(HELLO))
+        hv.boot()
+        hv.tracefs.write("hypervisor/tracing_on", "1")
+        hv.tracefs.write("hypervisor/events/hypervisor/__hyp_printk/enable", "1")
+        hv.hvc(0xC6000080)
+        ev = [e for e in hv.trace_pipe() if e.name == "__hyp_printk"]
+        assert ev and ev[0].text == "Hello World"
+
+
+def test_a14_module():
+    with pkvm.Hypervisor(generation=14, cmdline="kvm-arm.protected_modules=pkvm_driver") as hv:
+        hv.offer_module(DRIVER_A14)
+        hv.boot()
+        assert hv.hvc(0xC6000080).x0 == 0
+
+
+def test_tracefs_list_and_dump(hv, tmp_path):
+    entries = hv.tracefs.list("hyp")
+    names = {e.name: e for e in entries}
+    assert "trace_pipe" in names and not names["trace_pipe"].is_dir
+    assert names["events"].is_dir
+    assert isinstance(names["trace_pipe"].mode, int)
+    hv.tracefs.dump(tmp_path)
+    assert (tmp_path / "hyp" / "events" / "host_hcall" / "format").exists()
+
+
+def test_tracefs_errors(hv):
+    with pytest.raises(pkvm.Error) as e:
+        hv.tracefs.read("hyp/no_such_file")
+    assert e.value.errno == errno.ENOENT
+    assert e.value.strerror.startswith("-ENOENT: ")
+    assert isinstance(e.value, OSError)
+    with pytest.raises(pkvm.Error) as e:
+        hv.tracefs.write("hyp/events/host_hcall/enable", "2")
+    assert e.value.errno == errno.EINVAL
+    with pytest.raises(TypeError, match="path must be a str"):
+        hv.tracefs.read(42)
+    with pytest.raises(TypeError, match="value must be"):
+        hv.tracefs.write("hyp/tracing_on", 1.5)
+    with pytest.raises(TypeError):
+        hv.tracefs.list(None)
+
+
+def test_tracefs_before_boot():
+    with pkvm.Hypervisor() as hv:
+        with pytest.raises(pkvm.Error) as e:
+            hv.tracefs.read("hyp/trace_pipe")
+        assert e.value.errno == errno.ENODEV
+
+
+def test_page_state_and_host_memory(hv):
+    s = hv.page_state(0x40010)
+    assert isinstance(s, pkvm.PageState)
+    assert (s.pfn, s.kind, s.owner, s.host, s.hyp) == (0x40010, "RAM", "host", "OWNED", "NOPAGE")
+    assert s.text.startswith("pfn 0x40010")
+    assert hv.page_state(0x10).kind == "none"
+    hv.host_write(0x40010000, b"hello")
+    assert hv.host_read(0x40010000, 5) == b"hello"
+    with pytest.raises(ValueError):
+        hv.page_state(-1)
+    with pytest.raises(TypeError):
+        hv.host_write(0x40010000, "not bytes")
+
+
+def test_injections(hv):
+    assert hv.inject_host_perm_fault(0x9200004F, 0x40000000) in (0, -errno.EPERM, -errno.EAGAIN)
+    assert hv.inject_serror(cpu=1) in (True, False)
+    hv.inject_psci(pkvm.PSCI_CPU_SUSPEND)
+    with pytest.raises(ValueError):
+        hv.inject_psci(5)
+    res = hv.smc(0x84000000)  # PSCI_VERSION
+    assert isinstance(res, pkvm.SmcResult) and isinstance(res.regs, pkvm.Regs)
+
+
+def test_fault_in_module_code_raises_with_panic_report(hv):
+    # pkvm_driver handles no traps: an unhandled trap panics the hypervisor
+    with pytest.raises(pkvm.Error) as e:
+        hv.inject_host_trap(0x62000000)
+    assert e.value.errno == errno.EIO
+    assert "unhandled host trap" in e.value.strerror
+    assert hv.state == "panicked"
+    assert "unhandled host trap" in hv.panic_report
+    # use after a hyp panic: an exception carrying the report, never a crash
+    with pytest.raises(pkvm.Error) as e:
+        hv.hvc(0xC6000080)
+    assert e.value.errno == errno.EIO
+    assert "unhandled host trap" in str(e.value)
+
+
+def test_explicit_panic(hv):
+    hv.inject_hyp_panic("test panic", cpu=1)
+    assert hv.state == "panicked"
+    assert "test panic" in hv.panic_report
+    with pytest.raises(pkvm.Error):
+        hv.tracefs.read("hyp/trace_pipe")
+
+
+def test_double_boot(hv):
+    with pytest.raises(pkvm.Error) as e:
+        hv.boot()
+    assert e.value.errno == errno.EBUSY
+    assert "already booted" in e.value.strerror
+
+
+def test_module_errors():
+    with pkvm.Hypervisor(cmdline="kvm-arm.protected_modules=pkvm_driver") as hv:
+        with pytest.raises(pkvm.Error) as e:
+            hv.offer_module("/nonexistent/pkvm_driver.so")
+        assert e.value.errno == errno.ENOENT
+        assert "/nonexistent/pkvm_driver.so" in e.value.strerror
+        with pytest.raises(pkvm.Error) as e:
+            hv.offer_module(NOT_A_MODULE)
+        assert e.value.errno == errno.ENOEXEC
+        with pytest.raises(TypeError, match="path must be"):
+            hv.offer_module(123)
+        hv.offer_module(DRIVER_A15)
+        with pytest.raises(pkvm.Error) as e:
+            hv.offer_module(DRIVER_A15)
+        assert e.value.errno == errno.EEXIST
+        with pytest.raises(pkvm.Error) as e:
+            hv.hvc(0xC6000080)  # before boot
+        assert e.value.errno == errno.EPERM
+
+
+def test_module_not_offered_boots_with_pvms_disabled():
+    with pkvm.Hypervisor(cmdline="kvm-arm.protected_modules=not_there") as hv:
+        with pytest.raises(pkvm.Error) as e:
+            hv.boot()
+        assert e.value.errno == errno.ENOENT
+        assert hv.state == "deprivileged"
+        assert not hv.protected_vms_enabled
+        assert hv.protected_vms_disabled_reason
+
+
+def test_bad_arguments(hv):
+    with pytest.raises(ValueError, match="fid"):
+        hv.hvc(-1)
+    with pytest.raises(ValueError, match="fid"):
+        hv.hvc(1 << 64)
+    with pytest.raises(TypeError, match="fid must be an int"):
+        hv.hvc("0xC6000080")
+    with pytest.raises(TypeError):
+        hv.hvc(True)
+    with pytest.raises(ValueError, match="at most 17"):
+        hv.hvc(0xC6000080, *range(18))
+    hv.hvc(0xC6000080, *range(17))  # x1..x17 is fine
+    with pytest.raises(ValueError, match="x2"):
+        hv.hvc(0xC6000080, 1, -5)
+    with pytest.raises(ValueError, match="cpu"):
+        hv.hvc(0xC6000080, cpu=-1)
+    with pytest.raises(pkvm.Error) as e:
+        hv.hvc(0xC6000080, cpu=5)  # the machine has 2 CPUs
+    assert e.value.errno == errno.EINVAL
+
+
+def test_bad_constructor_arguments():
+    with pytest.raises(ValueError, match="generation"):
+        pkvm.Hypervisor(generation=13)
+    with pytest.raises(TypeError):
+        pkvm.Hypervisor(generation="15")
+    with pytest.raises(ValueError, match="cpus"):
+        pkvm.Hypervisor(cpus=0)
+    with pytest.raises(ValueError, match="cpus"):
+        pkvm.Hypervisor(cpus=65)
+    with pytest.raises(TypeError, match="cmdline"):
+        pkvm.Hypervisor(cmdline=None)
+    with pytest.raises(ValueError, match="trace_clock"):
+        pkvm.Hypervisor(trace_clock="tsc")
+    with pytest.raises(pkvm.Error) as e:
+        pkvm.Hypervisor(backend="qemu")
+    assert e.value.errno == errno.EINVAL and "qemu" in e.value.strerror
+    with pytest.raises(pkvm.Error) as e:
+        pkvm.Hypervisor(ram_size=4097)
+    assert e.value.errno == errno.EINVAL
+
+
+def test_closed_machine():
+    hv = pkvm.Hypervisor()
+    hv.close()
+    assert hv.closed
+    assert "closed" in repr(hv)
+    with pytest.raises(ValueError, match="closed"):
+        hv.boot()
+    hv.close()  # twice is fine
+
+
+def test_parse_trace_line():
+    e = pkvm.parse_trace_line("[003]\t   12.345678: pkvm_driver_event id=0x00000042\n")
+    assert (e.cpu, e.timestamp_ns, e.name, e.fields) == (3, 12_345_678_000, "pkvm_driver_event",
+                                                         {"id": "0x00000042"})
+    with pytest.raises(ValueError):
+        pkvm.parse_trace_line("garbage")
+
+
+def test_docstrings_and_stub():
+    assert pkvm.Hypervisor.__doc__ and pkvm.Hypervisor.hvc.__doc__
+    assert pkvm.Error.__doc__
+    stub = pathlib.Path(pkvm.__file__).with_name("__init__.pyi")
+    assert "def hvc" in stub.read_text()
