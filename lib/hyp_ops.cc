@@ -18,14 +18,7 @@
 namespace pkvm {
 namespace {
 
-Hypervisor::Impl& M() {
-  const ExecContext* ctx = CurrentContext();
-  if (ctx == nullptr) {
-    std::fputs("libpkvm: pkvm_module_ops called outside a simulated machine\n", stderr);
-    std::abort();
-  }
-  return *ctx->machine;
-}
+Hypervisor::Impl& M() { return OpsMachine(); }
 int Cpu() { return CurrentContext()->cpu; }
 
 template <typename Fp>

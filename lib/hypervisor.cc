@@ -33,6 +33,14 @@ std::string Hex(uint64_t v) { return absl::StrFormat("0x%x", v); }
 }  // namespace
 
 const ExecContext* CurrentContext() { return tls_context; }
+
+Hypervisor::Impl& OpsMachine() {
+  if (tls_context == nullptr) {
+    std::fputs("libpkvm: pkvm_module_ops called outside a simulated machine\n", stderr);
+    std::abort();
+  }
+  return *tls_context->machine;
+}
 const ExecContext*& CurrentContextSlot() { return tls_context; }
 PanicGuard*& CurrentPanicGuard() { return tls_guard; }
 

@@ -195,6 +195,9 @@ struct ExecContext {
 
 // The machine/CPU/EL the calling thread is executing for (nullptr outside).
 const ExecContext* CurrentContext();
+// The machine a pkvm_module_ops member is running for; aborts with a message
+// when EL2 code calls one outside any machine.
+Hypervisor::Impl& OpsMachine();
 
 class ScopedContext {
  public:

@@ -77,14 +77,7 @@ namespace {
 
 using Impl = Hypervisor::Impl;
 
-Impl& M() {
-  const ExecContext* ctx = CurrentContext();
-  if (ctx == nullptr) {
-    std::fputs("libpkvm: pkvm_module_ops called outside a simulated machine\n", stderr);
-    std::abort();
-  }
-  return *ctx->machine;
-}
+Impl& M() { return OpsMachine(); }
 int Cpu() { return CurrentContext()->cpu; }
 
 // The kernel's WARN: logged, the call goes on.
