@@ -154,7 +154,7 @@ HypTrace::~HypTrace() = default;
 
 uint32_t HypTrace::data_size() const {
   // A14 pages end with the rb_ext_page_footer.
-  return gen_ == Generation::kA14 ? kPageSize - 16 - sizeof(rb_ext_page_footer) : kPageSize - 16;
+  return gen_ == Generation::kA14 ? kDataSizeA14 : kDataSize;
 }
 
 // ---- events ------------------------------------------------------------------
@@ -420,6 +420,8 @@ void* HypTrace::Reserve(int cpu, unsigned long length) {
 
 void HypTrace::Commit(int cpu) {
   if (cpu < 0 || static_cast<size_t>(cpu) >= buffers_.size()) return;
+  // A module calling tracing_commit_entry() without a successful reserve
+  // must not publish a half-written record.
   CpuBuffer& b = *buffers_[static_cast<size_t>(cpu)];
   if (b.ring.status() == WriterStatus::kWriting) b.ring.Commit();
 }

@@ -144,5 +144,17 @@ TEST(HypTraceModules, RemoveLastModuleForgetsEverything) {
   EXPECT_EQ(again.ids[0].id, core);
 }
 
+TEST(HypTraceWriter, CommitWithoutReserveWritesNothing) {
+  HypTrace t = Make(Generation::kA16);
+  ASSERT_TRUE(t.SetTracingOn(true).ok());
+  t.Commit(0);  // a module's stray tracing_commit_entry()
+  t.Commit(7);  // no such CPU
+  EXPECT_EQ(t.ReadPipeText(-1), "");
+  ASSERT_TRUE(t.EnableEvent("host_hcall", true).ok());
+  t.EmitHostHcall(0, 5, false);
+  EXPECT_EQ(t.ReadPipeText(-1), "[000]\t    0.000000: host_hcall id=5 invalid=0\n");
+  EXPECT_EQ(t.Reserve(3, 8), nullptr);  // no such CPU
+}
+
 }  // namespace
 }  // namespace pkvm::trace
