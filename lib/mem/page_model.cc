@@ -199,6 +199,32 @@ int PageModel::HostUnshareHyp(uint64_t pfn) {
   return 0;
 }
 
+// Pins and DMA references share the page's refcount (hyp_page_ref_inc):
+// all-or-nothing over the range, -EOVERFLOW at the limit or below zero.
+int PageModel::GetRefs(uint64_t pfn, uint64_t nr, uint32_t PageRec::*counter) {
+  for (uint64_t p = pfn; p < pfn + nr; ++p) {
+    const PageRec r = Rec(p);
+    if (r.pins + r.dma >= kMaxRefcount) return -EOVERFLOW;
+  }
+  for (uint64_t p = pfn; p < pfn + nr; ++p) {
+    PageRec r = Rec(p);
+    ++(r.*counter);
+    Put(p, r);
+  }
+  return 0;
+}
+
+int PageModel::PutRefs(uint64_t pfn, uint64_t nr, uint32_t PageRec::*counter) {
+  for (uint64_t p = pfn; p < pfn + nr; ++p)
+    if (Rec(p).*counter == 0) return -EOVERFLOW;
+  for (uint64_t p = pfn; p < pfn + nr; ++p) {
+    PageRec r = Rec(p);
+    --(r.*counter);
+    Put(p, r);
+  }
+  return 0;
+}
+
 int PageModel::Pin(uint64_t pfn, uint64_t nr) {
   if (int rc = CheckRange(pfn, nr); rc != 0) return rc;
   for (uint64_t p = pfn; p < pfn + nr; ++p) {
@@ -207,28 +233,12 @@ int PageModel::Pin(uint64_t pfn, uint64_t nr) {
         r.hyp != PkvmPageState::kSharedBorrowed)
       return -EPERM;
   }
-  for (uint64_t p = pfn; p < pfn + nr; ++p) {
-    const PageRec r = Rec(p);
-    if (r.pins + r.dma >= kMaxRefcount) return -EOVERFLOW;
-  }
-  for (uint64_t p = pfn; p < pfn + nr; ++p) {
-    PageRec r = Rec(p);
-    ++r.pins;
-    Put(p, r);
-  }
-  return 0;
+  return GetRefs(pfn, nr, &PageRec::pins);
 }
 
 int PageModel::Unpin(uint64_t pfn, uint64_t nr) {
   if (int rc = CheckRange(pfn, nr); rc != 0) return rc;
-  for (uint64_t p = pfn; p < pfn + nr; ++p)
-    if (Rec(p).pins == 0) return -EOVERFLOW;
-  for (uint64_t p = pfn; p < pfn + nr; ++p) {
-    PageRec r = Rec(p);
-    --r.pins;
-    Put(p, r);
-  }
-  return 0;
+  return PutRefs(pfn, nr, &PageRec::pins);
 }
 
 int PageModel::ModProt(uint64_t pfn, uint64_t nr, uint64_t prot, bool update_iommu) {
@@ -305,30 +315,14 @@ int PageModel::UseDma(uint64_t phys, uint64_t size) {
     if (r.owner != PageOwner::kHost || r.host != PkvmPageState::kOwned || r.module_owned)
       return -EPERM;
   }
-  for (uint64_t p = pfn; p < pfn + nr; ++p) {
-    const PageRec r = Rec(p);
-    if (r.pins + r.dma >= kMaxRefcount) return -EOVERFLOW;
-  }
-  for (uint64_t p = pfn; p < pfn + nr; ++p) {
-    PageRec r = Rec(p);
-    ++r.dma;
-    Put(p, r);
-  }
-  return 0;
+  return GetRefs(pfn, nr, &PageRec::dma);
 }
 
 int PageModel::UnuseDma(uint64_t phys, uint64_t size) {
   uint64_t pfn = 0, nr = 0;
   if (int rc = DmaRange(phys, size, &pfn, &nr); rc != 0) return rc;
   if (RangeKind(pfn, nr) != PageKind::kRam) return 0;  // device memory is not refcounted
-  for (uint64_t p = pfn; p < pfn + nr; ++p)
-    if (Rec(p).dma == 0) return -EOVERFLOW;
-  for (uint64_t p = pfn; p < pfn + nr; ++p) {
-    PageRec r = Rec(p);
-    --r.dma;
-    Put(p, r);
-  }
-  return 0;
+  return PutRefs(pfn, nr, &PageRec::dma);
 }
 
 int PageModel::HostDonateGuest(uint64_t pfn, uint64_t nr, uint16_t guest) {

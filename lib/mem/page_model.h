@@ -157,6 +157,8 @@ class PageModel {
  private:
   PageRec Default(uint64_t pfn) const;
   void Put(uint64_t pfn, const PageRec& rec);
+  int GetRefs(uint64_t pfn, uint64_t nr, uint32_t PageRec::*counter);
+  int PutRefs(uint64_t pfn, uint64_t nr, uint32_t PageRec::*counter);
   // Host-owned, unshared, not module-owned, no pins or DMA references.
   static bool HostExclusive(const PageRec& r);
 
