@@ -28,6 +28,34 @@ struct BackendNames {
   }
 };
 
+// One backend at one generation: what tests whose body differs per
+// generation are typed over. Add a backend here once and every such suite
+// runs on it.
+template <typename B, Generation G>
+struct GenConfig {
+  using Backend = B;
+  static constexpr Generation kGen = G;
+};
+using GenConfigs = ::testing::Types<GenConfig<NativeBackend, Generation::kA14>,
+                                    GenConfig<NativeBackend, Generation::kA15>,
+                                    GenConfig<NativeBackend, Generation::kA16>>;
+struct GenConfigNames {
+  template <typename T>
+  static std::string GetName(int) {
+    return std::string(T::Backend::kName) + "_A" + std::to_string(GenerationNumber(T::kGen));
+  }
+};
+
+// The build of a module for generation G, among its three builds.
+template <Generation G>
+const pkvm_native_module& ForGeneration(const pkvm_native_module& a14,
+                                        const pkvm_native_module& a15,
+                                        const pkvm_native_module& a16) {
+  if constexpr (G == Generation::kA14) return a14;
+  if constexpr (G == Generation::kA15) return a15;
+  return a16;
+}
+
 // Creates a machine or fails the test.
 inline std::unique_ptr<Hypervisor> MakeMachine(BackendKind backend, Generation gen,
                                                const std::string& cmdline, int cpus = 1) {

@@ -33,30 +33,17 @@ constexpr uint64_t kPage = 4096;
 constexpr uint64_t kPfn = (kRam >> 12) + 0x10;  // a page the tests play with
 constexpr uint64_t kRw = KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W;
 
-template <typename B, Generation G>
-struct Config {
-  using Backend = B;
-  static constexpr Generation kGen = G;
-  static const pkvm_native_module& Module() {
-    if constexpr (G == Generation::kA14) return PKVM_NATIVE_MODULE(mem_probe_a14);
-    if constexpr (G == Generation::kA15) return PKVM_NATIVE_MODULE(mem_probe_a15);
-    return PKVM_NATIVE_MODULE(mem_probe_a16);
-  }
-  static const pkvm_native_module& LeakModule() {
-    if constexpr (G == Generation::kA14) return PKVM_NATIVE_MODULE(mem_probe_leak_a14);
-    if constexpr (G == Generation::kA15) return PKVM_NATIVE_MODULE(mem_probe_leak_a15);
-    return PKVM_NATIVE_MODULE(mem_probe_leak_a16);
-  }
-};
-using Configs = ::testing::Types<Config<NativeBackend, Generation::kA14>,
-                                 Config<NativeBackend, Generation::kA15>,
-                                 Config<NativeBackend, Generation::kA16>>;
-struct ConfigNames {
-  template <typename T>
-  static std::string GetName(int) {
-    return std::string(T::Backend::kName) + "_A" + std::to_string(GenerationNumber(T::kGen));
-  }
-};
+template <Generation G>
+const pkvm_native_module& MemProbe() {
+  return ForGeneration<G>(PKVM_NATIVE_MODULE(mem_probe_a14), PKVM_NATIVE_MODULE(mem_probe_a15),
+                          PKVM_NATIVE_MODULE(mem_probe_a16));
+}
+template <Generation G>
+const pkvm_native_module& MemProbeLeak() {
+  return ForGeneration<G>(PKVM_NATIVE_MODULE(mem_probe_leak_a14),
+                          PKVM_NATIVE_MODULE(mem_probe_leak_a15),
+                          PKVM_NATIVE_MODULE(mem_probe_leak_a16));
+}
 
 template <typename C>
 class MemoryOpsTest : public ::testing::Test {
@@ -68,7 +55,7 @@ class MemoryOpsTest : public ::testing::Test {
   void SetUp() override {
     hv_ = MakeMachine(C::Backend::kKind, C::kGen, "kvm-arm.protected_modules=mem_probe", 2);
     ASSERT_TRUE(hv_->AddMmioRegion(kUart, 4 * kPage, "uart").ok());
-    ASSERT_TRUE(hv_->OfferModule(C::Module()).ok());
+    ASSERT_TRUE(hv_->OfferModule(MemProbe<C::kGen>()).ok());
     const Status s = hv_->Boot();
     ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << hv_->boot_log();
     // Native module data lives as long as the process: start from zero.
@@ -114,7 +101,7 @@ class MemoryOpsTest : public ::testing::Test {
 
   std::unique_ptr<Hypervisor> hv_;
 };
-TYPED_TEST_SUITE(MemoryOpsTest, Configs, ConfigNames);
+TYPED_TEST_SUITE(MemoryOpsTest, GenConfigs, GenConfigNames);
 
 TYPED_TEST(MemoryOpsTest, LinearMapEarlyIsOnlyForBootstrap) {
   // The module's EL1 init mapped, used and unmapped a range before deprivilege.
@@ -129,7 +116,7 @@ TYPED_TEST(MemoryOpsTest, LinearMapEarlyIsOnlyForBootstrap) {
 TYPED_TEST(MemoryOpsTest, LeftoverLinearMapEarlyFailsDeprivilege) {
   auto hv = MakeMachine(TypeParam::Backend::kKind, TypeParam::kGen,
                         "kvm-arm.protected_modules=mem_probe_leak");
-  ASSERT_TRUE(hv->OfferModule(TypeParam::LeakModule()).ok());
+  ASSERT_TRUE(hv->OfferModule(MemProbeLeak<TypeParam::kGen>()).ok());
   const Status s = hv->Boot();
   EXPECT_EQ(s.error(), -EBUSY) << s.ToString();
   EXPECT_THAT(s.message(), HasSubstr("linear_map_early() mappings left: phys 0x40400000"));

@@ -18,32 +18,18 @@ namespace {
 
 using ::testing::HasSubstr;
 
-template <typename B, Generation G>
-struct Config {
-  using Backend = B;
-  static constexpr Generation kGen = G;
-  static const pkvm_native_module& Module() {
-    if constexpr (G == Generation::kA14) return PKVM_NATIVE_MODULE(probe_a14);
-    if constexpr (G == Generation::kA15) return PKVM_NATIVE_MODULE(probe_a15);
-    return PKVM_NATIVE_MODULE(probe_a16);
-  }
-};
-using Configs = ::testing::Types<Config<NativeBackend, Generation::kA14>,
-                                 Config<NativeBackend, Generation::kA15>,
-                                 Config<NativeBackend, Generation::kA16>>;
-struct ConfigNames {
-  template <typename T>
-  static std::string GetName(int) {
-    return std::string(T::Backend::kName) + "_A" + std::to_string(GenerationNumber(T::kGen));
-  }
-};
+template <Generation G>
+const pkvm_native_module& ProbeModule() {
+  return ForGeneration<G>(PKVM_NATIVE_MODULE(probe_a14), PKVM_NATIVE_MODULE(probe_a15),
+                          PKVM_NATIVE_MODULE(probe_a16));
+}
 
 template <typename C>
 class ModuleOpsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     hv_ = MakeMachine(C::Backend::kKind, C::kGen, "kvm-arm.protected_modules=probe", 2);
-    ASSERT_TRUE(hv_->OfferModule(C::Module()).ok());
+    ASSERT_TRUE(hv_->OfferModule(ProbeModule<C::kGen>()).ok());
     const Status s = hv_->Boot();
     ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << hv_->boot_log();
   }
@@ -65,7 +51,7 @@ class ModuleOpsTest : public ::testing::Test {
   static constexpr bool kA14 = C::kGen == Generation::kA14;
   std::unique_ptr<Hypervisor> hv_;
 };
-TYPED_TEST_SUITE(ModuleOpsTest, Configs, ConfigNames);
+TYPED_TEST_SUITE(ModuleOpsTest, GenConfigs, GenConfigNames);
 
 TYPED_TEST(ModuleOpsTest, SerialPrintsNothingUntilADriverRegisters) {
   this->Probe(PROBE_PUTS);
@@ -187,7 +173,7 @@ TYPED_TEST(ModuleOpsTest, BugAtEl2PanicsOnlyThisMachine) {
   // A second machine is unaffected.
   auto other = MakeMachine(TypeParam::Backend::kKind, TypeParam::kGen,
                            "kvm-arm.protected_modules=probe");
-  ASSERT_TRUE(other->OfferModule(TypeParam::Module()).ok());
+  ASSERT_TRUE(other->OfferModule(ProbeModule<TypeParam::kGen>()).ok());
   ASSERT_TRUE(other->Boot().ok());
   EXPECT_EQ(other->HostHvc(PKVM_HOST_SMCCC_ID(128), {PROBE_PING})->x(1), PROBE_PONG);
 }
