@@ -373,7 +373,6 @@ absl::Status HypTrace::AddModule(const std::string& name, const pkvm_native_modu
   for (const pkvm_ftrace_sym* s = d.ftrace_syms; s != nullptr && s->name != nullptr; ++s) {
     functions_.push_back(Function{hyp_text_start + s->offset, s->name, false,
                                   static_cast<int>(modules_.size())});
-    ++mi.nr_functions;
   }
   std::sort(functions_.begin(), functions_.end(),
             [](const Function& a, const Function& b) { return a.addr < b.addr; });
@@ -547,7 +546,7 @@ absl::Status HypTrace::SetBufferSizeKb(uint64_t kb) {
   return absl::OkStatus();
 }
 
-absl::Status HypTrace::LoadBuffers() {
+absl::Status HypTrace::EnsureLoaded() {
   if (loaded()) return absl::OkStatus();
   const uint64_t data_pages = (buffer_size_kb_ * 1024 + kPageSize - 1) / kPageSize;
   const uint64_t per_cpu = data_pages + 1 /*reader*/ + 1 /*meta*/;
@@ -566,8 +565,6 @@ absl::Status HypTrace::LoadBuffers() {
   return absl::OkStatus();
 }
 
-absl::Status HypTrace::EnsureLoaded() { return LoadBuffers(); }
-
 void HypTrace::TeardownBuffers() { buffers_.clear(); }
 
 bool HypTrace::BufferEmpty() {
@@ -583,7 +580,7 @@ void HypTrace::MaybeTeardown() {
 absl::Status HypTrace::SetTracingOn(bool on) {
   if (on == tracing_on_) return absl::OkStatus();
   if (on) {
-    if (absl::Status s = LoadBuffers(); !s.ok()) return s;
+    if (absl::Status s = EnsureLoaded(); !s.ok()) return s;
     if (clock_kind_ == TraceClockKind::kHost) {
       const ClockCalibration c = CalibrateHostClock();
       clock_.Update(c.mult, c.shift, c.epoch_ns, c.epoch_cyc);

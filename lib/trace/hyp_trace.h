@@ -180,7 +180,6 @@ class HypTrace {
     std::string name;
     size_t first_event = 0, nr_events = 0;
     size_t first_fmt = 0, nr_fmts = 0;
-    size_t nr_functions = 0;
     bool hyp_events_registered = false;
   };
 
@@ -190,7 +189,6 @@ class HypTrace {
   std::string EventText(const uint8_t* rec, uint32_t size) const;
   std::string FormatLine(int cpu, uint64_t ts, const uint8_t* rec, uint32_t size) const;
   void UpdateFtraceActive();
-  absl::Status LoadBuffers();
   void TeardownBuffers();
   bool BufferEmpty();
 

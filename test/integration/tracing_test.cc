@@ -55,14 +55,13 @@ std::unique_ptr<Hypervisor> Boot(BackendKind backend, Generation g, int cpus = 1
   o.generation = g;
   o.cpus = cpus;
   o.trace_clock = TraceClockSource::kManual;
-  o.cmdline = "kvm-arm.protected_modules=" +
-              std::string(mod == &PKVM_NATIVE_MODULE(hello_hypercall) ? "hello_hypercall"
-                                                                       : "pkvm_driver") +
+  const pkvm_native_module& module = mod != nullptr ? *mod : Driver(g);
+  o.cmdline = std::string("kvm-arm.protected_modules=") + module.name +
               (extra_cmdline.empty() ? "" : " " + extra_cmdline);
   auto hv = Hypervisor::Create(o);
   EXPECT_TRUE(hv.ok()) << hv.status().ToString();
   if (!hv.ok()) return nullptr;
-  EXPECT_TRUE((*hv)->OfferModule(mod != nullptr ? *mod : Driver(g)).ok());
+  EXPECT_TRUE((*hv)->OfferModule(module).ok());
   const Status s = (*hv)->Boot();
   EXPECT_TRUE(s.ok()) << s.ToString() << "\n" << (*hv)->boot_log();
   return std::move(hv).value();
