@@ -464,7 +464,43 @@ absl::Status CheckBooted(const Hypervisor::Impl& m, int cpu) {
 }
 }  // namespace
 
+const char* BackendName(BackendKind kind) {
+  return kind == BackendKind::kUnicorn ? "unicorn" : "native";
+}
+
+bool BackendAvailable(BackendKind kind) {
+#ifdef PKVM_HAVE_UNICORN
+  (void)kind;
+  return true;
+#else
+  return kind == BackendKind::kNative;
+#endif
+}
+
+StatusOr<BackendKind> ParseBackend(const std::string& name) {
+  BackendKind kind;
+  if (name == "native") {
+    kind = BackendKind::kNative;
+  } else if (name == "unicorn") {
+    kind = BackendKind::kUnicorn;
+  } else {
+    return Status(-EINVAL, absl::StrCat("unknown backend \"", name,
+                                        "\": use \"native\" or \"unicorn\""));
+  }
+  if (!BackendAvailable(kind))
+    return Status(-EOPNOTSUPP, absl::StrCat("this libpkvm was built without the ", name,
+                                            " backend (install libunicorn-dev and rebuild)"));
+  return kind;
+}
+
 StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions& options) {
+  if (options.backend != BackendKind::kNative && options.backend != BackendKind::kUnicorn)
+    return Status(-EINVAL, "unknown backend");
+  if (!BackendAvailable(options.backend))
+    return Status(-EOPNOTSUPP, absl::StrCat("this libpkvm was built without the ",
+                                            BackendName(options.backend), " backend"));
+  if (options.backend == BackendKind::kUnicorn)  // wired by the Unicorn backend work (issue 4)
+    return Status(-EOPNOTSUPP, "the unicorn backend is not wired into Hypervisor yet");
   if (!IsValidGeneration(GenerationNumber(options.generation)))
     return Status(-EINVAL, absl::StrCat("unknown generation ", GenerationNumber(options.generation),
                                         ": use 14 (android14-6.1), 15 (android15-6.6) or 16 "
@@ -667,6 +703,16 @@ Status Hypervisor::TracefsDump(const std::string& dir) {
 
 void Hypervisor::AdvanceTraceClock(uint64_t ns) { impl_->trace->AdvanceClock(ns); }
 
+StatusOr<Snapshot> Hypervisor::TakeSnapshot() {
+  return Status(-EOPNOTSUPP, "snapshots are not implemented yet");
+}
+
+Status Hypervisor::RestoreSnapshot(const Snapshot& snapshot) {
+  (void)snapshot;
+  return Status(-EOPNOTSUPP, "snapshots are not implemented yet");
+}
+
+BackendKind Hypervisor::backend() const { return impl_->opts.backend; }
 bool Hypervisor::protected_vms_enabled() const { return impl_->pvm_enabled; }
 std::string Hypervisor::protected_vms_disabled_reason() const { return impl_->pvm_disabled_reason; }
 std::string Hypervisor::panic_report() const { return impl_->panic_report; }

@@ -30,7 +30,20 @@
 
 namespace pkvm {
 
-enum class BackendKind { kNative };
+// Where module code runs (docs/backends.md):
+//  kNative  -- the module built for this host (NAME.so), EL2 code called directly;
+//  kUnicorn -- the module built for AArch64 (NAME.ko), linked like the arm64
+//              kernel loads it and run in the Unicorn emulator, EL1 code at EL1
+//              issuing real `hvc` instructions into EL2 code at EL2.
+enum class BackendKind { kNative, kUnicorn };
+
+// "native" / "unicorn".
+const char* BackendName(BackendKind kind);
+// Parses "native" or "unicorn"; -EINVAL for anything else, -EOPNOTSUPP for a
+// backend this build of libpkvm does not have.
+StatusOr<BackendKind> ParseBackend(const std::string& name);
+// Whether this build has the backend (the Unicorn backend needs libunicorn).
+bool BackendAvailable(BackendKind kind);
 
 enum class MachineState {
   kCreated,       // not booted yet: modules may be offered
@@ -74,6 +87,22 @@ struct HostSmcResult {
   bool forwarded_to_el3 = false;
 };
 
+class Hypervisor;
+
+// A saved state of a booted machine (Hypervisor::TakeSnapshot): memory, CPU
+// registers, module and hypervisor state, trace buffers. Immutable and cheap
+// to copy; it can only be restored into the machine that took it.
+class Snapshot {
+ public:
+  struct Data;
+  Snapshot() = default;
+  bool valid() const { return data_ != nullptr; }
+
+ private:
+  friend class Hypervisor;
+  std::shared_ptr<const Data> data_;
+};
+
 class Hypervisor {
  public:
   static StatusOr<std::unique_ptr<Hypervisor>> Create(const HypervisorOptions& options);
@@ -90,8 +119,10 @@ class Hypervisor {
   // with -ENOEXEC for something that is not a module of this generation and
   // -EEXIST for a second module of the same name.
   Status OfferModule(const pkvm_native_module& module);
-  // Loads a native module shared object (NAME.so from pkvm_add_module) and
-  // offers it. Returns the module's name.
+  // Loads a module file and offers it: a native shared object (NAME.so from
+  // pkvm_add_module) on the native backend, an AArch64 relocatable module
+  // (NAME.ko) on the Unicorn backend; the other kind is -ENOEXEC with a
+  // message naming the backend to use. Returns the module's name.
   StatusOr<std::string> OfferModuleFile(const std::string& path);
 
   // Boots: loads the protected modules in command-line order, then
@@ -143,7 +174,16 @@ class Hypervisor {
   // With TraceClockSource::kManual: moves the trace clock forward.
   void AdvanceTraceClock(uint64_t ns);
 
+  // --- snapshot/restore ---------------------------------------------------
+  // Saves the whole machine after Boot() (-EPERM before; -EIO once panicked).
+  StatusOr<Snapshot> TakeSnapshot();
+  // Puts the machine back into the state `snapshot` saved, a panicked machine
+  // included; later snapshots stay valid. -EINVAL for an invalid snapshot or
+  // one taken on another machine.
+  Status RestoreSnapshot(const Snapshot& snapshot);
+
   // --- state --------------------------------------------------------------
+  BackendKind backend() const;
   bool protected_vms_enabled() const;
   // Why protected VMs are disabled ("" when they are enabled).
   std::string protected_vms_disabled_reason() const;
