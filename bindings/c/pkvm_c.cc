@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <new>
@@ -18,6 +19,7 @@
 #include "pkvm/hypervisor.h"
 #include "pkvm/page_state.h"
 #include "pkvm/status.h"
+#include "trace_line.h"
 
 #ifndef PKVM_VERSION_STRING
 #error "PKVM_VERSION_STRING must be defined by the build"
@@ -36,6 +38,14 @@ struct pkvm_machine {
   // Content of a tracefs read that did not fit the caller's buffer.
   std::string pending_path, pending_data;
   bool has_pending = false;
+  // pkvm_trace_pipe_next(): lines read from trace_pipe not returned yet, and
+  // the strings of the event returned last.
+  std::deque<std::string> trace_lines;
+  std::string event_name, event_text;
+};
+
+struct pkvm_snapshot {
+  pkvm::Snapshot snapshot;
 };
 
 namespace {
@@ -136,10 +146,14 @@ int pkvm_machine_create(const struct pkvm_machine_options* opts, pkvm_machine** 
     o.generation = static_cast<pkvm::Generation>(opts->generation);
     o.cpus = opts->cpus;
     if (opts->cmdline != nullptr) o.cmdline = opts->cmdline;
-    if (opts->backend != nullptr && std::strcmp(opts->backend, "native") != 0)
-      return fail(EINVAL, std::string("unknown backend \"") + opts->backend +
-                              "\" (this build has: native)");
-    o.backend = pkvm::BackendKind::kNative;
+    if (opts->backend != nullptr) {
+      auto kind = pkvm::ParseBackend(opts->backend);
+      if (!kind.ok()) {
+        g_create_error = kind.status().ToString();
+        return kind.status().error();
+      }
+      o.backend = *kind;
+    }
     o.ram_size = opts->ram_size;
     if (opts->trace_clock == PKVM_TRACE_CLOCK_HOST) {
       o.trace_clock = pkvm::TraceClockSource::kHost;
@@ -188,6 +202,26 @@ const char* pkvm_strerror(int err) {
   } catch (...) {
     return "unknown error";
   }
+}
+
+int pkvm_backend_available(const char* name) {
+  if (name == nullptr) return -EINVAL;
+  try {
+    auto kind = pkvm::ParseBackend(name);
+    if (kind.ok()) return 1;
+    return kind.status().error() == -EOPNOTSUPP ? 0 : kind.status().error();
+  } catch (...) {
+    return -ENOMEM;
+  }
+}
+
+const char* pkvm_machine_backend(const pkvm_machine* m) {
+  return m == nullptr ? "" : pkvm::BackendName(m->hv->backend());
+}
+
+int pkvm_machine_generation(const pkvm_machine* m) {
+  if (m == nullptr) return -EINVAL;
+  return pkvm::GenerationNumber(m->hv->generation());
 }
 
 const char* pkvm_last_error(const pkvm_machine* m) {
@@ -363,6 +397,86 @@ int pkvm_advance_trace_clock(pkvm_machine* m, uint64_t ns) {
     m->hv->AdvanceTraceClock(ns);
     return 0;
   });
+}
+
+int pkvm_trace_pipe_next(pkvm_machine* m, struct pkvm_trace_event* ev) {
+  if (m == nullptr) return -EINVAL;
+  return Guard(m, [&] {
+    if (int e = CheckPtr(m, ev, "ev")) return e;
+    if (m->trace_lines.empty()) {
+      const char* path = m->hv->generation() == pkvm::Generation::kA16 ? "hypervisor/trace_pipe"
+                                                                        : "hyp/trace_pipe";
+      auto r = m->hv->TracefsRead(path);
+      if (!r.ok()) return FromStatus(m, r.status());
+      const std::string& text = *r;
+      size_t i = 0;
+      while (i < text.size()) {
+        size_t end = text.find('\n', i);
+        if (end == std::string::npos) end = text.size();
+        if (end > i) m->trace_lines.emplace_back(text, i, end - i);
+        i = end + 1;
+      }
+    }
+    if (m->trace_lines.empty()) return 0;
+    std::string line = std::move(m->trace_lines.front());
+    m->trace_lines.pop_front();
+    auto parsed = pkvm::bindings::ParseTraceLine(line);
+    if (!parsed) return Fail(m, EIO, "not a trace_pipe line: \"" + line + "\"");
+    m->event_name = std::move(parsed->name);
+    m->event_text = std::move(parsed->text);
+    ev->cpu = parsed->cpu;
+    ev->timestamp_ns = parsed->timestamp_ns;
+    ev->name = m->event_name.c_str();
+    ev->text = m->event_text.c_str();
+    return 1;
+  });
+}
+
+int pkvm_trace_event_field(const struct pkvm_trace_event* ev, const char* key, uint64_t* value) {
+  if (ev == nullptr || key == nullptr || value == nullptr || ev->text == nullptr) return -EINVAL;
+  try {
+    for (const auto& [k, v] : pkvm::bindings::ParseTraceFields(ev->text)) {
+      if (k != key) continue;
+      return pkvm::bindings::ParseFieldInteger(v, value) ? 0 : -EINVAL;
+    }
+    return -ENOENT;
+  } catch (...) {
+    return -ENOMEM;
+  }
+}
+
+int pkvm_snapshot_take(pkvm_machine* m, pkvm_snapshot** out) {
+  if (out != nullptr) *out = nullptr;
+  if (m == nullptr) return -EINVAL;
+  return Guard(m, [&] {
+    if (int e = CheckPtr(m, out, "out")) return e;
+    auto r = m->hv->TakeSnapshot();
+    if (!r.ok()) return FromStatus(m, r.status());
+    *out = new pkvm_snapshot{std::move(r).value()};
+    return 0;
+  });
+}
+
+int pkvm_snapshot_restore(pkvm_machine* m, const pkvm_snapshot* s) {
+  if (m == nullptr) return -EINVAL;
+  return Guard(m, [&] {
+    if (int e = CheckPtr(m, s, "snapshot")) return e;
+    int rc = FromStatus(m, m->hv->RestoreSnapshot(s->snapshot));
+    if (rc == 0) {
+      // What the handle buffered belongs to the state before the restore.
+      m->trace_lines.clear();
+      m->has_pending = false;
+      m->pending_data.clear();
+    }
+    return rc;
+  });
+}
+
+void pkvm_snapshot_free(pkvm_snapshot* s) {
+  try {
+    delete s;
+  } catch (...) {
+  }
 }
 
 int pkvm_page_state(pkvm_machine* m, uint64_t pfn, struct pkvm_page_state* out) {

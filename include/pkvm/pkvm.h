@@ -29,8 +29,8 @@
  *  - Strings returned by the API (pkvm_boot_log(), ...) are owned by the
  *    handle and stay valid until the next call of the same function on that
  *    handle or pkvm_machine_destroy().
- *  - Snapshot/restore is not available: the simulated machine has no
- *    snapshot support yet.
+ *  - Snapshots (pkvm_snapshot_take()) are handles of their own, freed with
+ *    pkvm_snapshot_free(); their errors go to the machine's last error.
  */
 #ifndef PKVM_PKVM_H_
 #define PKVM_PKVM_H_
@@ -69,7 +69,7 @@ struct pkvm_machine_options {
   int generation;       /* 14, 15 or 16 */
   int cpus;             /* 1..64 */
   const char* cmdline;  /* kernel command line; NULL = "" */
-  const char* backend;  /* "native"; NULL = "native" */
+  const char* backend;  /* "native" or "unicorn"; NULL = "native" */
   uint64_t ram_size;    /* simulated RAM in bytes, multiple of 4096 */
   int trace_clock;      /* enum pkvm_trace_clock */
 };
@@ -80,14 +80,25 @@ PKVM_C_EXPORT void pkvm_machine_options_init(struct pkvm_machine_options* opts);
 
 /* Creates a machine. On success *out is the new handle; on failure *out is
  * NULL and the error is returned (the message cannot be kept on a handle:
- * it goes to pkvm_create_error(), per thread). */
+ * it goes to pkvm_create_error(), per thread). An unknown backend name is
+ * -EINVAL; a backend this build of libpkvm cannot run is -EOPNOTSUPP. */
 PKVM_C_EXPORT int pkvm_machine_create(const struct pkvm_machine_options* opts,
                                       pkvm_machine** out);
 /* The message of the last failing pkvm_machine_create() on this thread, ""
  * when there was none. Valid until the next pkvm_machine_create() on it. */
 PKVM_C_EXPORT const char* pkvm_create_error(void);
-/* Destroys the machine; NULL is a no-op. */
+/* Destroys the machine; NULL is a no-op. Its snapshots stay valid handles
+ * (they can only be freed). */
 PKVM_C_EXPORT void pkvm_machine_destroy(pkvm_machine* m);
+
+/* --- backends (docs/c-api.md) -------------------------------------------- */
+/* 1 when this build of libpkvm has the backend ("native", "unicorn"), 0 when
+ * it was built without it, -EINVAL for an unknown name or NULL. */
+PKVM_C_EXPORT int pkvm_backend_available(const char* name);
+/* The machine's backend: "native" or "unicorn" (static storage); "" for NULL. */
+PKVM_C_EXPORT const char* pkvm_machine_backend(const pkvm_machine* m);
+/* The machine's generation (14, 15 or 16), -EINVAL for NULL. */
+PKVM_C_EXPORT int pkvm_machine_generation(const pkvm_machine* m);
 
 /* --- errors ------------------------------------------------------------- */
 /* "-EINVAL: Invalid argument" for -22 or 22; "OK" for 0. Static storage or a
@@ -98,10 +109,12 @@ PKVM_C_EXPORT const char* pkvm_strerror(int err);
 PKVM_C_EXPORT const char* pkvm_last_error(const pkvm_machine* m);
 
 /* --- modules and boot --------------------------------------------------- */
-/* Loads a native module shared object (NAME.so from pkvm_add_module()) and
- * offers it to the machine. -ENOENT if it cannot be loaded, -ENOEXEC if it
- * is not a module of this generation, -EEXIST for a second module of the
- * same name, -EBUSY after boot. */
+/* Loads a module file and offers it to the machine: the native shared
+ * object (NAME.so from pkvm_add_module()) on the native backend, the
+ * AArch64 relocatable module (NAME.ko) on the unicorn backend. -ENOENT if it
+ * cannot be loaded, -ENOEXEC if it is not a module of this generation and
+ * backend (the message names the backend to use), -EEXIST for a second
+ * module of the same name, -EBUSY after boot. */
 PKVM_C_EXPORT int pkvm_offer_module_file(pkvm_machine* m, const char* path);
 /* Boots and deprivileges. The machine boots even when a module fails (as on
  * a device; protected VMs are then disabled) and that failure is returned.
@@ -185,6 +198,43 @@ PKVM_C_EXPORT int pkvm_tracefs_list(pkvm_machine* m, const char* dir, char* buf,
 PKVM_C_EXPORT int pkvm_tracefs_dump(pkvm_machine* m, const char* dir);
 /* With PKVM_TRACE_CLOCK_MANUAL: moves the trace clock forward. */
 PKVM_C_EXPORT int pkvm_advance_trace_clock(pkvm_machine* m, uint64_t ns);
+
+/* --- trace_pipe as events ------------------------------------------------ */
+/* One line of trace_pipe: "[CPU]\t SECONDS.MICROS: NAME TEXT". `name` and
+ * `text` are owned by the machine handle and valid until the next
+ * pkvm_trace_pipe_next() on it (or destroy). */
+struct pkvm_trace_event {
+  int cpu;
+  uint64_t timestamp_ns;
+  const char* name; /* "pkvm_driver_event" */
+  const char* text; /* "id=0x00000042" */
+};
+/* Consumes one event of the machine's trace_pipe ("hyp/trace_pipe", or
+ * "hypervisor/trace_pipe" on A16): returns 1 and fills *ev, or 0 when
+ * trace_pipe is empty. The handle reads trace_pipe in whole reads and keeps
+ * the events not returned yet: a pkvm_tracefs_read() of trace_pipe does not
+ * see those (pkvm_snapshot_restore() drops them). -EIO when a line cannot be
+ * parsed. */
+PKVM_C_EXPORT int pkvm_trace_pipe_next(pkvm_machine* m, struct pkvm_trace_event* ev);
+/* The `key=value` word `key` of an event's text as an integer (decimal,
+ * 0x-hex, or negative decimal as two's complement): 0 and *value, -ENOENT
+ * when the text has no such field, -EINVAL when it is not an integer (or a
+ * pointer is NULL). */
+PKVM_C_EXPORT int pkvm_trace_event_field(const struct pkvm_trace_event* ev, const char* key,
+                                         uint64_t* value);
+
+/* --- snapshot/restore ------------------------------------------------------ */
+typedef struct pkvm_snapshot pkvm_snapshot;
+/* Saves the whole booted machine (memory, CPUs, modules, hypervisor state,
+ * trace buffers) into a new snapshot handle *out. -EPERM before boot, -EIO
+ * once panicked; *out is NULL on failure. */
+PKVM_C_EXPORT int pkvm_snapshot_take(pkvm_machine* m, pkvm_snapshot** out);
+/* Puts the machine back into the state the snapshot saved, a panicked machine
+ * included; the snapshot stays valid for further restores. -EINVAL for a
+ * NULL snapshot or one taken on another machine. */
+PKVM_C_EXPORT int pkvm_snapshot_restore(pkvm_machine* m, const pkvm_snapshot* s);
+/* Frees a snapshot; NULL is a no-op. Independent of its machine's lifetime. */
+PKVM_C_EXPORT void pkvm_snapshot_free(pkvm_snapshot* s);
 
 /* --- memory (docs/memory.md) --------------------------------------------- */
 enum pkvm_page_kind { PKVM_PAGE_RAM = 0, PKVM_PAGE_MMIO = 1, PKVM_PAGE_NONE = 2 };

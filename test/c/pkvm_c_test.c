@@ -1,9 +1,14 @@
 /* File: test/c/pkvm_c_test.c
  * The C API (include/pkvm/pkvm.h) from C99, with the example modules the
  * tree builds:
- *   pkvm_c_test <pkvm_driver.so (A15)> <hello_hypercall.so (A16)> <not-a-module.so>
+ *   pkvm_c_test <pkvm_driver.so (A15)> <hello_hypercall.so (A16)> <not-a-module.so> [test]
+ * The environment names the other builds: PKVM_PROBE_A15_SO (test/modules
+ * probe), and for the unicorn backend PKVM_DRIVER_A15_KO, PKVM_PROBE_A15_KO.
  * Each test is a function; a failing CHECK prints the place and the handle's
- * last error and the run ends with a non-zero status.
+ * last error and the run ends with a non-zero status. Tests taking a
+ * `const struct backend*` run once per backend this build has ("native",
+ * "unicorn"); a test SKIPs only when libpkvm answers -EOPNOTSUPP (a backend
+ * or snapshots not implemented yet) and says why.
  * test_readme_example is the example of docs/c-api.md. */
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +23,32 @@ static const char* g_driver_so;
 static const char* g_hello_so;
 static const char* g_not_a_module;
 static int g_failures;
+static int g_skips;
 static int g_test_failed;
+static int g_test_skipped;
+static char g_skip_reason[512];
+
+/* One backend and the builds of the test modules for it. */
+struct backend {
+  const char* name;
+  const char* driver;   /* pkvm_driver, A15 (.so or .ko) */
+  const char* probe;    /* test/modules probe, A15 */
+};
+
+#define SKIP(reason)                                                                 \
+  do {                                                                               \
+    g_test_skipped = 1;                                                              \
+    snprintf(g_skip_reason, sizeof(g_skip_reason), "%s", (reason));                  \
+    return;                                                                          \
+  } while (0)
+
+/* Like CHECK_RC, but -EOPNOTSUPP (not implemented yet) skips the test. */
+#define CHECK_RC_OR_SKIP(m, expr, want)                                              \
+  do {                                                                               \
+    int rc2_ = (expr);                                                               \
+    if (rc2_ == -EOPNOTSUPP && (want) != -EOPNOTSUPP) SKIP(pkvm_last_error(m));      \
+    CHECK_RC(m, rc2_, want);                                                         \
+  } while (0)
 
 #define CHECK(cond)                                                                  \
   do {                                                                               \
@@ -359,6 +389,275 @@ static void test_errors(void) {
   pkvm_machine_destroy(m);
 }
 
+/* A machine on backend `b`; NULL with the test skipped (-EOPNOTSUPP) or
+ * failed. */
+static pkvm_machine* make_machine_on(const struct backend* b, const char* cmdline, int* skipped) {
+  struct pkvm_machine_options o;
+  pkvm_machine* m = NULL;
+  int rc;
+  pkvm_machine_options_init(&o);
+  o.generation = 15;
+  o.cpus = 2;
+  o.cmdline = cmdline;
+  o.backend = b->name;
+  o.trace_clock = PKVM_TRACE_CLOCK_MANUAL;
+  *skipped = 0;
+  rc = pkvm_machine_create(&o, &m);
+  if (rc == -EOPNOTSUPP) {
+    *skipped = 1;
+    g_test_skipped = 1;
+    snprintf(g_skip_reason, sizeof(g_skip_reason), "%s", pkvm_create_error());
+    return NULL;
+  }
+  if (rc != 0) fprintf(stderr, "pkvm_machine_create(%s): %s\n", b->name, pkvm_create_error());
+  return m;
+}
+
+#define MAKE_MACHINE_ON(m, b, cmdline)                                               \
+  do {                                                                               \
+    int skipped_;                                                                    \
+    (m) = make_machine_on((b), (cmdline), &skipped_);                                \
+    if (skipped_) return;                                                            \
+    CHECK((m) != NULL);                                                              \
+  } while (0)
+
+static void test_backend_selection(void) {
+  struct pkvm_machine_options o;
+  pkvm_machine* m = NULL;
+  int unicorn = pkvm_backend_available("unicorn");
+  int rc;
+
+  CHECK(pkvm_backend_available("native") == 1);
+  CHECK(unicorn == 0 || unicorn == 1);
+  CHECK(pkvm_backend_available("qemu") == -EINVAL);
+  CHECK(pkvm_backend_available("") == -EINVAL);
+  CHECK(pkvm_backend_available(NULL) == -EINVAL);
+  CHECK(strcmp(pkvm_machine_backend(NULL), "") == 0);
+  CHECK(pkvm_machine_generation(NULL) == -EINVAL);
+
+  pkvm_machine_options_init(&o);
+  o.backend = "native";
+  CHECK_RC(NULL, pkvm_machine_create(&o, &m), 0);
+  CHECK(strcmp(pkvm_machine_backend(m), "native") == 0);
+  CHECK(pkvm_machine_generation(m) == 15);
+  pkvm_machine_destroy(m);
+
+  /* NULL is the native backend */
+  pkvm_machine_options_init(&o);
+  CHECK_RC(NULL, pkvm_machine_create(&o, &m), 0);
+  CHECK(strcmp(pkvm_machine_backend(m), "native") == 0);
+  pkvm_machine_destroy(m);
+
+  /* names are exact: an unknown one says which exist */
+  o.backend = "Native";
+  CHECK(pkvm_machine_create(&o, &m) == -EINVAL && m == NULL);
+  CHECK(strstr(pkvm_create_error(), "\"Native\"") != NULL);
+  CHECK(strstr(pkvm_create_error(), "unicorn") != NULL);
+
+  o.backend = "unicorn";
+  rc = pkvm_machine_create(&o, &m);
+  if (unicorn == 0) {
+    CHECK(rc == -EOPNOTSUPP && m == NULL);
+    CHECK(strstr(pkvm_create_error(), "unicorn") != NULL);
+  } else if (rc == 0) {
+    CHECK(strcmp(pkvm_machine_backend(m), "unicorn") == 0);
+    pkvm_machine_destroy(m);
+  } else {
+    /* built with Unicorn, but the backend is not wired into Hypervisor yet */
+    CHECK(rc == -EOPNOTSUPP && m == NULL);
+    CHECK(strlen(pkvm_create_error()) > 0);
+  }
+}
+
+/* Load the Android page's module, call it, enable its event and read it back
+ * as events. */
+static void test_module_hvc_and_events(const struct backend* b) {
+  struct pkvm_regs r;
+  struct pkvm_trace_event ev;
+  uint64_t v = 0;
+  pkvm_machine* m;
+  MAKE_MACHINE_ON(m, b, "kvm-arm.protected_modules=pkvm_driver");
+  CHECK(strcmp(pkvm_machine_backend(m), b->name) == 0);
+  CHECK_RC(m, pkvm_offer_module_file(m, b->driver), 0);
+  CHECK_RC(m, pkvm_boot(m), 0);
+  CHECK(pkvm_protected_vms_enabled(m) == 1);
+  CHECK_RC(m, pkvm_trace_pipe_next(m, &ev), 0); /* empty */
+  CHECK_RC(m, pkvm_tracefs_write(m, "hyp/tracing_on", "1", 1), 0);
+  CHECK_RC(m, pkvm_tracefs_write(m, "hyp/events/host_hcall/enable", "1\n", 2), 0);
+  CHECK_RC(m, pkvm_tracefs_write(m, "hyp/events/pkvm_driver_event/enable", "1\n", 2), 0);
+  CHECK_RC(m, pkvm_advance_trace_clock(m, 3000), 0);
+
+  memset(&r, 0, sizeof(r));
+  r.x[0] = 0xC6000080;
+  r.x[1] = 0x42;
+  r.x[5] = 0x5555; /* registers the handler does not touch come back */
+  CHECK_RC(m, pkvm_hvc(m, 1, &r), 0);
+  CHECK(r.x[0] == 0 && r.x[1] == 0 && r.x[5] == 0x5555);
+
+  CHECK_RC(m, pkvm_trace_pipe_next(m, &ev), 1);
+  CHECK(ev.cpu == 1 && ev.timestamp_ns == 3000);
+  CHECK(strcmp(ev.name, "host_hcall") == 0);
+  CHECK_RC(m, pkvm_trace_event_field(&ev, "id", &v), 0);
+  CHECK(v == 128);
+  CHECK_RC(m, pkvm_trace_event_field(&ev, "invalid", &v), 0);
+  CHECK(v == 0);
+  CHECK_RC(m, pkvm_trace_pipe_next(m, &ev), 1);
+  CHECK(strcmp(ev.name, "pkvm_driver_event") == 0);
+  CHECK(strcmp(ev.text, "id=0x00000042") == 0);
+  CHECK_RC(m, pkvm_trace_event_field(&ev, "id", &v), 0);
+  CHECK(v == 0x42);
+  CHECK_RC(m, pkvm_trace_event_field(&ev, "nope", &v), -ENOENT);
+  CHECK_RC(m, pkvm_trace_event_field(&ev, NULL, &v), -EINVAL);
+  CHECK_RC(m, pkvm_trace_event_field(NULL, "id", &v), -EINVAL);
+  CHECK_RC(m, pkvm_trace_pipe_next(m, &ev), 0); /* consumed */
+  CHECK_RC(m, pkvm_trace_pipe_next(m, NULL), -EINVAL);
+  pkvm_machine_destroy(m);
+}
+
+static void probe_call(uint64_t cmd, uint64_t a, struct pkvm_regs* r) {
+  memset(r, 0, sizeof(*r));
+  r->x[0] = 0xC6000080;
+  r->x[1] = cmd;
+  r->x[2] = a;
+}
+
+/* Host SMC, permission fault and PSCI reaching the module's handlers, then a
+ * BUG() in module code: a hyp panic of the machine, not of the process. */
+static void test_injected_faults_and_bug(const struct backend* b) {
+  struct pkvm_regs r;
+  int result = 99, handled = 0, forwarded = 0;
+  pkvm_machine* m;
+  MAKE_MACHINE_ON(m, b, "kvm-arm.protected_modules=probe");
+  CHECK_RC(m, pkvm_offer_module_file(m, b->probe), 0);
+  CHECK_RC(m, pkvm_boot(m), 0);
+  probe_call(0 /* PROBE_PING */, 0, &r);
+  CHECK_RC(m, pkvm_hvc(m, 0, &r), 0);
+  CHECK(r.x[0] == 0 && r.x[1] == 0x600d);
+
+  /* no handler yet: the abort goes to the host */
+  CHECK_RC(m, pkvm_inject_host_perm_fault(m, 0, 0x9200004f, 0x40000000, &result), 0);
+  CHECK(result == -EPERM);
+  probe_call(1 /* PROBE_REG_PERM_FAULT */, 0, &r);
+  CHECK_RC(m, pkvm_hvc(m, 0, &r), 0);
+  CHECK(r.x[1] == 0);
+  CHECK_RC(m, pkvm_inject_host_perm_fault(m, 1, 0x9200004f, 0x40001000, &result), 0);
+  CHECK(result == 0); /* the probe's handler resolved it */
+  probe_call(2 /* PROBE_REG_HOST_SMC */, 0, &r);
+  CHECK_RC(m, pkvm_hvc(m, 0, &r), 0);
+  probe_call(5 /* PROBE_REG_PSCI */, 0, &r);
+  CHECK_RC(m, pkvm_hvc(m, 0, &r), 0);
+  memset(&r, 0, sizeof(r));
+  r.x[0] = 0x82000001; /* PROBE_SMC_ID */
+  CHECK_RC(m, pkvm_smc(m, 0, &r, &handled, &forwarded), 0);
+  CHECK(handled == 1 && forwarded == 0 && r.x[1] == 0x5a);
+  CHECK_RC(m, pkvm_inject_psci(m, 1, PKVM_PSCI_NOTIFY_CPU_ENTRY), 0);
+  probe_call(17 /* PROBE_COUNTERS */, 0, &r);
+  CHECK_RC(m, pkvm_hvc(m, 0, &r), 0);
+  CHECK((r.x[1] & 0xffff) == 1);                /* one permission fault */
+  CHECK((r.x[1] >> 16) == 0x40001000);          /* at that address */
+  CHECK((r.x[2] & 0xffff) == 1);                /* one host SMC */
+  CHECK((r.x[3] & 0xffff) == 1);                /* one PSCI notification */
+  CHECK(((r.x[3] >> 16) & 0xff) == PKVM_PSCI_NOTIFY_CPU_ENTRY);
+
+  probe_call(23 /* PROBE_BUG */, 42, &r);
+  CHECK_RC(m, pkvm_hvc(m, 0, &r), -EIO);
+  CHECK(pkvm_machine_state(m) == PKVM_STATE_PANICKED);
+  CHECK(strstr(pkvm_panic_report(m), "a == 42") != NULL);
+  probe_call(0, 0, &r);
+  CHECK_RC(m, pkvm_hvc(m, 0, &r), -EIO);
+  CHECK_RC(m, pkvm_inject_psci(m, 0, PKVM_PSCI_NOTIFY_CPU_SUSPEND), -EIO);
+  pkvm_machine_destroy(m);
+}
+
+/* Snapshot after boot; what happens after it (a handler registered, trace
+ * written, a panic) is undone by each restore. */
+static void test_snapshot_restore(const struct backend* b) {
+  struct pkvm_regs r;
+  struct pkvm_trace_event ev;
+  pkvm_snapshot* snap = NULL;
+  pkvm_snapshot* snap2 = NULL;
+  int result = 99;
+  char buf[256];
+  pkvm_machine* m;
+  MAKE_MACHINE_ON(m, b, "kvm-arm.protected_modules=probe");
+  CHECK_RC(m, pkvm_offer_module_file(m, b->probe), 0);
+  CHECK_RC(m, pkvm_boot(m), 0);
+  CHECK_RC(m, pkvm_tracefs_write(m, "hyp/tracing_on", "1", 1), 0);
+  CHECK_RC(m, pkvm_tracefs_write(m, "hyp/events/host_hcall/enable", "1\n", 2), 0);
+  CHECK_RC_OR_SKIP(m, pkvm_snapshot_take(m, &snap), 0);
+  CHECK(snap != NULL);
+
+  probe_call(1 /* PROBE_REG_PERM_FAULT */, 0, &r);
+  CHECK_RC(m, pkvm_hvc(m, 0, &r), 0);
+  CHECK_RC(m, pkvm_inject_host_perm_fault(m, 0, 0x9200004f, 0x40000000, &result), 0);
+  CHECK(result == 0);
+  probe_call(0 /* PROBE_PING */, 0, &r);
+  CHECK_RC(m, pkvm_hvc(m, 0, &r), 0);
+  /* two host_hcall events: one returned, one kept by the handle */
+  CHECK_RC(m, pkvm_trace_pipe_next(m, &ev), 1);
+
+  CHECK_RC(m, pkvm_snapshot_restore(m, snap), 0);
+  CHECK(pkvm_machine_state(m) == PKVM_STATE_DEPRIVILEGED);
+  CHECK_RC(m, pkvm_trace_pipe_next(m, &ev), 0);           /* trace as at the snapshot */
+  CHECK_RC(m, pkvm_inject_host_perm_fault(m, 0, 0x9200004f, 0x40000000, &result), 0);
+  CHECK(result == -EPERM);                                /* the handler is gone */
+  probe_call(17 /* PROBE_COUNTERS */, 0, &r);
+  CHECK_RC(m, pkvm_hvc(m, 0, &r), 0);
+  CHECK((r.x[1] & 0xffff) == 0);                          /* and its counter too */
+  CHECK_RC(m, pkvm_trace_pipe_next(m, &ev), 1);           /* tracing is still enabled */
+  CHECK(strcmp(ev.name, "host_hcall") == 0);
+
+  /* a panicked machine comes back too, and the snapshot is reusable */
+  CHECK_RC(m, pkvm_inject_hyp_panic(m, 0, "on purpose"), 0);
+  CHECK(pkvm_machine_state(m) == PKVM_STATE_PANICKED);
+  CHECK_RC(m, pkvm_snapshot_take(m, &snap2), -EIO);
+  CHECK(snap2 == NULL);
+  CHECK_RC(m, pkvm_snapshot_restore(m, snap), 0);
+  CHECK(pkvm_machine_state(m) == PKVM_STATE_DEPRIVILEGED);
+  CHECK(strcmp(pkvm_panic_report(m), "") == 0);
+  probe_call(0 /* PROBE_PING */, 0, &r);
+  CHECK_RC(m, pkvm_hvc(m, 0, &r), 0);
+  CHECK(r.x[1] == 0x600d);
+  CHECK_RC(m, pkvm_tracefs_read(m, "hyp/tracing_on", buf, sizeof(buf), NULL), 0);
+  CHECK(buf[0] == '1');
+
+  /* the snapshot outlives its machine */
+  pkvm_machine_destroy(m);
+  pkvm_snapshot_free(snap);
+}
+
+static void test_snapshot_errors(void) {
+  pkvm_snapshot* snap = (pkvm_snapshot*)&g_failures; /* must be reset to NULL */
+  pkvm_snapshot* other = NULL;
+  pkvm_machine* m = make_machine(15, "kvm-arm.protected_modules=pkvm_driver");
+  pkvm_machine* m2 = make_machine(15, "kvm-arm.protected_modules=pkvm_driver");
+  CHECK(m != NULL && m2 != NULL);
+  CHECK(pkvm_snapshot_take(NULL, &snap) == -EINVAL && snap == NULL);
+  CHECK_RC(m, pkvm_snapshot_take(m, NULL), -EINVAL);
+  CHECK(strstr(pkvm_last_error(m), "out is NULL") != NULL);
+  CHECK_RC(m, pkvm_snapshot_restore(m, NULL), -EINVAL);
+  CHECK(strstr(pkvm_last_error(m), "snapshot is NULL") != NULL);
+  CHECK(pkvm_snapshot_restore(NULL, NULL) == -EINVAL);
+  pkvm_snapshot_free(NULL);
+  /* before boot */
+  CHECK_RC_OR_SKIP(m, pkvm_snapshot_take(m, &snap), -EPERM);
+  CHECK(snap == NULL);
+  CHECK_RC(m, pkvm_offer_module_file(m, g_driver_so), 0);
+  CHECK_RC(m, pkvm_boot(m), 0);
+  CHECK_RC(m2, pkvm_offer_module_file(m2, g_driver_so), 0);
+  CHECK_RC(m2, pkvm_boot(m2), 0);
+  CHECK_RC_OR_SKIP(m, pkvm_snapshot_take(m, &snap), 0);
+  CHECK_RC(m2, pkvm_snapshot_take(m2, &other), 0);
+  /* a snapshot of another machine */
+  CHECK_RC(m, pkvm_snapshot_restore(m, other), -EINVAL);
+  CHECK(strlen(pkvm_last_error(m)) > 0);
+  CHECK_RC(m, pkvm_snapshot_restore(m, snap), 0);
+  pkvm_snapshot_free(other);
+  pkvm_snapshot_free(snap);
+  pkvm_machine_destroy(m);
+  pkvm_machine_destroy(m2);
+}
+
 static void test_strerror(void) {
   CHECK(strcmp(pkvm_strerror(0), "OK") == 0);
   CHECK(strcmp(pkvm_strerror(-EINVAL), "-EINVAL: Invalid argument") == 0);
@@ -385,9 +684,21 @@ int main(int argc, char** argv) {
       {"page_state_and_host_memory", test_page_state_and_host_memory},
       {"errors", test_errors},
       {"strerror", test_strerror},
+      {"backend_selection", test_backend_selection},
+      {"snapshot_errors", test_snapshot_errors},
   };
-  size_t i;
+  struct {
+    const char* name;
+    void (*fn)(const struct backend*);
+  } backend_tests[] = {
+      {"module_hvc_and_events", test_module_hvc_and_events},
+      {"injected_faults_and_bug", test_injected_faults_and_bug},
+      {"snapshot_restore", test_snapshot_restore},
+  };
+  struct backend backends[2];
+  size_t nbackends = 0, i, j;
   const char* only = argc > 4 ? argv[4] : NULL;
+  char full[128];
   if (argc < 4) {
     fprintf(stderr, "usage: %s pkvm_driver.so hello_hypercall.so not-a-module.so [test]\n",
             argv[0]);
@@ -396,13 +707,53 @@ int main(int argc, char** argv) {
   g_driver_so = argv[1];
   g_hello_so = argv[2];
   g_not_a_module = argv[3];
+  backends[0].name = "native";
+  backends[0].driver = g_driver_so;
+  backends[0].probe = getenv("PKVM_PROBE_A15_SO");
+  if (backends[0].probe == NULL) {
+    fprintf(stderr, "PKVM_PROBE_A15_SO is not set\n");
+    return 2;
+  }
+  nbackends = 1;
+  if (pkvm_backend_available("unicorn") == 1) {
+    backends[1].name = "unicorn";
+    backends[1].driver = getenv("PKVM_DRIVER_A15_KO");
+    backends[1].probe = getenv("PKVM_PROBE_A15_KO");
+    if (backends[1].driver != NULL && backends[1].probe != NULL)
+      nbackends = 2;
+    else
+      printf("note: no AArch64 .ko builds of the test modules: the unicorn backend is not tested\n");
+  }
   for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
     if (only != NULL && strcmp(only, tests[i].name) != 0) continue;
     g_test_failed = 0;
+    g_test_skipped = 0;
     tests[i].fn();
+    if (g_test_skipped && !g_test_failed) {
+      printf("[SKIP] %s: %s\n", tests[i].name, g_skip_reason);
+      g_skips++;
+      continue;
+    }
     printf("[%s] %s\n", g_test_failed ? "FAIL" : " OK ", tests[i].name);
     g_failures += g_test_failed;
   }
-  printf("%d failure(s)\n", g_failures);
+  for (i = 0; i < sizeof(backend_tests) / sizeof(backend_tests[0]); i++) {
+    for (j = 0; j < nbackends; j++) {
+      snprintf(full, sizeof(full), "%s/%s", backend_tests[i].name, backends[j].name);
+      if (only != NULL && strcmp(only, backend_tests[i].name) != 0 && strcmp(only, full) != 0)
+        continue;
+      g_test_failed = 0;
+      g_test_skipped = 0;
+      backend_tests[i].fn(&backends[j]);
+      if (g_test_skipped && !g_test_failed) {
+        printf("[SKIP] %s: %s\n", full, g_skip_reason);
+        g_skips++;
+        continue;
+      }
+      printf("[%s] %s\n", g_test_failed ? "FAIL" : " OK ", full);
+      g_failures += g_test_failed;
+    }
+  }
+  printf("%d failure(s), %d skipped\n", g_failures, g_skips);
   return g_failures == 0 ? 0 : 1;
 }
