@@ -43,9 +43,9 @@ class Machine {
     o.generation = static_cast<pkvm::Generation>(generation);
     o.cpus = cpus;
     o.cmdline = cmdline;
-    if (backend != "native")
-      throw PkvmError{-EINVAL,
-                      "-EINVAL: unknown backend \"" + backend + "\" (this build has: native)"};
+    auto kind = pkvm::ParseBackend(backend);
+    if (!kind.ok()) throw PkvmError{kind.status().error(), kind.status().ToString()};
+    o.backend = *kind;
     o.ram_size = ram_size;
     if (trace_clock == "manual") {
       o.trace_clock = pkvm::TraceClockSource::kManual;
@@ -132,6 +132,11 @@ class Machine {
     Check(hv().host_write(phys, data.data(), data.size(), cpu));
   }
 
+  // Snapshots are pkvm.Snapshot objects holding the immutable core snapshot.
+  pkvm::Snapshot snapshot() { return Value(hv().TakeSnapshot()); }
+  void restore(const pkvm::Snapshot& snap) { Check(hv().RestoreSnapshot(snap)); }
+  std::string backend() { return pkvm::BackendName(hv().backend()); }
+
   std::string state() {
     switch (hv().state()) {
       case pkvm::MachineState::kCreated: return "created";
@@ -215,6 +220,16 @@ PYBIND11_MODULE(_pkvm, m) {
     }
   });
 
+  m.def("backend_available", [](const std::string& name) {
+    auto kind = pkvm::ParseBackend(name);
+    if (kind.ok()) return true;
+    if (kind.status().error() == -EOPNOTSUPP) return false;
+    throw PkvmError{kind.status().error(), kind.status().ToString()};
+  });
+
+  py::class_<pkvm::Snapshot>(m, "Snapshot")
+      .def_property_readonly("valid", &pkvm::Snapshot::valid);
+
   py::class_<Machine>(m, "Machine")
       .def(py::init<int, int, const std::string&, const std::string&, uint64_t,
                     const std::string&>(),
@@ -247,5 +262,8 @@ PYBIND11_MODULE(_pkvm, m) {
       .def("panic_report", &Machine::panic_report)
       .def("protected_vms_enabled", &Machine::protected_vms_enabled)
       .def("protected_vms_disabled_reason", &Machine::protected_vms_disabled_reason)
-      .def("loaded_modules", &Machine::loaded_modules);
+      .def("loaded_modules", &Machine::loaded_modules)
+      .def("snapshot", &Machine::snapshot)
+      .def("restore", &Machine::restore)
+      .def("backend", &Machine::backend);
 }

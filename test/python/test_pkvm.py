@@ -2,8 +2,14 @@
 
 Run by ctest (test/python/CMakeLists.txt) with PYTHONPATH=<build>/python and
 the example modules in PKVM_DRIVER_A15_SO, PKVM_DRIVER_A14_SO,
-PKVM_HELLO_HYPERCALL_SO; PKVM_NOT_A_MODULE is a shared object that is not a
-module. test_docs_example is the example of docs/python.md.
+PKVM_HELLO_HYPERCALL_SO, the test probe in PKVM_PROBE_A15_SO and, when the
+AArch64 builds exist, PKVM_DRIVER_A15_KO / PKVM_PROBE_A15_KO for the unicorn
+backend; PKVM_NOT_A_MODULE is a shared object that is not a module.
+test_docs_example is the example of docs/python.md.
+
+Tests parameterised over `backend` run on every backend this build has; a
+test skips only when libpkvm raises EOPNOTSUPP (a backend or snapshots not
+implemented yet), with libpkvm's message as the reason.
 """
 
 import errno
@@ -18,6 +24,34 @@ DRIVER_A15 = os.environ["PKVM_DRIVER_A15_SO"]
 DRIVER_A14 = os.environ["PKVM_DRIVER_A14_SO"]
 HELLO = os.environ["PKVM_HELLO_HYPERCALL_SO"]
 NOT_A_MODULE = os.environ["PKVM_NOT_A_MODULE"]
+PROBE_A15 = os.environ["PKVM_PROBE_A15_SO"]
+
+# backend name -> (pkvm_driver A15, probe A15) builds for it
+MODULES = {"native": (DRIVER_A15, PROBE_A15)}
+if "PKVM_DRIVER_A15_KO" in os.environ and "PKVM_PROBE_A15_KO" in os.environ:
+    MODULES["unicorn"] = (os.environ["PKVM_DRIVER_A15_KO"], os.environ["PKVM_PROBE_A15_KO"])
+BACKENDS = [b for b in pkvm.backends() if b in MODULES]
+
+# The probe module's commands (test/modules/probe/probe.h), x1 of its hypercall.
+PROBE_HVC = 0xC6000080
+PROBE_PING, PROBE_REG_PERM_FAULT, PROBE_REG_HOST_SMC, PROBE_REG_PSCI = 0, 1, 2, 5
+PROBE_COUNTERS, PROBE_BUG = 17, 23
+PROBE_PONG, PROBE_SMC_ID = 0x600D, 0x82000001
+
+
+def unsupported_skips(fn, *args, **kwargs):
+    """Calls fn; EOPNOTSUPP (not implemented yet in libpkvm) skips the test."""
+    try:
+        return fn(*args, **kwargs)
+    except pkvm.Error as e:
+        if e.errno == errno.EOPNOTSUPP:
+            pytest.skip(e.strerror)
+        raise
+
+
+def machine(backend, cmdline, **kwargs):
+    return unsupported_skips(pkvm.Hypervisor, generation=15, cpus=2, cmdline=cmdline,
+                             backend=backend, trace_clock="manual", **kwargs)
 
 
 @pytest.fixture
@@ -297,3 +331,147 @@ def test_docstrings_and_stub():
     assert pkvm.Error.__doc__
     stub = pathlib.Path(pkvm.__file__).with_name("__init__.pyi")
     assert "def hvc" in stub.read_text()
+
+
+# --- backends, snapshot/restore -----------------------------------------------
+
+def test_backends():
+    assert "native" in pkvm.backends()
+    assert pkvm.backend_available("native") is True
+    assert isinstance(pkvm.backend_available("unicorn"), bool)
+    with pytest.raises(pkvm.Error) as e:
+        pkvm.backend_available("qemu")
+    assert e.value.errno == errno.EINVAL
+    with pytest.raises(TypeError, match="name must be a str"):
+        pkvm.backend_available(None)
+    with pkvm.Hypervisor() as hv:
+        assert hv.backend == "native"
+        assert "native" in repr(hv)
+
+
+def test_unicorn_backend_selection():
+    try:
+        hv = pkvm.Hypervisor(backend="unicorn")
+    except pkvm.Error as e:
+        # not in this build, or not wired into the machine yet
+        assert e.errno == errno.EOPNOTSUPP
+        assert "unicorn" in e.strerror
+        return
+    with hv:
+        assert "unicorn" in pkvm.backends()
+        assert hv.backend == "unicorn"
+        # a native module on the unicorn backend is not its kind of module
+        with pytest.raises(pkvm.Error) as e:
+            hv.offer_module(DRIVER_A15)
+        assert e.value.errno == errno.ENOEXEC
+
+
+def test_bad_backend_arguments():
+    with pytest.raises(TypeError, match="backend must be a str"):
+        pkvm.Hypervisor(backend=1)
+    with pytest.raises(pkvm.Error) as e:
+        pkvm.Hypervisor(backend="Unicorn")  # names are exact
+    assert e.value.errno == errno.EINVAL
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_module_hvc_and_event(backend):
+    driver, _ = MODULES[backend]
+    with machine(backend, "kvm-arm.protected_modules=pkvm_driver") as hv:
+        assert hv.backend == backend
+        assert hv.offer_module(driver) == "pkvm_driver"
+        hv.boot()
+        assert hv.loaded_modules == ["pkvm_driver"]
+        hv.tracefs.write("hyp/tracing_on", "1")
+        hv.tracefs.write("hyp/events/pkvm_driver_event/enable", "1\n")
+        hv.advance_trace_clock(5000)
+        r = hv.hvc(0xC6000080, 0x42, cpu=1)
+        assert (r.x0, r.x1) == (0, 0)
+        ev = list(hv.trace_pipe())
+        assert [(e.cpu, e.timestamp_ns, e.name, e.fields) for e in ev] == [
+            (1, 5000, "pkvm_driver_event", {"id": "0x00000042"})]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_injected_events_and_bug_in_module(backend):
+    _, probe = MODULES[backend]
+    with machine(backend, "kvm-arm.protected_modules=probe") as hv:
+        hv.offer_module(probe)
+        hv.boot()
+        assert hv.hvc(PROBE_HVC, PROBE_PING).x1 == PROBE_PONG
+        assert hv.inject_host_perm_fault(0x9200004F, 0x40000000) == -errno.EPERM  # no handler
+        for cmd in (PROBE_REG_PERM_FAULT, PROBE_REG_HOST_SMC, PROBE_REG_PSCI):
+            assert hv.hvc(PROBE_HVC, cmd).x1 == 0
+        assert hv.inject_host_perm_fault(0x9200004F, 0x40001000, cpu=1) == 0
+        res = hv.smc(PROBE_SMC_ID)
+        assert res.handled_by_module and not res.forwarded_to_el3 and res.regs.x1 == 0x5A
+        hv.inject_psci(pkvm.PSCI_CPU_ENTRY, cpu=1)
+        c = hv.hvc(PROBE_HVC, PROBE_COUNTERS)
+        assert c.x1 == 1 | (0x40001000 << 16)     # one fault, at that address
+        assert c.x2 & 0xFFFF == 1                  # one host SMC
+        assert c.x3 & 0xFFFFFF == 1 | (pkvm.PSCI_CPU_ENTRY << 16)
+        # BUG_ON() in module code: an exception with the panic report
+        with pytest.raises(pkvm.Error) as e:
+            hv.hvc(PROBE_HVC, PROBE_BUG, 42)
+        assert e.value.errno == errno.EIO
+        assert "a == 42" in e.value.strerror
+        assert hv.state == "panicked"
+        with pytest.raises(pkvm.Error) as e:
+            hv.inject_psci(pkvm.PSCI_CPU_SUSPEND)
+        assert e.value.errno == errno.EIO
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_snapshot_restore(backend):
+    _, probe = MODULES[backend]
+    with machine(backend, "kvm-arm.protected_modules=probe") as hv:
+        hv.offer_module(probe)
+        hv.boot()
+        hv.tracefs.write("hyp/tracing_on", "1")
+        hv.tracefs.write("hyp/events/host_hcall/enable", "1\n")
+        snap = unsupported_skips(hv.snapshot)
+        assert isinstance(snap, pkvm.Snapshot)
+        assert (snap.backend, snap.generation) == (backend, 15)
+
+        hv.hvc(PROBE_HVC, PROBE_REG_PERM_FAULT)
+        assert hv.inject_host_perm_fault(0x9200004F, 0x40000000) == 0
+        hv.restore(snap)
+        assert list(hv.trace_pipe()) == []                 # the trace as it was
+        assert hv.inject_host_perm_fault(0x9200004F, 0x40000000) == -errno.EPERM
+        assert hv.hvc(PROBE_HVC, PROBE_COUNTERS).x1 == 0   # module state as it was
+        assert [e.name for e in hv.trace_pipe()] == ["host_hcall"]  # tracing still on
+
+        # a panicked machine comes back; the snapshot is reusable
+        with pytest.raises(pkvm.Error):
+            hv.hvc(PROBE_HVC, PROBE_BUG, 42)
+        with pytest.raises(pkvm.Error) as e:
+            hv.snapshot()
+        assert e.value.errno == errno.EIO
+        hv.restore(snap)
+        assert hv.state == "deprivileged" and hv.panic_report == ""
+        assert hv.hvc(PROBE_HVC, PROBE_PING).x1 == PROBE_PONG
+        hv.restore(snap)
+
+
+def test_snapshot_bad_input():
+    with pkvm.Hypervisor(cmdline="kvm-arm.protected_modules=pkvm_driver") as hv, \
+            pkvm.Hypervisor(cmdline="kvm-arm.protected_modules=pkvm_driver") as other:
+        with pytest.raises(TypeError, match="snapshot must be a pkvm.Snapshot"):
+            hv.restore(None)
+        with pytest.raises(TypeError):
+            hv.restore("snapshot")
+        with pytest.raises(pkvm.Error) as e:
+            unsupported_skips(hv.snapshot)      # before boot
+        assert e.value.errno == errno.EPERM
+        for h in (hv, other):
+            h.offer_module(DRIVER_A15)
+            h.boot()
+        snap = unsupported_skips(hv.snapshot)
+        with pytest.raises(pkvm.Error) as e:
+            other.restore(snap)                # taken on another machine
+        assert e.value.errno == errno.EINVAL
+        hv.restore(snap)
+    with pytest.raises(ValueError, match="closed"):
+        hv.restore(snap)                       # a closed machine
+    with pytest.raises(ValueError, match="closed"):
+        hv.snapshot()

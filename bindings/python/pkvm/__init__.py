@@ -21,8 +21,12 @@ Errors of the machine raise :class:`pkvm.Error` (an :class:`OSError`:
 ``"-EBUSY: the machine has already booted"``). Wrong argument types raise
 :class:`TypeError`, out-of-range values :class:`ValueError`.
 
-Snapshot/restore is not available: the simulated machine has no snapshot
-support yet.
+Snapshots: ``snap = hv.snapshot()`` after boot, ``hv.restore(snap)`` puts
+the machine back (a panicked one included), as often as wanted.
+
+Backends: ``backend="native"`` (modules built for this host, ``NAME.so``) or
+``backend="unicorn"`` (AArch64 modules, ``NAME.ko``, run in the Unicorn
+emulator); :func:`backends` lists what this build has.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ from . import _pkvm
 __all__ = [
     "Error",
     "Hypervisor",
+    "Snapshot",
+    "backend_available",
+    "backends",
     "Regs",
     "SmcResult",
     "TraceEvent",
@@ -87,6 +94,34 @@ def _check_path(name: str, value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str or os.PathLike, not {type(value).__name__}")
     return _check_str(name, value)
+
+
+def backend_available(name: str) -> bool:
+    """Whether this build of libpkvm has the backend ("native" or "unicorn");
+    pkvm.Error (EINVAL) for any other name."""
+    return _pkvm.backend_available(_check_str("name", name))
+
+
+def backends() -> List[str]:
+    """The backends this build of libpkvm has, e.g. ["native", "unicorn"]."""
+    return [b for b in ("native", "unicorn") if _pkvm.backend_available(b)]
+
+
+class Snapshot:
+    """A saved state of one booted machine (:meth:`Hypervisor.snapshot`):
+    memory, CPUs, modules, hypervisor state and trace buffers. Immutable;
+    :meth:`Hypervisor.restore` accepts it any number of times, on the machine
+    that took it only (another machine raises pkvm.Error, EINVAL)."""
+
+    __slots__ = ("_snap", "backend", "generation")
+
+    def __init__(self, snap: "_pkvm.Snapshot", backend: str, generation: int):
+        self._snap = snap
+        self.backend: str = backend
+        self.generation: int = generation
+
+    def __repr__(self) -> str:
+        return f"<pkvm.Snapshot A{self.generation} {self.backend}>"
 
 
 class Regs:
@@ -252,7 +287,9 @@ class Hypervisor:
     """One simulated pKVM machine.
 
     generation: 14, 15 or 16; cpus: 1..64; cmdline: the kernel command line
-    (``kvm-arm.protected_modules=...``); backend: "native"; ram_size: bytes,
+    (``kvm-arm.protected_modules=...``); backend: "native" or "unicorn"
+    (pkvm.Error with errno EINVAL for an unknown name, EOPNOTSUPP for a
+    backend this build cannot run); ram_size: bytes,
     a multiple of 4096; trace_clock: "host" or "manual" (starts at 0 and moves
     only with :meth:`advance_trace_clock`, for exact trace text).
 
@@ -298,8 +335,10 @@ class Hypervisor:
 
     # --- modules and boot ---------------------------------------------------
     def offer_module(self, path: "str | os.PathLike[str]") -> str:
-        """Loads a native module shared object (NAME.so from pkvm_add_module)
-        and offers it to the machine; returns the module's name."""
+        """Loads a module file and offers it to the machine; returns the
+        module's name. The native backend takes NAME.so, the unicorn backend
+        NAME.ko (both from pkvm_add_module); the other kind raises pkvm.Error
+        (ENOEXEC) naming the backend to use, a missing file ENOENT."""
         return self._m.offer_module(_check_path("path", path))
 
     def boot(self) -> None:
@@ -388,7 +427,25 @@ class Hypervisor:
             raise TypeError(f"data must be bytes-like, not {type(data).__name__}")
         self._m.host_write(_check_u64("phys", phys), bytes(data), self._cpu(cpu))
 
+    # --- snapshot/restore -----------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """Saves the whole booted machine (pkvm.Error: EPERM before boot, EIO
+        once panicked)."""
+        return Snapshot(self._m.snapshot(), self.backend, self.generation)
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Puts the machine back into the state `snapshot` saved, a panicked
+        machine included; the snapshot stays usable."""
+        if not isinstance(snapshot, Snapshot):
+            raise TypeError(f"snapshot must be a pkvm.Snapshot, not {type(snapshot).__name__}")
+        self._m.restore(snapshot._snap)
+
     # --- state --------------------------------------------------------------------
+    @property
+    def backend(self) -> str:
+        """"native" or "unicorn"."""
+        return self._m.backend()
+
     @property
     def state(self) -> str:
         """"created", "deprivileged" or "panicked"."""
@@ -429,4 +486,4 @@ class Hypervisor:
     def __repr__(self) -> str:
         if self.closed:
             return "<pkvm.Hypervisor closed>"
-        return f"<pkvm.Hypervisor A{self.generation} cpus={self.cpus} {self.state}>"
+        return f"<pkvm.Hypervisor A{self.generation} {self.backend} cpus={self.cpus} {self.state}>"
