@@ -9,7 +9,8 @@
  * `const struct backend*` run once per backend this build has ("native",
  * "unicorn"); a test SKIPs only when libpkvm answers -EOPNOTSUPP (a backend
  * or snapshots not implemented yet) and says why.
- * test_readme_example is the example of docs/c-api.md. */
+ * test_readme_example is the first example docs/c-api.md had; the doc's
+ * current example is compiled and run as it is written (test/docs). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +87,8 @@ static pkvm_machine* make_machine(int generation, const char* cmdline) {
   return m;
 }
 
-/* docs/c-api.md: load the Android page's module, call it, trace it. */
+/* The first example of docs/c-api.md: load the Android page's module, call
+ * it, trace it. */
 static void test_readme_example(void) {
   struct pkvm_machine_options o;
   pkvm_machine* m = NULL;

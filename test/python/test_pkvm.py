@@ -5,7 +5,8 @@ the example modules in PKVM_DRIVER_A15_SO, PKVM_DRIVER_A14_SO,
 PKVM_HELLO_HYPERCALL_SO, the test probe in PKVM_PROBE_A15_SO and, when the
 AArch64 builds exist, PKVM_DRIVER_A15_KO / PKVM_PROBE_A15_KO for the unicorn
 backend; PKVM_NOT_A_MODULE is a shared object that is not a module.
-test_docs_example is the example of docs/python.md.
+test_docs_example is the first example docs/python.md had; the doc's current
+example runs as it is written (test/docs).
 
 Tests parameterised over `backend` run on every backend this build has; a
 test skips only when libpkvm raises EOPNOTSUPP (a backend or snapshots not
@@ -64,7 +65,7 @@ def hv():
 
 
 def test_docs_example():
-    # docs/python.md
+    # the first example of docs/python.md
     with pkvm.Hypervisor(generation=15, cpus=2,
                          cmdline="kvm-arm.protected_modules=pkvm_driver",
                          trace_clock="manual") as hv:
