@@ -221,4 +221,9 @@ function(_pkvm_add_module_ko target gen modname outdir)
   add_dependencies(${target}_ko pkvm_a64_glue)
   set_target_properties(${target}_ko PROPERTIES PKVM_KO_FILE "${ko}" PKVM_MODULE_NAME "${modname}"
                         PKVM_MODULE_GENERATION "${gen}")
+  # The native descriptor names its AArch64 build, so OfferModule() of the
+  # descriptor works on the Unicorn backend too (include/pkvm/native_module.h).
+  if(TARGET ${target}_el1)
+    target_compile_definitions(${target}_el1 PRIVATE "PKVM_KO_PATH=\"${ko}\"")
+  endif()
 endfunction()

@@ -115,11 +115,15 @@ class HypTrace {
   std::string PanicDump();
 
   // ---- module loading (host side, then what __pkvm_init_module does) -----
+  // `fields`, when given, holds each event's fields (descriptors of AArch64
+  // modules, whose fields() and printers are not host code): those events
+  // are printed from their print fmt.
   // Assigns ids to the module's events (host, before init) and, for A16,
   // registers its events, printk formats and functions at the hyp. On
   // failure nothing of the module stays registered.
   absl::Status AddModule(const std::string& name, const pkvm_native_module& d,
-                         uintptr_t hyp_text_start);
+                         uintptr_t hyp_text_start,
+                         const std::vector<std::vector<EventField>>* fields = nullptr);
   // init() failed: forget the module's events, formats and functions.
   void RemoveLastModule();
   // hyp_event=: enables the named events that exist now; returns the names
