@@ -65,6 +65,7 @@ void PanicUnwind() {
 void UnicornBackendDeleter::operator()(UnicornBackend*) const {}
 bool Hypervisor::Impl::UcCallEl2(uint64_t, int, const uint64_t*, size_t, uint64_t*) { return false; }
 uint64_t Hypervisor::Impl::UcHostToEl2(const void*) { return 0; }
+void* Hypervisor::Impl::UcEl2ToHost(uint64_t) { return nullptr; }
 #endif
 
 // ---- Impl -------------------------------------------------------------------

@@ -156,6 +156,14 @@ struct Hypervisor::Impl {
   std::unique_ptr<UnicornBackend, UnicornBackendDeleter> uc;
   bool UcCallEl2(uint64_t addr, int cpu, const uint64_t* args, size_t n, uint64_t* ret);
   uint64_t UcHostToEl2(const void* p);
+  void* UcEl2ToHost(uint64_t va);
+  // A pointer EL2 code stored in its own data (e.g. a member of a struct it
+  // registered), as host code can follow it; nullptr when EL2 has nothing
+  // mapped there. Natively EL2 pointers are host pointers.
+  const void* El2Data(const void* el2_ptr) {
+    if (uc == nullptr || el2_ptr == nullptr) return el2_ptr;
+    return UcEl2ToHost(reinterpret_cast<uint64_t>(el2_ptr));
+  }
   // An argument of a call into EL2 code as the Unicorn CPU gets it.
   template <typename T>
   uint64_t GuestArg(T v) {

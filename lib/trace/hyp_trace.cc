@@ -478,7 +478,11 @@ int HypTrace::RegisterHypEventIds(uintptr_t start, uintptr_t end) {
   ++nr_hyp_id_ranges_;
   for (uintptr_t p = start; p < end; p += sizeof(hyp_event_id)) {
     const auto* slot = reinterpret_cast<const hyp_event_id*>(p);
-    hyp_event_flags_[slot->id] = static_cast<int*>(slot->data);
+    // The flag pointer is an EL2 address; where EL2 code is not host code
+    // (the Unicorn backend) it is translated to where the flag is here.
+    int* flag = el2_to_host_ ? static_cast<int*>(el2_to_host_(reinterpret_cast<uintptr_t>(slot->data)))
+                             : static_cast<int*>(slot->data);
+    if (flag != nullptr) hyp_event_flags_[slot->id] = flag;
   }
   return 0;
 }

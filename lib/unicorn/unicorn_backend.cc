@@ -16,6 +16,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "glue/pkvm_a64_glue.h"
 #include "guest_printk.h"
 #include "mem/memory.h"
@@ -64,6 +66,9 @@ struct KoModule {
   std::vector<pkvm_hyp_event_desc> events;
   std::vector<std::vector<trace::EventField>> event_fields;
   bool events_added = false;
+  // Its EL2 functions (offset in .hyp.text, unprefixed name), 0-terminated.
+  std::vector<std::string> function_names;
+  std::vector<pkvm_ftrace_sym> functions;
 };
 
 struct UnicornBackend::Impl {
@@ -425,6 +430,15 @@ struct UnicornBackend::Impl {
       fn = [](UnicornCpu&, TrapFrame& f) {
         trace::TracingModHypPrintk(static_cast<pkvm_u8>(f.x[0]), f.x[1], f.x[2], f.x[3], f.x[4]);
       };
+    } else if (name == "__kvm_nvhe___cyg_profile_func_enter") {
+      // CONFIG_PKVM_FTRACE: A16 EL2 code is built with -finstrument-functions.
+      fn = [this](UnicornCpu&, TrapFrame& f) {
+        if (m.trace->FtraceActive()) m.trace->FuncEnter(Cpu(), f.x[0], f.x[1]);
+      };
+    } else if (name == "__kvm_nvhe___cyg_profile_func_exit") {
+      fn = [this](UnicornCpu&, TrapFrame& f) {
+        if (m.trace->FtraceActive()) m.trace->FuncExit(Cpu(), f.x[0]);
+      };
     } else if (name == "__kvm_nvhe___pkvm_trace_seq_printf") {
       // Event printers run on the host (libpkvm formats from the event's
       // print fmt); reaching this from EL2 is a module bug.
@@ -492,16 +506,35 @@ struct UnicornBackend::Impl {
       desc.hyp_events = mod.events.data();
       desc.hyp_events_end = mod.events.data() + n;
     }
-    if (!h.printk_fmts.empty()) {
-      desc.printk_fmts = reinterpret_cast<const hyp_printk_fmt*>(Ram(h.printk_fmts.start));
-      desc.printk_fmts_end = reinterpret_cast<const hyp_printk_fmt*>(Ram(h.printk_fmts.start) +
-                                                                       h.printk_fmts.size());
+    // The formats (not the section: it is padded to a page end).
+    const arm64::LinkedSymbol* fs = mod.linked.FindSymbol("__kvm_nvhe___hyp_printk_fmts_start");
+    const arm64::LinkedSymbol* fe = mod.linked.FindSymbol("__kvm_nvhe___hyp_printk_fmts_end");
+    if (fs != nullptr && fe != nullptr && fe->addr > fs->addr) {
+      desc.printk_fmts = reinterpret_cast<const hyp_printk_fmt*>(Ram(fs->addr));
+      desc.printk_fmts_end = reinterpret_cast<const hyp_printk_fmt*>(Ram(fs->addr) + (fe->addr - fs->addr));
     }
     if (const arm64::LinkedSymbol* s = mod.linked.FindSymbol("__kvm_nvhe___hyp_printk_fmt_offset"))
       desc.printk_fmt_offset = Ram(s->addr);
-    absl::Status s = m.trace->AddModule(mod.name, desc,
-                                        reinterpret_cast<uintptr_t>(Ram(h.text.start)),
-                                        &mod.event_fields);
+    // Function tracing and symbols: the EL2 functions at their hyp VAs.
+    constexpr absl::string_view kPrefix = "__kvm_nvhe_";
+    mod.function_names.clear();
+    mod.functions.clear();
+    for (const arm64::LinkedSymbol& sym : mod.linked.symbols) {
+      if (!sym.defined || sym.type != 2 /* STT_FUNC */ || !h.text.contains(sym.addr)) continue;
+      absl::string_view n = sym.name;
+      if (!absl::ConsumePrefix(&n, kPrefix)) continue;
+      mod.function_names.emplace_back(n);
+    }
+    size_t k = 0;
+    for (const arm64::LinkedSymbol& sym : mod.linked.symbols) {
+      if (!sym.defined || sym.type != 2 || !h.text.contains(sym.addr)) continue;
+      if (!absl::StartsWith(sym.name, kPrefix)) continue;
+      mod.functions.push_back(pkvm_ftrace_sym{sym.addr - h.text.start, mod.function_names[k++].c_str()});
+    }
+    mod.functions.push_back(pkvm_ftrace_sym{0, nullptr});
+    desc.ftrace_syms = mod.functions.data();
+    const uint64_t text_va = mod.linked.HypVa(h.text.start, mod.hyp_va);
+    absl::Status s = m.trace->AddModule(mod.name, desc, text_va, &mod.event_fields);
     if (s.ok()) mod.events_added = true;
     return s;
   }
@@ -670,6 +703,7 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   impl->scratch = impl->kernel_next;
   impl->kernel_next += kPage;
   impl->InstallHostCalls();
+  m.trace->SetEl2Translator([p](uintptr_t a) { return p->El2ToHost(a); });
   absl::Status s;
   switch (m.gen) {
     case Generation::kA14: s = impl->BuildOps(m.ops_a14); break;
@@ -788,6 +822,8 @@ bool Hypervisor::Impl::UcCallEl2(uint64_t addr, int cpu, const uint64_t* args, s
                                  uint64_t* ret) {
   return uc->CallEl2(addr, cpu, std::span<const uint64_t>(args, n), ret);
 }
+
+void* Hypervisor::Impl::UcEl2ToHost(uint64_t va) { return uc->El2ToHost(va); }
 
 uint64_t Hypervisor::Impl::UcHostToEl2(const void* p) {
   const uint64_t v = uc->HostToEl2(p);

@@ -19,7 +19,14 @@ struct NativeBackend {
   static constexpr const char* kName = "native";
 };
 
-using Backends = ::testing::Types<NativeBackend>;
+// AArch64 .ko builds of the same modules, run in Unicorn. OfferModule() of a
+// native descriptor loads the module's .ko on this backend.
+struct UnicornBackend {
+  static constexpr BackendKind kKind = BackendKind::kUnicorn;
+  static constexpr const char* kName = "unicorn";
+};
+
+using Backends = ::testing::Types<NativeBackend, UnicornBackend>;
 
 struct BackendNames {
   template <typename T>
@@ -38,7 +45,10 @@ struct GenConfig {
 };
 using GenConfigs = ::testing::Types<GenConfig<NativeBackend, Generation::kA14>,
                                     GenConfig<NativeBackend, Generation::kA15>,
-                                    GenConfig<NativeBackend, Generation::kA16>>;
+                                    GenConfig<NativeBackend, Generation::kA16>,
+                                    GenConfig<UnicornBackend, Generation::kA14>,
+                                    GenConfig<UnicornBackend, Generation::kA15>,
+                                    GenConfig<UnicornBackend, Generation::kA16>>;
 struct GenConfigNames {
   template <typename T>
   static std::string GetName(int) {
