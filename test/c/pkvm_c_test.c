@@ -36,18 +36,18 @@ struct backend {
   const char* probe;    /* test/modules probe, A15 */
 };
 
-#define SKIP(reason)                                                                 \
-  do {                                                                               \
-    g_test_skipped = 1;                                                              \
-    snprintf(g_skip_reason, sizeof(g_skip_reason), "%s", (reason));                  \
-    return;                                                                          \
-  } while (0)
-
-/* Like CHECK_RC, but -EOPNOTSUPP (not implemented yet) skips the test. */
-#define CHECK_RC_OR_SKIP(m, expr, want)                                              \
+/* Like CHECK_RC, but -EOPNOTSUPP (not implemented yet) skips the test after
+ * destroying the machines m and m2 (either may be NULL). */
+#define CHECK_RC_OR_SKIP(m, m2, expr, want)                                          \
   do {                                                                               \
     int rc2_ = (expr);                                                               \
-    if (rc2_ == -EOPNOTSUPP && (want) != -EOPNOTSUPP) SKIP(pkvm_last_error(m));      \
+    if (rc2_ == -EOPNOTSUPP && (want) != -EOPNOTSUPP) {                              \
+      g_test_skipped = 1;                                                            \
+      snprintf(g_skip_reason, sizeof(g_skip_reason), "%s", pkvm_last_error(m));      \
+      pkvm_machine_destroy(m);                                                       \
+      pkvm_machine_destroy(m2);                                                      \
+      return;                                                                        \
+    }                                                                                \
     CHECK_RC(m, rc2_, want);                                                         \
   } while (0)
 
@@ -586,7 +586,7 @@ static void test_snapshot_restore(const struct backend* b) {
   CHECK_RC(m, pkvm_boot(m), 0);
   CHECK_RC(m, pkvm_tracefs_write(m, "hyp/tracing_on", "1", 1), 0);
   CHECK_RC(m, pkvm_tracefs_write(m, "hyp/events/host_hcall/enable", "1\n", 2), 0);
-  CHECK_RC_OR_SKIP(m, pkvm_snapshot_take(m, &snap), 0);
+  CHECK_RC_OR_SKIP(m, NULL, pkvm_snapshot_take(m, &snap), 0);
   CHECK(snap != NULL);
 
   probe_call(1 /* PROBE_REG_PERM_FAULT */, 0, &r);
@@ -642,13 +642,13 @@ static void test_snapshot_errors(void) {
   CHECK(pkvm_snapshot_restore(NULL, NULL) == -EINVAL);
   pkvm_snapshot_free(NULL);
   /* before boot */
-  CHECK_RC_OR_SKIP(m, pkvm_snapshot_take(m, &snap), -EPERM);
+  CHECK_RC_OR_SKIP(m, m2, pkvm_snapshot_take(m, &snap), -EPERM);
   CHECK(snap == NULL);
   CHECK_RC(m, pkvm_offer_module_file(m, g_driver_so), 0);
   CHECK_RC(m, pkvm_boot(m), 0);
   CHECK_RC(m2, pkvm_offer_module_file(m2, g_driver_so), 0);
   CHECK_RC(m2, pkvm_boot(m2), 0);
-  CHECK_RC_OR_SKIP(m, pkvm_snapshot_take(m, &snap), 0);
+  CHECK_RC_OR_SKIP(m, m2, pkvm_snapshot_take(m, &snap), 0);
   CHECK_RC(m2, pkvm_snapshot_take(m2, &other), 0);
   /* a snapshot of another machine */
   CHECK_RC(m, pkvm_snapshot_restore(m, other), -EINVAL);
