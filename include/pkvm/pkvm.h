@@ -21,8 +21,8 @@
  *    on failure. pkvm_strerror() names it; pkvm_last_error() gives the
  *    message of the last failing call on that handle.
  *  - NULL handles and NULL required pointers are always checked: -EINVAL.
- *    A handle used after pkvm_machine_destroy() (dangling) is undefined
- *    behaviour, as for any freed pointer.
+ *    A handle used after pkvm_machine_destroy() or pkvm_snapshot_free()
+ *    (dangling) is undefined behaviour, as for any freed pointer.
  *  - No C++ exception ever crosses this API.
  *  - A handle may be used by one thread at a time; different handles are
  *    independent.
