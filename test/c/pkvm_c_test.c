@@ -463,6 +463,9 @@ static void test_backend_selection(void) {
     CHECK(strstr(pkvm_create_error(), "unicorn") != NULL);
   } else if (rc == 0) {
     CHECK(strcmp(pkvm_machine_backend(m), "unicorn") == 0);
+    /* a native module on the unicorn backend: not its kind of module */
+    CHECK_RC(m, pkvm_offer_module_file(m, g_driver_so), -ENOEXEC);
+    CHECK(strstr(pkvm_last_error(m), ".ko") != NULL); /* says what to load instead */
     pkvm_machine_destroy(m);
   } else {
     /* built with Unicorn, but the backend is not wired into Hypervisor yet */
@@ -480,6 +483,8 @@ static void test_module_hvc_and_events(const struct backend* b) {
   pkvm_machine* m;
   MAKE_MACHINE_ON(m, b, "kvm-arm.protected_modules=pkvm_driver");
   CHECK(strcmp(pkvm_machine_backend(m), b->name) == 0);
+  CHECK_RC(m, pkvm_trace_pipe_next(m, &ev), -ENODEV); /* no tracefs before boot */
+  CHECK(pkvm_trace_pipe_next(NULL, &ev) == -EINVAL);
   CHECK_RC(m, pkvm_offer_module_file(m, b->driver), 0);
   CHECK_RC(m, pkvm_boot(m), 0);
   CHECK(pkvm_protected_vms_enabled(m) == 1);
@@ -568,6 +573,10 @@ static void test_injected_faults_and_bug(const struct backend* b) {
   probe_call(0, 0, &r);
   CHECK_RC(m, pkvm_hvc(m, 0, &r), -EIO);
   CHECK_RC(m, pkvm_inject_psci(m, 0, PKVM_PSCI_NOTIFY_CPU_SUSPEND), -EIO);
+  {
+    struct pkvm_trace_event ev;
+    CHECK_RC(m, pkvm_trace_pipe_next(m, &ev), -EIO);
+  }
   pkvm_machine_destroy(m);
 }
 
