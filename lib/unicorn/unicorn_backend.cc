@@ -232,7 +232,7 @@ struct UnicornBackend::Impl {
       reason = absl::StrFormat("runaway code: still running after %u ms (call time limit)",
                                m.opts.call_time_limit_ms);
     const std::string sym = Symbolize(f.pc);
-    std::string out = absl::StrFormat("%s: %s\n  pc %#x%s%s\n  far %#x", kind, reason, f.pc,
+    std::string out = absl::StrFormat("%s: %s\n  pc 0x%x%s%s\n  far 0x%x", kind, reason, f.pc,
                                       sym.empty() ? "" : " ", sym, f.address);
     // The owner of the faulting page, when it is memory the machine has.
     const uint64_t pfn = f.address >> 12;
@@ -325,9 +325,26 @@ struct UnicornBackend::Impl {
     return [cpu](uint64_t a, void* out, size_t n) { return cpu->Read(a, out, n); };
   }
 
+  // EL2 memory as EL2 code sees it (pages the hypervisor maps on first touch).
+  arm64::GuestRead El2Reader() {
+    return [this](uint64_t a, void* out, size_t n) {
+      auto* o = static_cast<uint8_t*>(out);
+      while (n > 0) {
+        const auto* p = static_cast<const uint8_t*>(El2ToHost(a));
+        if (p == nullptr) return false;
+        const size_t chunk = std::min<size_t>(n, kPage - (a & ~kPageMask));
+        std::memcpy(o, p, chunk);
+        o += chunk;
+        a += chunk;
+        n -= chunk;
+      }
+      return true;
+    };
+  }
+
   void InstallHostCalls() {
     auto read1 = Reader(el1.get());
-    auto read2 = Reader(el2.get());
+    auto read2 = El2Reader();
     el1->SetHostCall(PKVM_A64_HOSTCALL_PRINTK, [this, read1](UnicornCpu&, TrapFrame& f) {
       arm64::GuestArgs args(f.x + 1, 7, f.sp, read1);
       auto s = arm64::FormatGuestPrintf(read1, f.x[0], args);
@@ -355,7 +372,8 @@ struct UnicornBackend::Impl {
       cpu.Stop(what);
     }).IgnoreError();
     el2->SetHostCall(PKVM_A64_HOSTCALL_BUG, [this, read2](UnicornCpu& cpu, TrapFrame& f) {
-      const std::string sym = Symbolize(f.pc);
+      // f.pc is in the runtime's __pkvm_bug stub: name its caller.
+      const std::string sym = Symbolize(cpu.ReadReg(30) - 4);
       const std::string what = absl::StrFormat(
           "BUG at %s:%d: %s%s%s", arm64::ReadGuestString(read2, f.x[0]), static_cast<int>(f.x[1]),
           arm64::ReadGuestString(read2, f.x[2]), sym.empty() ? "" : " in ", sym);
@@ -608,13 +626,17 @@ struct UnicornBackend::Impl {
         b.StopForPanic(cpu);
         return;
       }
+      // Stop the EL2 code if this op panicked the machine (a panic notifier
+      // runs ops on a machine that was already panicked: those go on).
+      const bool was_panicked = b.m.state == MachineState::kPanicked;
+      auto panicked = [&] { return !was_panicked && b.m.state == MachineState::kPanicked; };
       if constexpr (std::is_void_v<R>) {
         const bool done = RunGuarded([&] { std::apply(fn, args); });
-        if (!done || b.m.state == MachineState::kPanicked) return b.StopForPanic(cpu);
+        if (!done || panicked()) return b.StopForPanic(cpu);
       } else {
         R r{};
         const bool done = RunGuarded([&] { r = std::apply(fn, args); });
-        if (!done || b.m.state == MachineState::kPanicked) return b.StopForPanic(cpu);
+        if (!done || panicked()) return b.StopForPanic(cpu);
         f.x[0] = b.ToGuest(r);
       }
     }
