@@ -88,6 +88,7 @@ struct UnicornBackend::Impl {
   // Kernel memory for module images, from the middle of RAM up.
   uint64_t kernel_next = 0, kernel_end = 0;
   uint64_t scratch = 0;  // one kernel page for EL1 calls' out-arguments
+  uint64_t hvc_stub = 0;  // `hvc #0; ret` in that page
 
   std::vector<std::unique_ptr<KoModule>> modules;
   KoModule* loading = nullptr;
@@ -724,6 +725,10 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   impl->kernel_end = kRamBase + (m.ram_size / 4 * 3 & kPageMask);
   impl->scratch = impl->kernel_next;
   impl->kernel_next += kPage;
+  // The host kernel's hypercall instruction: `hvc #0; ret` (kvm_call_hyp).
+  const uint32_t hvc_stub[2] = {0xd4000002u, 0xd65f03c0u};
+  impl->hvc_stub = impl->scratch + kPage / 2;
+  std::memcpy(impl->Ram(impl->hvc_stub), hvc_stub, sizeof hvc_stub);
   impl->InstallHostCalls();
   m.trace->SetEl2Translator([p](uintptr_t a) { return p->El2ToHost(a); });
   absl::Status s;
@@ -815,6 +820,24 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::spa
   return rc;
 }
 
+absl::StatusOr<user_pt_regs> UnicornBackend::HostHvc(const user_pt_regs& in, int cpu) {
+  Impl& b = *impl_;
+  ScopedContext scope(&b.m, cpu, ExceptionLevel::kEl1);
+  for (int i = 8; i < 18; ++i) b.el1->WriteReg(i, in.regs[i]);
+  absl::StatusOr<uint64_t> r = b.Guarded([&] {
+    return b.el1->Call(b.hvc_stub, {in.regs[0], in.regs[1], in.regs[2], in.regs[3], in.regs[4],
+                                    in.regs[5], in.regs[6], in.regs[7]});
+  });
+  if (!r.ok() || b.timed_out.load()) {
+    if (b.m.state != MachineState::kPanicked)
+      b.m.HypPanic(b.FaultReport(b.el1->last_fault(), "EL1"), cpu);
+    return ErrnoError(EIO, b.m.panic_report);
+  }
+  user_pt_regs out = in;
+  for (int i = 0; i < 18; ++i) out.regs[i] = b.el1->ReadReg(i);
+  return out;
+}
+
 bool UnicornBackend::CallEl2(uint64_t addr, int cpu, std::span<const uint64_t> args, uint64_t* ret) {
   return impl_->CallEl2(addr, cpu, args, ret);
 }
@@ -846,6 +869,11 @@ bool Hypervisor::Impl::UcCallEl2(uint64_t addr, int cpu, const uint64_t* args, s
 }
 
 void* Hypervisor::Impl::UcEl2ToHost(uint64_t va) { return uc->El2ToHost(va); }
+
+user_pt_regs Hypervisor::Impl::UcHostHvc(const user_pt_regs& in, int cpu) {
+  absl::StatusOr<user_pt_regs> r = uc->HostHvc(in, cpu);
+  return r.ok() ? *r : in;  // a failure has panicked the machine
+}
 
 uint64_t Hypervisor::Impl::UcHostToEl2(const void* p) {
   const uint64_t v = uc->HostToEl2(p);
