@@ -66,6 +66,7 @@ void UnicornBackendDeleter::operator()(UnicornBackend*) const {}
 bool Hypervisor::Impl::UcCallEl2(uint64_t, int, const uint64_t*, size_t, uint64_t*) { return false; }
 uint64_t Hypervisor::Impl::UcHostToEl2(const void*) { return 0; }
 void* Hypervisor::Impl::UcEl2ToHost(uint64_t) { return nullptr; }
+user_pt_regs Hypervisor::Impl::UcHostHvc(const user_pt_regs& in, int) { return in; }
 #endif
 
 // ---- Impl -------------------------------------------------------------------
@@ -596,7 +597,8 @@ StatusOr<HvcResult> Hypervisor::HostHvc(const user_pt_regs& regs, int cpu) {
   if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
   ScopedContext scope(impl_.get(), cpu, ExceptionLevel::kEl1);
   HvcResult r;
-  r.regs = impl_->HostHvc(regs, cpu);
+  // Unicorn: the host's own `hvc #0` at EL1; natively the same dispatch.
+  r.regs = impl_->uc != nullptr ? impl_->UcHostHvc(regs, cpu) : impl_->HostHvc(regs, cpu);
   impl_->PollTrace();
   if (impl_->state == MachineState::kPanicked)
     return Status(-EIO, absl::StrCat("the hypercall panicked the hypervisor: ",

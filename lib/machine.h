@@ -157,6 +157,8 @@ struct Hypervisor::Impl {
   bool UcCallEl2(uint64_t addr, int cpu, const uint64_t* args, size_t n, uint64_t* ret);
   uint64_t UcHostToEl2(const void* p);
   void* UcEl2ToHost(uint64_t va);
+  // Hypervisor::HostHvc on the Unicorn backend: a real hvc at EL1.
+  user_pt_regs UcHostHvc(const user_pt_regs& in, int cpu);
   // A pointer EL2 code stored in its own data (e.g. a member of a struct it
   // registered), as host code can follow it; nullptr when EL2 has nothing
   // mapped there. Natively EL2 pointers are host pointers.

@@ -88,6 +88,7 @@ struct UnicornBackend::Impl {
   // Kernel memory for module images, from the middle of RAM up.
   uint64_t kernel_next = 0, kernel_end = 0;
   uint64_t scratch = 0;  // one kernel page for EL1 calls' out-arguments
+  uint64_t hvc_stub = 0;  // `hvc #0; ret` in that page
 
   std::vector<std::unique_ptr<KoModule>> modules;
   KoModule* loading = nullptr;
@@ -232,7 +233,7 @@ struct UnicornBackend::Impl {
       reason = absl::StrFormat("runaway code: still running after %u ms (call time limit)",
                                m.opts.call_time_limit_ms);
     const std::string sym = Symbolize(f.pc);
-    std::string out = absl::StrFormat("%s: %s\n  pc %#x%s%s\n  far %#x", kind, reason, f.pc,
+    std::string out = absl::StrFormat("%s: %s\n  pc 0x%x%s%s\n  far 0x%x", kind, reason, f.pc,
                                       sym.empty() ? "" : " ", sym, f.address);
     // The owner of the faulting page, when it is memory the machine has.
     const uint64_t pfn = f.address >> 12;
@@ -325,9 +326,26 @@ struct UnicornBackend::Impl {
     return [cpu](uint64_t a, void* out, size_t n) { return cpu->Read(a, out, n); };
   }
 
+  // EL2 memory as EL2 code sees it (pages the hypervisor maps on first touch).
+  arm64::GuestRead El2Reader() {
+    return [this](uint64_t a, void* out, size_t n) {
+      auto* o = static_cast<uint8_t*>(out);
+      while (n > 0) {
+        const auto* p = static_cast<const uint8_t*>(El2ToHost(a));
+        if (p == nullptr) return false;
+        const size_t chunk = std::min<size_t>(n, kPage - (a & ~kPageMask));
+        std::memcpy(o, p, chunk);
+        o += chunk;
+        a += chunk;
+        n -= chunk;
+      }
+      return true;
+    };
+  }
+
   void InstallHostCalls() {
     auto read1 = Reader(el1.get());
-    auto read2 = Reader(el2.get());
+    auto read2 = El2Reader();
     el1->SetHostCall(PKVM_A64_HOSTCALL_PRINTK, [this, read1](UnicornCpu&, TrapFrame& f) {
       arm64::GuestArgs args(f.x + 1, 7, f.sp, read1);
       auto s = arm64::FormatGuestPrintf(read1, f.x[0], args);
@@ -355,7 +373,8 @@ struct UnicornBackend::Impl {
       cpu.Stop(what);
     }).IgnoreError();
     el2->SetHostCall(PKVM_A64_HOSTCALL_BUG, [this, read2](UnicornCpu& cpu, TrapFrame& f) {
-      const std::string sym = Symbolize(f.pc);
+      // f.pc is in the runtime's __pkvm_bug stub: name its caller.
+      const std::string sym = Symbolize(cpu.ReadReg(30) - 4);
       const std::string what = absl::StrFormat(
           "BUG at %s:%d: %s%s%s", arm64::ReadGuestString(read2, f.x[0]), static_cast<int>(f.x[1]),
           arm64::ReadGuestString(read2, f.x[2]), sym.empty() ? "" : " in ", sym);
@@ -608,13 +627,17 @@ struct UnicornBackend::Impl {
         b.StopForPanic(cpu);
         return;
       }
+      // Stop the EL2 code if this op panicked the machine (a panic notifier
+      // runs ops on a machine that was already panicked: those go on).
+      const bool was_panicked = b.m.state == MachineState::kPanicked;
+      auto panicked = [&] { return !was_panicked && b.m.state == MachineState::kPanicked; };
       if constexpr (std::is_void_v<R>) {
         const bool done = RunGuarded([&] { std::apply(fn, args); });
-        if (!done || b.m.state == MachineState::kPanicked) return b.StopForPanic(cpu);
+        if (!done || panicked()) return b.StopForPanic(cpu);
       } else {
         R r{};
         const bool done = RunGuarded([&] { r = std::apply(fn, args); });
-        if (!done || b.m.state == MachineState::kPanicked) return b.StopForPanic(cpu);
+        if (!done || panicked()) return b.StopForPanic(cpu);
         f.x[0] = b.ToGuest(r);
       }
     }
@@ -702,6 +725,10 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   impl->kernel_end = kRamBase + (m.ram_size / 4 * 3 & kPageMask);
   impl->scratch = impl->kernel_next;
   impl->kernel_next += kPage;
+  // The host kernel's hypercall instruction: `hvc #0; ret` (kvm_call_hyp).
+  const uint32_t hvc_stub[2] = {0xd4000002u, 0xd65f03c0u};
+  impl->hvc_stub = impl->scratch + kPage / 2;
+  std::memcpy(impl->Ram(impl->hvc_stub), hvc_stub, sizeof hvc_stub);
   impl->InstallHostCalls();
   m.trace->SetEl2Translator([p](uintptr_t a) { return p->El2ToHost(a); });
   absl::Status s;
@@ -793,6 +820,24 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::spa
   return rc;
 }
 
+absl::StatusOr<user_pt_regs> UnicornBackend::HostHvc(const user_pt_regs& in, int cpu) {
+  Impl& b = *impl_;
+  ScopedContext scope(&b.m, cpu, ExceptionLevel::kEl1);
+  for (int i = 8; i < 18; ++i) b.el1->WriteReg(i, in.regs[i]);
+  absl::StatusOr<uint64_t> r = b.Guarded([&] {
+    return b.el1->Call(b.hvc_stub, {in.regs[0], in.regs[1], in.regs[2], in.regs[3], in.regs[4],
+                                    in.regs[5], in.regs[6], in.regs[7]});
+  });
+  if (!r.ok() || b.timed_out.load()) {
+    if (b.m.state != MachineState::kPanicked)
+      b.m.HypPanic(b.FaultReport(b.el1->last_fault(), "EL1"), cpu);
+    return ErrnoError(EIO, b.m.panic_report);
+  }
+  user_pt_regs out = in;
+  for (int i = 0; i < 18; ++i) out.regs[i] = b.el1->ReadReg(i);
+  return out;
+}
+
 bool UnicornBackend::CallEl2(uint64_t addr, int cpu, std::span<const uint64_t> args, uint64_t* ret) {
   return impl_->CallEl2(addr, cpu, args, ret);
 }
@@ -824,6 +869,11 @@ bool Hypervisor::Impl::UcCallEl2(uint64_t addr, int cpu, const uint64_t* args, s
 }
 
 void* Hypervisor::Impl::UcEl2ToHost(uint64_t va) { return uc->El2ToHost(va); }
+
+user_pt_regs Hypervisor::Impl::UcHostHvc(const user_pt_regs& in, int cpu) {
+  absl::StatusOr<user_pt_regs> r = uc->HostHvc(in, cpu);
+  return r.ok() ? *r : in;  // a failure has panicked the machine
+}
 
 uint64_t Hypervisor::Impl::UcHostToEl2(const void* p) {
   const uint64_t v = uc->HostToEl2(p);

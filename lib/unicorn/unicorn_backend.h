@@ -56,6 +56,9 @@ class UnicornBackend {
   // or the machine panicked.
   absl::StatusOr<int> LoadModule(const std::string& name, std::span<const uint8_t> ko);
 
+  // The host issues `hvc #0` at EL1 on `cpu` with this register file (what
+  // kvm_call_hyp does); returns the registers after it.
+  absl::StatusOr<user_pt_regs> HostHvc(const user_pt_regs& in, int cpu);
   // Runs EL2 code at `addr` with up to 8 register arguments; false when the
   // call faulted (the machine has then panicked with a report).
   bool CallEl2(uint64_t addr, int cpu, std::span<const uint64_t> args, uint64_t* ret);
