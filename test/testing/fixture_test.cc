@@ -152,6 +152,36 @@ TYPED_TEST(TypedDriverSuite, RunsOnItsBackend) {
               HasTraceEvent("pkvm_driver_event", TraceFieldInt("id", 7)));
 }
 
+// --- A16: the tracefs layout of android16 (hypervisor/, the event group) -------
+class HelloA16Suite : public MachineTestP<HelloA16Suite> {
+ public:
+  static Module Hello() { return Module::Files(PKVM_HELLO_HYPERCALL_SO, PKVM_HELLO_HYPERCALL_KO); }
+  static MachineConfig Config() {
+    MachineConfig c;
+    c.options.generation = Generation::kA16;
+    c.options.cmdline = "kvm-arm.protected_modules=hello_hypercall";
+    c.modules = {Hello()};
+    c.trace_events = {"__hyp_printk"};
+    return c;
+  }
+};
+
+TEST_P(HelloA16Suite, PrintsIntoTheTrace) {
+  EXPECT_EQ(TracefsPath(hv(), "trace_pipe"), "hypervisor/trace_pipe");
+  EXPECT_EQ(TraceEventEnablePath(hv(), "__hyp_printk"),
+            "hypervisor/events/hypervisor/__hyp_printk/enable");
+  EXPECT_THAT(hv().TracefsRead(TraceEventEnablePath(hv(), "__hyp_printk")), IsOkAndHolds("1\n"));
+  EXPECT_THAT(hv().HostHvc(kHvc), IsSmcccSuccess());
+  auto trace = ReadTracePipe(hv());
+  ASSERT_THAT(trace, IsOk());
+  EXPECT_THAT(*trace, ::testing::Contains(TraceEventIs("__hyp_printk",
+                                                       ::testing::Field(&TraceEvent::text, "Hello World"))));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, HelloA16Suite,
+                         ::testing::ValuesIn(AvailableBackends({HelloA16Suite::Hello()})),
+                         BackendParamName());
+
 // --- SuiteMachine on its own: configuration errors ----------------------------------
 MachineConfig DriverConfig() {
   MachineConfig c;
