@@ -348,6 +348,11 @@ def test_backends():
     with pkvm.Hypervisor() as hv:
         assert hv.backend == "native"
         assert "native" in repr(hv)
+    for b in pkvm.backends():
+        with pkvm.Hypervisor(backend=b) as hv:
+            with pytest.raises(pkvm.Error) as e:
+                hv.offer_module("/nonexistent/m.ko")
+            assert e.value.errno == errno.ENOENT
 
 
 def test_unicorn_backend_selection():
@@ -461,6 +466,8 @@ def test_snapshot_bad_input():
             hv.restore(None)
         with pytest.raises(TypeError):
             hv.restore("snapshot")
+        with pytest.raises(TypeError):
+            hv.restore(pkvm.Snapshot(None, "native", 15))  # a forged one
         with pytest.raises(pkvm.Error) as e:
             unsupported_skips(hv.snapshot)      # before boot
         assert e.value.errno == errno.EPERM
