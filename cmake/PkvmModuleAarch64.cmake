@@ -17,8 +17,8 @@
 # the same headers. Set PKVM_AARCH64_MODULES=OFF to skip the .ko files.
 #
 # The EL1 glue and EL2 runtime archives and the gen_hyprel tool are built by
-# arch/aarch64/CMakeLists.txt (pkvm_a64_add_glue()); a project using an
-# installed libpkvm gets native modules only.
+# arch/aarch64/CMakeLists.txt (pkvm_a64_add_glue()) and installed with the
+# package, so a project using an installed libpkvm gets .ko files too.
 include_guard(GLOBAL)
 
 option(PKVM_AARCH64_MODULES "Also build AArch64 .ko files when aarch64-linux-gnu-gcc is found" ON)
@@ -144,17 +144,29 @@ function(_pkvm_add_module_ko target gen modname outdir)
   if(NOT PKVM_AARCH64_FOUND OR NOT PKVM_AARCH64_MODULES)
     return()
   endif()
-  if(NOT TARGET pkvm_gen_hyprel OR NOT TARGET pkvm_a64_glue)
+  # In libpkvm's tree: the glue and gen_hyprel targets. Against an installed
+  # libpkvm: pkvm::gen_hyprel and the glue archives it installed in
+  # <libdir>/pkvm/aarch64 (this file is in <libdir>/cmake/pkvm).
+  set(installed_glue "${cmake_dir}/../../pkvm/aarch64")
+  if(TARGET pkvm_gen_hyprel AND TARGET pkvm_a64_glue)
+    set(gen_hyprel pkvm_gen_hyprel)
+    get_property(el1_glue GLOBAL PROPERTY PKVM_A64_EL1_GLUE_A${gen})
+    get_property(el2_runtime GLOBAL PROPERTY PKVM_A64_EL2_RUNTIME)
+  elseif(TARGET pkvm::gen_hyprel AND EXISTS "${installed_glue}/libpkvm_a64_el1_a${gen}.a"
+         AND EXISTS "${installed_glue}/libpkvm_a64_el2.a")
+    set(gen_hyprel pkvm::gen_hyprel)
+    get_filename_component(installed_glue "${installed_glue}" ABSOLUTE)
+    set(el1_glue "${installed_glue}/libpkvm_a64_el1_a${gen}.a")
+    set(el2_runtime "${installed_glue}/libpkvm_a64_el2.a")
+  else()
     get_property(told GLOBAL PROPERTY _PKVM_A64_TOLD_NO_GLUE)
     if(NOT told)
-      message(STATUS "libpkvm: no AArch64 .ko modules here: gen_hyprel and the EL1 glue are "
-                     "built only inside libpkvm's own tree")
+      message(STATUS "libpkvm: no AArch64 .ko modules here: this libpkvm has no gen_hyprel "
+                     "and EL1 glue (built without aarch64-linux-gnu-gcc?)")
       set_property(GLOBAL PROPERTY _PKVM_A64_TOLD_NO_GLUE ON)
     endif()
     return()
   endif()
-  get_property(el1_glue GLOBAL PROPERTY PKVM_A64_EL1_GLUE_A${gen})
-  get_property(el2_runtime GLOBAL PROPERTY PKVM_A64_EL2_RUNTIME)
   _pkvm_a64_cflags(cflags)
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/${target}.pkvm/a64")
   file(MAKE_DIRECTORY "${dir}")
@@ -191,13 +203,13 @@ function(_pkvm_add_module_ko target gen modname outdir)
       OUTPUT "${nvhe}"
       COMMAND "${PKVM_AARCH64_LD}" -r -T "${cmake_dir}/hyp-aarch64.lds" ${objs}
               "${el2_runtime}" -o "${dir}/kvm_nvhe.tmp.o"
-      COMMAND pkvm_gen_hyprel "${dir}/kvm_nvhe.tmp.o" -o "${dir}/hyp-reloc.S"
+      COMMAND ${gen_hyprel} "${dir}/kvm_nvhe.tmp.o" -o "${dir}/hyp-reloc.S"
       COMMAND "${PKVM_AARCH64_CC}" -c "${dir}/hyp-reloc.S" -o "${dir}/hyp-reloc.o"
       COMMAND "${PKVM_AARCH64_LD}" -r "${dir}/kvm_nvhe.tmp.o" "${dir}/hyp-reloc.o"
               -o "${dir}/kvm_nvhe.rel.o"
       COMMAND "${PKVM_AARCH64_OBJCOPY}" --prefix-symbols=__kvm_nvhe_ "${dir}/kvm_nvhe.rel.o"
               "${nvhe}"
-      DEPENDS ${objs} "${el2_runtime}" "${cmake_dir}/hyp-aarch64.lds" pkvm_gen_hyprel
+      DEPENDS ${objs} "${el2_runtime}" "${cmake_dir}/hyp-aarch64.lds" ${gen_hyprel}
       COMMENT "pKVM module ${modname}: AArch64 EL2 objects, .hyp.reloc -> kvm_nvhe.o"
       VERBATIM)
   endif()
@@ -223,7 +235,9 @@ function(_pkvm_add_module_ko target gen modname outdir)
     COMMENT "pKVM module ${modname}: linking ${modname}.ko (AArch64)"
     VERBATIM)
   add_custom_target(${target}_ko ALL DEPENDS "${ko}")
-  add_dependencies(${target}_ko pkvm_a64_glue)
+  if(TARGET pkvm_a64_glue)
+    add_dependencies(${target}_ko pkvm_a64_glue)
+  endif()
   set_target_properties(${target}_ko PROPERTIES PKVM_KO_FILE "${ko}" PKVM_MODULE_NAME "${modname}"
                         PKVM_MODULE_GENERATION "${gen}")
   # The native descriptor names its AArch64 build, so OfferModule() of the
