@@ -60,9 +60,10 @@ inline bool ParseFieldInteger(std::string_view s, uint64_t* out) {
     s.remove_prefix(2);
   }
   if (s.empty() || s.size() > 20) return false;
-  for (char c : s)
-    if (!(base == 16 ? std::isxdigit(static_cast<unsigned char>(c)) : std::isdigit(static_cast<unsigned char>(c))))
-      return false;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!(base == 16 ? std::isxdigit(u) : std::isdigit(u))) return false;
+  }
   std::string digits(s);
   errno = 0;
   char* end = nullptr;
