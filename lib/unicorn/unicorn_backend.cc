@@ -51,7 +51,6 @@ uint32_t PermsOf(uint64_t prot) {
   return p;
 }
 
-std::string Hex(uint64_t v) { return absl::StrFormat("%#x", v); }
 
 }  // namespace
 
@@ -97,6 +96,7 @@ struct UnicornBackend::Impl {
   std::map<uint64_t, uint64_t> window_by_host;  // host page -> EL2 VA
   uint64_t window_next = kUcWindowBase;
   std::vector<uint64_t> lazy_pages;  // EL2 pages mapped on first touch
+  std::vector<uint64_t> linear_pages;  // those of them in the hyp linear map
 
   // The pkvm_module_ops table EL2 code gets (in the window).
   struct FreeDeleter {
@@ -137,8 +137,36 @@ struct UnicornBackend::Impl {
       return MapEl2Page(page, reinterpret_cast<void*>(it->second.host_page),
                         PermsOf(it->second.prot));
     }
-    // The hyp linear map: RAM and devices at their physical address.
-    if (uint8_t* p = mem::PhysToPtr(m, page)) return MapEl2Page(page, p, arm64::kPermRead | arm64::kPermWrite);
+    // The hyp linear map: RAM and devices at their physical address, for
+    // the pages the hypervisor owns, borrows or has an EL2 mapping of. Any
+    // other page is not in its stage-1: the access is a fault whose report
+    // names the page's owner.
+    uint8_t* p = mem::PhysToPtr(m, page);
+    if (p == nullptr) return false;
+    const mem::PageRec r = m.memory.pages.Rec(page >> 12);
+    if (r.owner != PageOwner::kHyp && r.hyp == PkvmPageState::kNoPage && r.el2_mappings == 0)
+      return false;
+    if (!MapEl2Page(page, p, arm64::kPermRead | arm64::kPermWrite)) return false;
+    linear_pages.push_back(page);
+    return true;
+  }
+
+  // An op took pages away from the hypervisor: its linear-map pages are
+  // mapped again on next touch, if it may still touch them.
+  void DropLinearMappings() {
+    for (uint64_t va : linear_pages) {
+      el2->Unmap(va, kPage).IgnoreError();
+      std::erase(lazy_pages, va);
+    }
+    linear_pages.clear();
+  }
+  static bool RevokesHypAccess(const char* op) {
+    static constexpr const char* kOps[] = {
+        "host_unshare_hyp", "hyp_donate_host", "unpin_shared_mem", "fixmap_unmap",
+        "fixblock_unmap", "linear_unmap_early", "iommu_reclaim_pages",
+        "iommu_reclaim_pages_atomic", "unmap_module_pages", "unmap_module_page"};
+    for (const char* n : kOps)
+      if (std::strcmp(n, op) == 0) return true;
     return false;
   }
 
@@ -235,10 +263,8 @@ struct UnicornBackend::Impl {
     const std::string sym = Symbolize(f.pc);
     std::string out = absl::StrFormat("%s: %s\n  pc 0x%x%s%s\n  far 0x%x", kind, reason, f.pc,
                                       sym.empty() ? "" : " ", sym, f.address);
-    // The owner of the faulting page, when it is memory the machine has.
-    const uint64_t pfn = f.address >> 12;
-    if (mem::PhysToPtr(m, f.address & kPageMask) != nullptr)
-      absl::StrAppend(&out, " (pfn ", Hex(pfn), ": ", PageStateText(m.memory.pages, pfn), ")");
+    // The state of the faulting page, when it is memory the machine has.
+    absl::StrAppend(&out, PageNote(f.address));
     for (int i = 0; i < 31; i += 4) {
       absl::StrAppend(&out, "\n ");
       for (int j = i; j < i + 4 && j < 31; ++j) absl::StrAppendFormat(&out, " x%-2d %016x", j, f.x[j]);
@@ -247,14 +273,11 @@ struct UnicornBackend::Impl {
     return out;
   }
 
-  static std::string PageStateText(const mem::PageModel& pages, uint64_t pfn) {
-    const mem::PageRec& r = pages.Rec(pfn);
-    switch (r.owner) {
-      case PageOwner::kHost: return "owned by the host";
-      case PageOwner::kHyp: return "owned by the hypervisor";
-      case PageOwner::kGuest: return absl::StrFormat("owned by guest %#x", r.guest);
-      default: return "another owner";
-    }
+  // " (pfn 0x40011 ram owner=host host=owned ...)" for memory the machine
+  // has; "" for addresses that are no RAM or device.
+  std::string PageNote(uint64_t addr) {
+    if (mem::PhysToPtr(m, addr & kPageMask) == nullptr) return "";
+    return absl::StrCat(" (", m.memory.pages.State(addr >> 12).ToString(), ")");
   }
 
   // ---- running guest code ---------------------------------------------------------
@@ -562,16 +585,40 @@ struct UnicornBackend::Impl {
 
   // Ops whose `void *` arguments are hyp VAs to map or unmap, not memory the
   // op touches: they are passed as they are.
-  static bool TakesVaArguments(const char* op) {
+  // How an op's data-pointer arguments reach C++:
+  //  kAccess      the op reads or writes through them: EL2 must have the
+  //               memory mapped (else a hyp panic);
+  //  kRawVa       hyp VAs to map or unmap: passed as they are;
+  //  kArithmetic  addresses the op only computes with or checks itself
+  //               (hyp_pa, pin/unpin, cache maintenance): translated by the
+  //               linear map's arithmetic, whoever owns the page.
+  enum class ArgMode { kAccess, kRawVa, kArithmetic };
+  static ArgMode ArgModeOf(const char* op) {
     static constexpr const char* kVaOps[] = {"map_module_page", "map_module_pages",
                                              "unmap_module_page", "unmap_module_pages"};
+    static constexpr const char* kArithOps[] = {"hyp_pa", "pin_shared_mem", "unpin_shared_mem",
+                                                "flush_dcache_to_poc"};
     for (const char* n : kVaOps)
-      if (std::strcmp(n, op) == 0) return true;
-    return false;
+      if (std::strcmp(n, op) == 0) return ArgMode::kRawVa;
+    for (const char* n : kArithOps)
+      if (std::strcmp(n, op) == 0) return ArgMode::kArithmetic;
+    return ArgMode::kAccess;
+  }
+
+  // kArithmetic: a module VA through the module page map, else the linear
+  // map (RAM and devices at their physical address).
+  void* LinearToHost(uint64_t x) {
+    if (auto it = m.hyp_pages.find(x & kPageMask); it != m.hyp_pages.end())
+      return reinterpret_cast<uint8_t*>(it->second.host_page) + (x & ~kPageMask);
+    if (uint8_t* p = mem::PhysToPtr(m, x)) return p;
+    if ((x & ~kPageMask) == 0 && x != 0)  // one past the end of a range
+      if (uint8_t* p = mem::PhysToPtr(m, x - 1)) return p + 1;
+    return El2ToHost(x);
   }
 
   template <typename T>
-  bool FromGuest(uint64_t x, T* out, bool raw_va) {
+  bool FromGuest(uint64_t x, T* out, ArgMode mode) {
+    const bool raw_va = mode == ArgMode::kRawVa;
     if constexpr (std::is_pointer_v<T>) {
       if constexpr (std::is_function_v<std::remove_pointer_t<T>>) {
         *out = reinterpret_cast<T>(x);  // an EL2 code address: kept as such
@@ -580,7 +627,11 @@ struct UnicornBackend::Impl {
           *out = reinterpret_cast<T>(static_cast<uintptr_t>(x));
           return true;
         }
-        void* p = El2ToHost(x);
+        void* p = mode == ArgMode::kArithmetic ? LinearToHost(x) : El2ToHost(x);
+        if (p == nullptr && (x & ~kPageMask) == 0) {
+          // The end of a range (one past its last byte), e.g. pin_shared_mem's `to`.
+          if (auto* last = static_cast<uint8_t*>(El2ToHost(x - 1))) p = last + 1;
+        }
         if (p == nullptr) return false;
         *out = static_cast<T>(p);
       }
@@ -617,12 +668,12 @@ struct UnicornBackend::Impl {
       std::tuple<A...> args;
       bool ok = true;
       int bad = -1;
-      [[maybe_unused]] const bool raw_va = TakesVaArguments(name);
-      ((ok && !b.FromGuest(f.x[I], &std::get<I>(args), raw_va) ? (ok = false, bad = static_cast<int>(I)) : 0), ...);
+      [[maybe_unused]] const ArgMode mode = ArgModeOf(name);
+      ((ok && !b.FromGuest(f.x[I], &std::get<I>(args), mode) ? (ok = false, bad = static_cast<int>(I)) : 0), ...);
       if (!ok) {
         b.m.HypPanic(absl::StrFormat("EL2 data abort: pkvm_module_ops->%s() argument %d is %#x, an "
-                                     "address the hypervisor has not mapped",
-                                     name, bad, f.x[bad]),
+                                     "address the hypervisor has not mapped%s",
+                                     name, bad, f.x[bad], b.PageNote(f.x[bad])),
                      b.Cpu());
         b.StopForPanic(cpu);
         return;
@@ -631,6 +682,13 @@ struct UnicornBackend::Impl {
       // runs ops on a machine that was already panicked: those go on).
       const bool was_panicked = b.m.state == MachineState::kPanicked;
       auto panicked = [&] { return !was_panicked && b.m.state == MachineState::kPanicked; };
+      struct Revoke {
+        Impl& b;
+        bool on;
+        ~Revoke() {
+          if (on) b.DropLinearMappings();
+        }
+      } revoke{b, RevokesHypAccess(name)};
       if constexpr (std::is_void_v<R>) {
         const bool done = RunGuarded([&] { std::apply(fn, args); });
         if (!done || panicked()) return b.StopForPanic(cpu);
@@ -851,12 +909,14 @@ void UnicornBackend::HypPageUnmapped(uint64_t va) {
   if (it == b.lazy_pages.end()) return;
   b.el2->Unmap(va, kPage).IgnoreError();
   b.lazy_pages.erase(it);
+  std::erase(b.linear_pages, va);
 }
 
 void UnicornBackend::ResetEl2Mappings() {
   Impl& b = *impl_;
   for (uint64_t va : b.lazy_pages) b.el2->Unmap(va, kPage).IgnoreError();
   b.lazy_pages.clear();
+  b.linear_pages.clear();
 }
 
 // ---- Hypervisor::Impl's side ----------------------------------------------------------

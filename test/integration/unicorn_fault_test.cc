@@ -11,10 +11,12 @@
 #include <cerrno>
 #include <string>
 
+#include "../modules/probe/probe.h"
 #include "backends.h"
 #include "pkvm/hypervisor.h"
 
 PKVM_DECLARE_NATIVE_MODULE(faulty);
+PKVM_DECLARE_NATIVE_MODULE(probe_a15);
 
 namespace pkvm::testing {
 namespace {
@@ -106,6 +108,29 @@ TEST(UnicornFaultTest, FarNamesTheUnmappedAddress) {
   ASSERT_NE(hv, nullptr);
   ASSERT_FALSE(hv->HostHvc(kHvc, {1}).ok());
   EXPECT_THAT(hv->panic_report(), HasSubstr("far 0xc0000000000"));
+}
+
+// EL2 code may touch only memory the hypervisor owns, borrows or has mapped
+// (issue 5): a store through hyp_va() into a host-owned page is an EL2 data
+// abort whose report names the page and its owner; the same store into a
+// page the host shared first goes through.
+TEST(UnicornFaultTest, El2TouchingAHostPageIsAHypPanicNamingItsOwner) {
+  HypervisorOptions o;
+  o.backend = BackendKind::kUnicorn;
+  o.cmdline = "kvm-arm.protected_modules=probe";
+  auto hv = Hypervisor::Create(o).value();
+  ASSERT_TRUE(hv->OfferModule(PKVM_NATIVE_MODULE(probe_a15)).ok());
+  ASSERT_TRUE(hv->Boot().ok()) << hv->boot_log();
+  const uint64_t hyp_page = 0x40000000 + (64ull << 20) - 4096;  // donated below
+  ASSERT_TRUE(hv->TopUpHypPool(HypPool::kHypAlloc, 1).ok());
+  auto fine = hv->HostHvc(kHvc, {PROBE_PHYS_ROUNDTRIP, hyp_page + 8, 0x5a});
+  ASSERT_TRUE(fine.ok()) << fine.status().ToString();
+  EXPECT_EQ(fine->x(2), 0x5au);
+  auto bad = hv->HostHvc(kHvc, {PROBE_PHYS_ROUNDTRIP, 0x40012340, 0x5a});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(hv->panic_report(), AllOf(HasSubstr("EL2 data abort"), HasSubstr("0x40012340"),
+                                        HasSubstr("pfn 0x40012"), HasSubstr("owner=host")))
+      << hv->panic_report();
 }
 
 }  // namespace
