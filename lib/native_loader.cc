@@ -72,7 +72,7 @@ void ResetNativeModuleImage(const pkvm_native_module& d) {
 
 namespace {
 
-absl::StatusOr<std::vector<uint8_t>> ReadWholeFile(const std::string& path) {
+[[maybe_unused]] absl::StatusOr<std::vector<uint8_t>> ReadWholeFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return ErrnoError(ENOENT, absl::StrCat("cannot load module ", path, ": no such file or directory"));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
