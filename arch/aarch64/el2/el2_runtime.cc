@@ -27,7 +27,7 @@ namespace {
 
 constexpr Generation kGen = Generation::kA15;
 constexpr uint32_t kNrStatic = PKVM_DYNAMIC_HCALL_FIRST;  // every id < 128 is static
-constexpr int kENoEnt = -2, kEBusy = -16, kEInval = -22, kENoMem = -12;
+constexpr int kENoEnt = -2, kEFault = -14, kEBusy = -16, kEInval = -22, kENoMem = -12;
 constexpr uint64_t kNotSupported = static_cast<uint64_t>(PKVM_SMCCC_RET_NOT_SUPPORTED);
 constexpr int kMaxHandlers = 16;     // MAX_MOD_HANDLERS (spec §1.5)
 constexpr int kMaxEventRanges = 16;
@@ -226,6 +226,10 @@ int EnableEvent(uint64_t id, bool on) {
   }
   hyp_event_id* e = FindModuleEvent(id);
   if (e == nullptr || e->data == nullptr) return kENoEnt;
+  // The flag is module data: after the host applied .hyp.reloc its address
+  // is in the module window. An EL1 address here means an unrelocated slot.
+  const uint64_t flag = reinterpret_cast<uint64_t>(e->data);
+  if (flag < kModuleVaBase || El2Mmu::Translate(flag) == ~0ull) return kEFault;
   __atomic_store_n(static_cast<int*>(e->data), on ? 1 : 0, __ATOMIC_RELAXED);
   return 0;
 }
