@@ -334,6 +334,9 @@ extern "C" [[noreturn]] void pkvm_hw_el1_main() {
   Result("dyn_call_after_finalize", HostCall(drv_id, 0x45));
 
   Result("trace_dump", HostCall(kHwHcallTraceDump));
+  // After the dump (so the checked trace stays exact): the same dynamic call
+  // with host_hcall and pkvm_driver_event recorded into the ring.
+  Bench("dynamic_hcall_traced", Fid(drv_id), 0x1);
 
   // ---- a data abort in module code at EL2 ----
   constexpr uint64_t kWild = 0x7F00000040ull;  // no EL2 mapping there

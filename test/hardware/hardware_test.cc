@@ -282,7 +282,7 @@ TEST(HardwareBoot, DataAbortInModuleCodeIsReported) {
 
 TEST(HardwareBoot, BenchmarkCountedEl2Instructions) {
   const Log& log = TheLog();
-  for (const char* b : {"dynamic_hcall", "unknown_hcall", "static_hcall"}) {
+  for (const char* b : {"dynamic_hcall", "unknown_hcall", "static_hcall", "dynamic_hcall_traced"}) {
     SCOPED_TRACE(b);
     ASSERT_TRUE(log.bench.count(b)) << log.raw;
     const auto& kv = log.bench.at(b);
@@ -293,6 +293,9 @@ TEST(HardwareBoot, BenchmarkCountedEl2Instructions) {
   // The module's handler runs on top of the routing the unknown id also pays.
   EXPECT_GT(log.bench.at("dynamic_hcall").at("insns_min"),
             log.bench.at("unknown_hcall").at("insns_min"));
+  // Writing two events into the ring costs instructions on top.
+  EXPECT_GT(log.bench.at("dynamic_hcall_traced").at("insns_min"),
+            log.bench.at("dynamic_hcall").at("insns_min"));
 }
 
 }  // namespace
