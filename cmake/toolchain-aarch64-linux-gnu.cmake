@@ -14,8 +14,16 @@ set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 # Programs (cmake helpers, pkg-config) are the build machine's.
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
-# ctest (and gtest_discover_tests) run AArch64 binaries through qemu-user,
-# with the arm64 loader and libraries of the cross sysroot and multiarch.
+# ctest (and gtest_discover_tests) run AArch64 binaries through qemu-user.
+# With multiarch libc6:arm64 installed (a dependency of the :arm64 -dev
+# packages) its loader is at /lib/ld-linux-aarch64.so.1 and must be used as
+# is: `-L /usr/aarch64-linux-gnu` would pair the cross sysroot's ld.so with
+# the multiarch libc.so.6 of another glibc build, and thread creation then
+# hangs. Without multiarch, the cross sysroot provides both.
 find_program(PKVM_QEMU_AARCH64 qemu-aarch64 REQUIRED)
-set(CMAKE_CROSSCOMPILING_EMULATOR "${PKVM_QEMU_AARCH64};-L;/usr/aarch64-linux-gnu" CACHE STRING
-    "qemu-user for AArch64 test binaries")
+if(EXISTS /lib/ld-linux-aarch64.so.1)
+  set(_pkvm_emulator "${PKVM_QEMU_AARCH64}")
+else()
+  set(_pkvm_emulator "${PKVM_QEMU_AARCH64};-L;/usr/aarch64-linux-gnu")
+endif()
+set(CMAKE_CROSSCOMPILING_EMULATOR "${_pkvm_emulator}" CACHE STRING "qemu-user for AArch64 test binaries")
