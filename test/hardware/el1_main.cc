@@ -270,9 +270,11 @@ PKVM_HW_MODULE_SYMS(flt)
 extern "C" char drv___kvm_nvhe_pkvm_driver_hyp_init[], drv___kvm_nvhe_pkvm_driver_hyp_hvc[];
 extern "C" char flt___kvm_nvhe_hw_fault_hyp_init[], flt___kvm_nvhe_hw_fault_hyp_hvc[];
 
+#if PKVM_EL2_GENERATION >= 15
 // The host-side event printer the module's EL1 event descriptors point at
 // (tracefs formatting); never called in this image.
 extern "C" void drv___kvm_nvhe___pkvm_trace_seq_printf(pkvm_trace_seq*, const char*, ...) {}
+#endif
 
 extern "C" [[noreturn]] void pkvm_hw_el1_main() {
   using namespace pkvm::el2;
@@ -280,6 +282,8 @@ extern "C" [[noreturn]] void pkvm_hw_el1_main() {
   asm volatile("mrs %0, CurrentEL" : "=r"(current_el));
   Puts("EL1: host kernel running at EL");
   PutDec(current_el >> 2);
+  Puts("\nGENERATION ");
+  PutDec(PKVM_EL2_GENERATION);
   Puts("\n");
 
   ModuleImage drv = PKVM_HW_MODULE(drv, "pkvm_driver", drv___kvm_nvhe_pkvm_driver_hyp_init,
@@ -327,7 +331,7 @@ extern "C" [[noreturn]] void pkvm_hw_el1_main() {
   Result("smc_trapped", Smc(0xC2000001, 5));
 
   // ---- deprivilege ----
-  Result("prot_finalize", HostCall(20));
+  Result("prot_finalize", HostCall(pkvm_prot_finalize_id(PKVM_EL2_GENERATION)));
   Result("static_get_mdcr_after", HostCall(PKVM_HCALL_kvm_get_mdcr_el2));
   Result("register_after_finalize", RegisterEl2Call(drv));
   Result("alloc_va_after_finalize", HostCall(PKVM_HCALL_pkvm_alloc_module_va, 1));

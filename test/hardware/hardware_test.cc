@@ -50,10 +50,9 @@ std::vector<uint8_t> Unhex(const std::string& hex) {
   return out;
 }
 
-const Log& TheLog() {
-  static const Log* log = [] {
+Log* ReadLog(int gen) {
     auto* l = new Log;
-    std::ifstream f(PKVM_HW_LOG);
+    std::ifstream f(std::string(PKVM_HW_LOG_DIR) + "/hardware_uart_a" + std::to_string(gen) + ".log");
     std::string line;
     while (std::getline(f, line)) {
       while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
@@ -90,9 +89,22 @@ const Log& TheLog() {
       }
     }
     return l;
-  }();
-  return *log;
 }
+
+// The generation of the image whose log the current test reads.
+int g_gen = 15;
+
+const Log& TheLog() {
+  static const Log* a14 = ReadLog(14);
+  static const Log* a15 = ReadLog(15);
+  return g_gen == 14 ? *a14 : *a15;
+}
+
+class HardwareBoot : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override { g_gen = GetParam(); }
+  bool a14() const { return GetParam() == 14; }
+};
 
 uint64_t Res(const std::string& name, const std::string& key) {
   const auto& r = TheLog().results;
@@ -104,10 +116,11 @@ uint64_t Res(const std::string& name, const std::string& key) {
   return kv == it->second.end() ? 0xDEADDEADDEADDEADull : kv->second;
 }
 
-TEST(HardwareBoot, ReachedEl1AndLoadedBothModules) {
+TEST_P(HardwareBoot, ReachedEl1AndLoadedBothModules) {
   const Log& log = TheLog();
   ASSERT_FALSE(log.lines.empty()) << "empty UART log";
   EXPECT_NE(log.raw.find("EL1: host kernel running at EL1"), std::string::npos) << log.raw;
+  EXPECT_NE(log.raw.find("GENERATION " + std::to_string(GetParam()) + "\n"), std::string::npos);
   EXPECT_EQ(Res("load_pkvm_driver", "ret"), 0u);
   EXPECT_EQ(Res("load_hw_fault", "ret"), 0u);
   for (const char* m : {"pkvm_driver", "hw_fault"}) {
@@ -122,34 +135,41 @@ TEST(HardwareBoot, ReachedEl1AndLoadedBothModules) {
     EXPECT_NE(l.at("hyp_va"), l.at("el1_va"));
     EXPECT_EQ(l.at("mapped"), l.at("pages"));
   }
-  // pkvm_driver: one page each of text, rodata, event_ids, data, bss;
-  // hw_fault: text and data (its only variable is optimised away).
-  EXPECT_EQ(log.loaded.at("pkvm_driver").at("pages"), 5u);
+  // A15 pkvm_driver: one page each of text, rodata, event_ids, data, bss;
+  // A14 pkvm_driver (no events, no state) and hw_fault: text and data.
+  EXPECT_EQ(log.loaded.at("pkvm_driver").at("pages"), a14() ? 2u : 5u);
   EXPECT_EQ(log.loaded.at("hw_fault").at("pages"), 2u);
-  // pkvm_driver's .hyp.reloc: the event's enable-flag pointer and the two
-  // string pointers of its field table.
-  EXPECT_EQ(log.loaded.at("pkvm_driver").at("relocs"), 3u);
+  // A15 pkvm_driver's .hyp.reloc: the event's enable-flag pointer and the
+  // two string pointers of its field table. The A14 form holds no pointers.
+  EXPECT_EQ(log.loaded.at("pkvm_driver").at("relocs"), a14() ? 0u : 3u);
   EXPECT_NE(log.loaded.at("pkvm_driver").at("hyp_va"), log.loaded.at("hw_fault").at("hyp_va"));
 }
 
-TEST(HardwareBoot, DynamicIdsAreHandedOutInOrder) {
+TEST_P(HardwareBoot, DynamicIdsAreHandedOutInOrder) {
   EXPECT_EQ(Res("register_pkvm_driver", "x0"), 0u);
   EXPECT_EQ(Res("register_pkvm_driver", "x1"), 128u);
   EXPECT_EQ(Res("register_hw_fault", "x0"), 0u);
   EXPECT_EQ(Res("register_hw_fault", "x1"), 129u);
 }
 
-TEST(HardwareBoot, DynamicCallRunsTheModuleHandlerAtEl2) {
-  // pkvm_driver_hyp_hvc sets x0 = SUCCESS and x1 = 0.
+TEST_P(HardwareBoot, DynamicCallRunsTheModuleHandlerAtEl2) {
+  // A15 pkvm_driver_hyp_hvc sets x0 = SUCCESS and x1 = 0. The A14 one only
+  // sets x1: SUCCESS in x0 is the dispatcher's preset (x0 held the function id).
   EXPECT_EQ(Res("dyn_call", "x0"), 0u);
   EXPECT_EQ(Res("dyn_call", "x1"), 0u);
-  EXPECT_EQ(Res("dyn_call_sve_hint", "x0"), 0u);  // A15 strips bit 16
-  EXPECT_EQ(Res("dyn_call_sve_hint", "x1"), 0u);
+  if (a14()) {
+    // A14 does not strip the SVE hint: 0xC6010080 is an unknown dynamic id.
+    EXPECT_EQ(Res("dyn_call_sve_hint", "x0"), kNotSupported);
+    EXPECT_EQ(Res("dyn_call_sve_hint", "x1"), 0x43u);
+  } else {
+    EXPECT_EQ(Res("dyn_call_sve_hint", "x0"), 0u);  // A15 strips bit 16
+    EXPECT_EQ(Res("dyn_call_sve_hint", "x1"), 0u);
+  }
   EXPECT_EQ(Res("dyn_call_after_finalize", "x0"), 0u);
   EXPECT_EQ(Res("dyn_call_after_finalize", "x1"), 0u);
 }
 
-TEST(HardwareBoot, UnknownIdsAreNotSupported) {
+TEST_P(HardwareBoot, UnknownIdsAreNotSupported) {
   EXPECT_EQ(Res("unknown_dynamic", "x0"), kNotSupported);
   EXPECT_EQ(Res("unknown_dynamic", "x1"), 0x44u);  // untouched
   EXPECT_EQ(Res("unknown_static", "x0"), kNotSupported);
@@ -158,7 +178,7 @@ TEST(HardwareBoot, UnknownIdsAreNotSupported) {
   EXPECT_EQ(Res("smc_trapped", "x1"), 5u);
 }
 
-TEST(HardwareBoot, DeprivilegeClosesThePrivilegedCalls) {
+TEST_P(HardwareBoot, DeprivilegeClosesThePrivilegedCalls) {
   EXPECT_EQ(Res("static_get_mdcr_before", "x0"), 0u);
   EXPECT_EQ(Res("prot_finalize", "x0"), 0u);
   EXPECT_EQ(Res("static_get_mdcr_after", "x0"), kNotSupported);
@@ -166,10 +186,11 @@ TEST(HardwareBoot, DeprivilegeClosesThePrivilegedCalls) {
   EXPECT_EQ(Res("alloc_va_after_finalize", "x0"), kNotSupported);
 }
 
-TEST(HardwareBoot, HarnessCallsAnswer) {
+TEST_P(HardwareBoot, HarnessCallsAnswer) {
   EXPECT_EQ(Res("tracing_enable", "x0"), 0u);
   EXPECT_EQ(Res("event_enable_host_hcall", "x1"), 0u);
-  EXPECT_EQ(Res("event_enable_pkvm_driver_event", "x1"), 0u);
+  // A14 modules have no hypervisor events.
+  EXPECT_EQ(static_cast<int64_t>(Res("event_enable_pkvm_driver_event", "x1")), a14() ? -2 : 0);
   EXPECT_EQ(static_cast<int64_t>(Res("event_enable_unknown", "x1")), -2);  // -ENOENT
   EXPECT_GE(Res("trace_dump", "x1"), 1u);
 }
@@ -184,7 +205,8 @@ std::vector<Decoded> DecodeTrace() {
   for (const auto& page : TheLog().pages) {
     EXPECT_EQ(page.size(), pkvm::trace::kPageSize);
     if (page.size() != pkvm::trace::kPageSize) continue;
-    pkvm::trace::PageCursor cursor(page.data());
+    pkvm::trace::PageCursor cursor(page.data(), g_gen == 14 ? pkvm::trace::kDataSizeA14
+                                                             : pkvm::trace::kDataSize);
     pkvm::trace::Event ev;
     while (cursor.Next(&ev)) out.push_back({ev.timestamp_ns, {ev.data, ev.data + ev.size}});
   }
@@ -198,14 +220,14 @@ T At(const std::vector<uint8_t>& rec, size_t off) {
   return v;
 }
 
-TEST(HardwareBoot, TracePagesDecodeToTheExpectedEvents) {
+TEST_P(HardwareBoot, TracePagesDecodeToTheExpectedEvents) {
   const Log& log = TheLog();
   ASSERT_TRUE(log.events.count("host_hcall"));
   ASSERT_TRUE(log.events.count("host_smc"));
-  ASSERT_TRUE(log.events.count("pkvm_driver_event"));
+  ASSERT_EQ(log.events.count("pkvm_driver_event"), a14() ? 0u : 1u);
   const uint64_t hcall_ev = log.events.at("host_hcall");
   const uint64_t smc_ev = log.events.at("host_smc");
-  const uint64_t drv_ev = log.events.at("pkvm_driver_event");
+  const uint64_t drv_ev = a14() ? 0 : log.events.at("pkvm_driver_event");
   ASSERT_FALSE(log.pages.empty());
 
   // What the image did after enabling the events, in order:
@@ -216,23 +238,35 @@ TEST(HardwareBoot, TracePagesDecodeToTheExpectedEvents) {
     uint64_t b;  // host_hcall: invalid
   };
   const uint64_t drv = 128;
-  const std::vector<Want> want = {
-      {hcall_ev, 101, 0},                 // enabling host_hcall: traced on its way out
-      {hcall_ev, 101, 0},                 // enabling host_smc
-      {hcall_ev, 101, 0},                 // enabling pkvm_driver_event
-      {hcall_ev, 101, 0},                 // enabling an unknown event (answers -ENOENT)
-      {drv_ev, 0x42, 0},  {hcall_ev, drv, 0},
-      {drv_ev, 0x43, 0},  {hcall_ev, drv | 0x10000, 0},
-      {hcall_ev, 130, 1},                 // unknown dynamic id
-      {hcall_ev, 99, 1},                  // unknown static id
-      {hcall_ev, 0x84000000u - 0xC6000000u, 1},  // foreign function id
-      {smc_ev, 0xC2000001, 0},
-      {hcall_ev, 20, 0},                  // __pkvm_prot_finalize
-      {hcall_ev, 1, 1},                   // __kvm_get_mdcr_el2 after deprivilege
-      {hcall_ev, 18, 1},                  // __pkvm_register_hcall after deprivilege
-      {hcall_ev, 14, 1},                  // __pkvm_alloc_module_va after deprivilege
-      {drv_ev, 0x45, 0},  {hcall_ev, drv, 0},
+  const uint64_t finalize = a14() ? 19 : 20;
+  std::vector<Want> want = {
+      {hcall_ev, 101, 0},  // enabling host_hcall: traced on its way out
+      {hcall_ev, 101, 0},  // enabling host_smc
+      {hcall_ev, 101, 0},  // enabling pkvm_driver_event (A14: -ENOENT, still a valid call)
+      {hcall_ev, 101, 0},  // enabling an unknown event (answers -ENOENT)
   };
+  auto dyn = [&](uint64_t arg) {
+    if (!a14()) want.push_back({drv_ev, arg, 0});
+    want.push_back({hcall_ev, drv, 0});
+  };
+  dyn(0x42);
+  if (a14()) {
+    want.push_back({hcall_ev, drv | 0x10000, 1});  // SVE hint kept: unknown id
+  } else {
+    want.push_back({drv_ev, 0x43, 0});
+    want.push_back({hcall_ev, drv | 0x10000, 0});
+  }
+  for (const Want& w : std::vector<Want>{
+           {hcall_ev, 130, 1},                        // unknown dynamic id
+           {hcall_ev, 99, 1},                         // unknown static id
+           {hcall_ev, 0x84000000u - 0xC6000000u, 1},  // foreign function id
+           {smc_ev, 0xC2000001, 0},
+           {hcall_ev, finalize, 0},                   // __pkvm_prot_finalize
+           {hcall_ev, 1, 1},    // __kvm_get_mdcr_el2 after deprivilege
+           {hcall_ev, 18, 1},   // __pkvm_register_hcall after deprivilege
+           {hcall_ev, 14, 1}})  // __pkvm_alloc_module_va after deprivilege
+    want.push_back(w);
+  dyn(0x45);
   const std::vector<Decoded> got = DecodeTrace();
   std::ostringstream decoded;
   for (const auto& d : got) {
@@ -261,7 +295,7 @@ TEST(HardwareBoot, TracePagesDecodeToTheExpectedEvents) {
   EXPECT_GT(last_ts, 0u);
 }
 
-TEST(HardwareBoot, DataAbortInModuleCodeIsReported) {
+TEST_P(HardwareBoot, DataAbortInModuleCodeIsReported) {
   const Log& log = TheLog();
   ASSERT_TRUE(log.panic.count("seen")) << log.raw;
   ASSERT_TRUE(log.fault_expect.count("fn"));
@@ -280,7 +314,7 @@ TEST(HardwareBoot, DataAbortInModuleCodeIsReported) {
   EXPECT_EQ(log.results.count("fault_call_returned"), 0u);
 }
 
-TEST(HardwareBoot, BenchmarkCountedEl2Instructions) {
+TEST_P(HardwareBoot, BenchmarkCountedEl2Instructions) {
   const Log& log = TheLog();
   for (const char* b : {"dynamic_hcall", "unknown_hcall", "static_hcall", "dynamic_hcall_traced"}) {
     SCOPED_TRACE(b);
@@ -297,5 +331,10 @@ TEST(HardwareBoot, BenchmarkCountedEl2Instructions) {
   EXPECT_GT(log.bench.at("dynamic_hcall_traced").at("insns_min"),
             log.bench.at("dynamic_hcall").at("insns_min"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Generations, HardwareBoot, ::testing::Values(14, 15),
+                         [](const ::testing::TestParamInfo<int>& i) {
+                           return "A" + std::to_string(i.param);
+                         });
 
 }  // namespace

@@ -25,7 +25,12 @@ static_assert(offsetof(pkvm_el2_fault_frame, elr) == 272);
 namespace pkvm::el2 {
 namespace {
 
-constexpr Generation kGen = Generation::kA15;
+constexpr Generation kGen = static_cast<Generation>(PKVM_EL2_GENERATION);
+using CC = CallingConvention<kGen>;
+using HostArg = CC::HandlerArg;  // kvm_cpu_context (A14) or user_pt_regs (A15)
+using DynHcall = void (*)(HostArg*);
+using HostSmcCb = bool (*)(HostArg*);
+using PanicCb = void (*)(HostArg*);
 constexpr uint32_t kNrStatic = PKVM_DYNAMIC_HCALL_FIRST;  // every id < 128 is static
 constexpr int kENoEnt = -2, kEFault = -14, kEBusy = -16, kEInval = -22, kENoMem = -12;
 constexpr uint64_t kNotSupported = static_cast<uint64_t>(PKVM_SMCCC_RET_NOT_SUPPORTED);
@@ -38,13 +43,13 @@ constexpr uint32_t kTracePages = 4;  // reader page + 3 ring pages
 kvm_cpu_context g_host_ctxt;
 HvcRegistry g_registry;
 El2Mmu g_mmu;
-pkvm_module_ops_a15 g_ops;
+ModuleOpsTable g_ops;
 bool g_deprivileged = false;
 uint64_t g_hcr = 0;
 
 pkvm_serial_putc_cb_t g_putc = nullptr;
-pkvm_host_smc_cb_a15_t g_smc_handlers[kMaxHandlers];
-pkvm_hyp_panic_cb_a15_t g_panic_notifiers[kMaxHandlers];
+HostSmcCb g_smc_handlers[kMaxHandlers];
+PanicCb g_panic_notifiers[kMaxHandlers];
 
 struct EventRange {
   hyp_event_id* start;
@@ -57,7 +62,9 @@ bool g_core_event_on[3] = {false, false, false};
 trace::TraceClock g_clock;
 trace::RingBuffer g_ring;
 trace_buffer_meta g_meta __attribute__((aligned(4096)));
-pkvm_buffer_data_page g_pages[kTracePages] __attribute__((aligned(4096)));
+// struct pkvm_buffer_data_page is the page header and a flexible array:
+// the storage is whole pages.
+alignas(4096) unsigned char g_page_mem[kTracePages][trace::kPageSize];
 trace::RingPage g_descs[kTracePages];
 
 // ---- console -----------------------------------------------------------------
@@ -77,7 +84,7 @@ int OpRegisterSerialDriver(pkvm_serial_putc_cb_t cb) {
   g_putc = cb;
   return 0;
 }
-void OpPutc(char c) {
+[[maybe_unused]] void OpPutc(char c) {
   if (g_putc) g_putc(c);
 }
 void OpPuts(const char* s) { ConsolePuts(s); }
@@ -100,10 +107,8 @@ int AddHandler(Cb* table, Cb cb) {
   }
   return kEBusy;
 }
-int OpRegisterHostSmcHandler(pkvm_host_smc_cb_a15_t cb) { return AddHandler(g_smc_handlers, cb); }
-int OpRegisterHypPanicNotifier(pkvm_hyp_panic_cb_a15_t cb) {
-  return AddHandler(g_panic_notifiers, cb);
-}
+int OpRegisterHostSmcHandler(HostSmcCb cb) { return AddHandler(g_smc_handlers, cb); }
+int OpRegisterHypPanicNotifier(PanicCb cb) { return AddHandler(g_panic_notifiers, cb); }
 
 void* OpMemcpy(void* to, const void* from, pkvm_size_t n) {
   auto* d = static_cast<unsigned char*>(to);
@@ -130,19 +135,19 @@ int OpMapModulePage(pkvm_u64 pfn, void* va, enum kvm_pgtable_prot prot, bool) {
   return g_mmu.MapModulePage(reinterpret_cast<uint64_t>(va), pfn * kPageSize, prot);
 }
 
-int OpRegisterHypEventIds(unsigned long start, unsigned long end) {
+[[maybe_unused]] int OpRegisterHypEventIds(unsigned long start, unsigned long end) {
   if (start > end || (end - start) % sizeof(hyp_event_id) != 0) return kEInval;
   if (g_nr_event_ranges == kMaxEventRanges) return kENoMem;
   g_event_ranges[g_nr_event_ranges++] = {reinterpret_cast<hyp_event_id*>(start),
                                          reinterpret_cast<hyp_event_id*>(end)};
   return 0;
 }
-void* OpTracingReserveEntry(unsigned long length) {
+[[maybe_unused]] void* OpTracingReserveEntry(unsigned long length) {
   return length > 0xFFFFFFFFul ? nullptr : g_ring.Reserve(static_cast<uint32_t>(length));
 }
-void OpTracingCommitEntry() { g_ring.Commit(); }
-int OpHypSmpProcessorId() { return 0; }
-void OpUdelay(unsigned long usecs) {
+[[maybe_unused]] void OpTracingCommitEntry() { g_ring.Commit(); }
+[[maybe_unused]] int OpHypSmpProcessorId() { return 0; }
+[[maybe_unused]] void OpUdelay(unsigned long usecs) {
   const uint64_t freq = PKVM_READ_SYSREG(cntfrq_el0);
   const uint64_t end = ReadCntvct() + usecs * freq / 1000000;
   while (ReadCntvct() < end) {
@@ -155,7 +160,6 @@ void FillOps() {
   g_ops.alloc_module_va = OpAllocModuleVa;
   g_ops.map_module_page = OpMapModulePage;
   g_ops.register_serial_driver = OpRegisterSerialDriver;
-  g_ops.putc = OpPutc;
   g_ops.puts = OpPuts;
   g_ops.putx64 = OpPutx64;
   g_ops.update_hcr_el2 = OpUpdateHcrEl2;
@@ -166,11 +170,14 @@ void FillOps() {
   g_ops.hyp_pa = OpHypPa;
   g_ops.hyp_va = OpHypVa;
   g_ops.kern_hyp_va = OpKernHypVa;
+#if PKVM_EL2_GENERATION >= 15
+  g_ops.putc = OpPutc;
   g_ops.udelay = OpUdelay;
   g_ops.register_hyp_event_ids = OpRegisterHypEventIds;
   g_ops.tracing_reserve_entry = OpTracingReserveEntry;
   g_ops.tracing_commit_entry = OpTracingCommitEntry;
   g_ops.hyp_smp_processor_id = OpHypSmpProcessorId;
+#endif
 }
 
 // ---- trace ------------------------------------------------------------------
@@ -188,8 +195,11 @@ void InitTrace() {
   }
   g_clock.Init(CounterRead, nullptr, static_cast<uint32_t>(mult), shift, 0, 0);
   pkvm_buffer_data_page* pages[kTracePages];
-  for (uint32_t i = 0; i < kTracePages; ++i) pages[i] = &g_pages[i];
-  (void)g_ring.Init(&g_meta, pages, kTracePages, g_descs, &g_clock);
+  for (uint32_t i = 0; i < kTracePages; ++i)
+    pages[i] = reinterpret_cast<pkvm_buffer_data_page*>(g_page_mem[i]);
+  // A14 pages end with the rb_ext_page_footer: less room for data.
+  (void)g_ring.Init(&g_meta, pages, kTracePages, g_descs, &g_clock,
+                    kGen == Generation::kA14 ? trace::kDataSizeA14 : trace::kDataSize);
 }
 
 struct __attribute__((packed)) HostHcallRec {
@@ -262,12 +272,17 @@ uint64_t DumpTrace() {
 
 // ---- host hypercalls ----------------------------------------------------------
 
-using InitFn = int (*)(const pkvm_module_ops_a15*);
+using InitFn = int (*)(const ModuleOpsTable*);
 
 // The static handlers: x0 is SUCCESS already (RouteHostHcall); the result
 // goes to x1. False: not a hypercall this hypervisor has.
 bool RunStatic(uint32_t id, kvm_cpu_context* ctx) {
   uint64_t* r = ctx->regs.regs;
+  if (id == pkvm_prot_finalize_id(PKVM_EL2_GENERATION)) {  // __pkvm_prot_finalize
+    g_deprivileged = true;
+    r[1] = 0;
+    return true;
+  }
   switch (id) {
     case PKVM_HCALL_kvm_get_mdcr_el2:
       r[1] = PKVM_READ_SYSREG(mdcr_el2);
@@ -299,10 +314,6 @@ bool RunStatic(uint32_t id, kvm_cpu_context* ctx) {
       }
       r[1] = static_cast<uint64_t>(static_cast<int64_t>(g_registry.Register(r[1])));
       return true;
-    case 20:  // __pkvm_prot_finalize (A15)
-      g_deprivileged = true;
-      r[1] = 0;
-      return true;
     case kHwHcallTracingEnable:
       if (r[1]) {
         g_ring.Enable();
@@ -328,12 +339,12 @@ bool RunStatic(uint32_t id, kvm_cpu_context* ctx) {
 void HandleHostHcall(kvm_cpu_context* ctx) {
   const uint32_t fid = static_cast<uint32_t>(ctx->regs.regs[0]);
   const HostHcallTarget t = RouteHostHcall<kGen>(ctx, g_registry, g_deprivileged,
-                                                 pkvm_prot_finalize_id(15), kNrStatic);
+                                                 pkvm_prot_finalize_id(PKVM_EL2_GENERATION),
+                                                 kNrStatic);
   bool invalid = false;
   switch (t.route) {
     case HcallRoute::kDynamic:
-      reinterpret_cast<pkvm_dyn_hcall_a15_t>(t.handler)(
-          static_cast<CallingConvention<kGen>::HandlerArg*>(t.arg));
+      reinterpret_cast<DynHcall>(t.handler)(static_cast<HostArg*>(t.arg));
       break;
     case HcallRoute::kStatic:
       if (!RunStatic(t.static_id, ctx)) {
@@ -356,7 +367,7 @@ void HandleHostSmc(kvm_cpu_context* ctx) {
   const uint64_t id = ctx->regs.regs[0];
   bool handled = false;
   for (int i = 0; i < kMaxHandlers && g_smc_handlers[i] && !handled; ++i)
-    handled = g_smc_handlers[i](&ctx->regs);
+    handled = g_smc_handlers[i](CC::Arg(ctx));
   // No EL3 firmware is forwarded to on this board: unhandled SMCs fail.
   if (!handled) ctx->regs.regs[0] = kNotSupported;
   EmitCore(HostSmcRec{kEventHostSmc, id, 0});
@@ -391,7 +402,7 @@ void HandleHostSmc(kvm_cpu_context* ctx) {
     if (i % 4 == 3 || i == 30) ConsolePuts("\n");
   }
   for (int i = 0; i < kMaxHandlers && g_panic_notifiers[i]; ++i)
-    g_panic_notifiers[i](&g_host_ctxt.regs);
+    g_panic_notifiers[i](CC::Arg(&g_host_ctxt));
   ConsolePuts("HYP_PANIC_END\n");
   SystemOff();
 }
@@ -421,7 +432,7 @@ void ConsolePutDec(uint64_t v) {
   while (n) g_putc(buf[--n]);
 }
 
-const pkvm_module_ops_a15* ModuleOps() { return &g_ops; }
+const ModuleOpsTable* ModuleOps() { return &g_ops; }
 
 void RuntimeInit(const RuntimeConfig& cfg) {
   g_mmu.Init();
@@ -456,7 +467,8 @@ void RuntimeInit(const RuntimeConfig& cfg) {
     Pl011Init(cfg.uart_base);
     (void)g_ops.register_serial_driver(&Pl011Putc);
   }
-  ConsolePuts("EL2: runtime up, pkvm_module_ops (android15-6.6) at ");
+  ConsolePuts(kGen == Generation::kA14 ? "EL2: runtime up, pkvm_module_ops (android14-6.1) at "
+                                       : "EL2: runtime up, pkvm_module_ops (android15-6.6) at ");
   ConsolePutHex(reinterpret_cast<uint64_t>(&g_ops));
   ConsolePuts("\nEVENT host_hcall ");
   ConsolePutDec(kEventHostHcall);

@@ -1,6 +1,8 @@
 // File: arch/aarch64/el2/el2_runtime.h
 // The EL2 runtime of libpkvm's hardware backend: what a bare-metal image
-// links to be a (single-CPU) pKVM hypervisor for android15-6.6 modules.
+// links to be a (single-CPU) pKVM hypervisor for android14-6.1 or
+// android15-6.6 modules, chosen when it is compiled:
+// -DPKVM_EL2_GENERATION=14|15 (default 15).
 //
 // It owns the EL2 vectors (vectors.S), the host's saved register file (a
 // struct kvm_cpu_context; TPIDR_EL2 points at it), ESR_EL2 decoding, host
@@ -76,8 +78,19 @@ void RuntimeInit(const RuntimeConfig& cfg);
 // ERET to `pc` at EL1h (interrupts masked, MMU off) with SP_EL1 = sp.
 [[noreturn]] void EnterHost(uint64_t pc, uint64_t sp);
 
+#ifndef PKVM_EL2_GENERATION
+#define PKVM_EL2_GENERATION 15
+#endif
+#if PKVM_EL2_GENERATION == 14
+using ModuleOpsTable = pkvm_module_ops_a14;
+#elif PKVM_EL2_GENERATION == 15
+using ModuleOpsTable = pkvm_module_ops_a15;
+#else
+#error "PKVM_EL2_GENERATION must be 14 or 15"
+#endif
+
 // The table module init functions get.
-const pkvm_module_ops_a15* ModuleOps();
+const ModuleOpsTable* ModuleOps();
 
 // The hypervisor console: through the registered serial driver, nothing
 // before one is registered (spec §1.5).

@@ -6,7 +6,11 @@
 #include <asm/kvm_pkvm_module.h>
 
 int __kvm_nvhe_hw_fault_hyp_init(const struct pkvm_module_ops *ops);
+#if PKVM_GENERATION == 14
+void __kvm_nvhe_hw_fault_hyp_hvc(struct kvm_cpu_context *ctx);
+#else
 void __kvm_nvhe_hw_fault_hyp_hvc(struct user_pt_regs *regs);
+#endif
 
 static int __init hw_fault_init(void)
 {

@@ -12,8 +12,14 @@ int hw_fault_hyp_init(const struct pkvm_module_ops *ops)
 	return 0;
 }
 
+#if PKVM_GENERATION == 14
+void hw_fault_hyp_hvc(struct kvm_cpu_context *ctx)
+{
+	struct user_pt_regs *regs = &ctx->regs;
+#else
 void hw_fault_hyp_hvc(struct user_pt_regs *regs)
 {
+#endif
 	const volatile u64 *p = (const volatile u64 *)regs->regs[1];
 
 	regs->regs[1] = *p;
