@@ -14,13 +14,12 @@
 #include "pkvm/trace_ring.h"
 #include "pl011.h"
 
-// vectors.S hard-codes these offsets.
+// vectors.S takes its offsets from asm_offsets.cc; these pin the ABI
+// layout it relies on (host x0..x30 first, then sp, pc, pstate).
 static_assert(offsetof(kvm_cpu_context, regs) == 0);
 static_assert(offsetof(user_pt_regs, sp) == 248);
-static_assert(offsetof(user_pt_regs, pc) == 256);
-static_assert(offsetof(user_pt_regs, pstate) == 264);
-static_assert(offsetof(pkvm_el2_fault_frame, esr) == 256);
-static_assert(offsetof(pkvm_el2_fault_frame, elr) == 272);
+static_assert(offsetof(user_pt_regs, pc) == offsetof(user_pt_regs, sp) + 8);
+static_assert(offsetof(user_pt_regs, pstate) == offsetof(user_pt_regs, pc) + 8);
 
 namespace pkvm::el2 {
 namespace {

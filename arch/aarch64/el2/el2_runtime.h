@@ -20,6 +20,7 @@
 #ifndef PKVM_ARCH_AARCH64_EL2_EL2_RUNTIME_H_
 #define PKVM_ARCH_AARCH64_EL2_EL2_RUNTIME_H_
 
+#include <cstddef>
 #include <cstdint>
 
 #include "pkvm/abi/module_ops.h"
@@ -37,7 +38,11 @@ struct pkvm_el2_fault_frame {
   uint64_t spsr;
   uint64_t pad[2];
 };
-static_assert(sizeof(pkvm_el2_fault_frame) == 304, "vectors.S FRAME_SIZE");
+// vectors.S stores (esr, far) and (elr, spsr) as pairs, and keeps the EL2
+// stack 16-byte aligned.
+static_assert(offsetof(pkvm_el2_fault_frame, far) == offsetof(pkvm_el2_fault_frame, esr) + 8);
+static_assert(offsetof(pkvm_el2_fault_frame, spsr) == offsetof(pkvm_el2_fault_frame, elr) + 8);
+static_assert(sizeof(pkvm_el2_fault_frame) % 16 == 0);
 
 void pkvm_el2_handle_host_trap(struct kvm_cpu_context* ctxt, uint64_t esr);
 [[noreturn]] void pkvm_el2_handle_hyp_fault(struct pkvm_el2_fault_frame* frame, uint64_t kind);

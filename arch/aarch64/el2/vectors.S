@@ -6,9 +6,8 @@
  * whose address TPIDR_EL2 holds -- x0..x30, SP_EL1, ELR_EL2 (pc), SPSR_EL2
  * (pstate), i.e. its leading struct user_pt_regs -- call
  *   void pkvm_el2_handle_host_trap(struct kvm_cpu_context *ctxt, u64 esr)
- * then restore the (possibly changed) file and ERET. The offsets are the
- * ABI's: user_pt_regs.regs[n] at 8n, sp at 248, pc at 256, pstate at 264
- * (static_asserted in include/pkvm/abi/ptrace.h and el2_runtime.cc).
+ * then restore the (possibly changed) file and ERET. The offsets come from
+ * the C layouts (el2_asm_offsets.h, generated from asm_offsets.cc).
  *
  * Every other vector (anything taken at EL2 itself, IRQ/FIQ/SError, AArch32
  * lower ELs) is a hypervisor panic: the full EL2 register file goes into a
@@ -17,10 +16,10 @@
  * reports it (it does not return).
  */
 
-#define CTXT_SP		248
-#define CTXT_PC		256
-#define CTXT_PSTATE	264
-#define FRAME_SIZE	304	/* x0..x30, sp, esr, far, elr, spsr, pad: 38 * 8 */
+#include "el2_asm_offsets.h"
+
+#define CTXT_X(n)	(CTXT_REGS + 8 * (n))
+#define FRAME_X(n)	(FRAME_REGS + 8 * (n))
 
 	.macro host_sync
 	stp	x0, x1, [sp, #-16]!
@@ -29,7 +28,7 @@
 
 	.macro hyp_panic kind
 	sub	sp, sp, #FRAME_SIZE
-	stp	x0, x1, [sp, #0]
+	stp	x0, x1, [sp, #FRAME_X(0)]
 	mov	x1, #\kind
 	b	__pkvm_el2_hyp_fault
 	.endm
@@ -80,24 +79,24 @@ pkvm_el2_vectors:
 	.balign 64
 __pkvm_el2_host_sync:
 	mrs	x0, tpidr_el2		/* &host_ctxt */
-	stp	x2, x3, [x0, #16]
-	stp	x4, x5, [x0, #32]
-	stp	x6, x7, [x0, #48]
-	stp	x8, x9, [x0, #64]
-	stp	x10, x11, [x0, #80]
-	stp	x12, x13, [x0, #96]
-	stp	x14, x15, [x0, #112]
-	stp	x16, x17, [x0, #128]
-	stp	x18, x19, [x0, #144]
-	stp	x20, x21, [x0, #160]
-	stp	x22, x23, [x0, #176]
-	stp	x24, x25, [x0, #192]
-	stp	x26, x27, [x0, #208]
-	stp	x28, x29, [x0, #224]
+	stp	x2, x3, [x0, #CTXT_X(2)]
+	stp	x4, x5, [x0, #CTXT_X(4)]
+	stp	x6, x7, [x0, #CTXT_X(6)]
+	stp	x8, x9, [x0, #CTXT_X(8)]
+	stp	x10, x11, [x0, #CTXT_X(10)]
+	stp	x12, x13, [x0, #CTXT_X(12)]
+	stp	x14, x15, [x0, #CTXT_X(14)]
+	stp	x16, x17, [x0, #CTXT_X(16)]
+	stp	x18, x19, [x0, #CTXT_X(18)]
+	stp	x20, x21, [x0, #CTXT_X(20)]
+	stp	x22, x23, [x0, #CTXT_X(22)]
+	stp	x24, x25, [x0, #CTXT_X(24)]
+	stp	x26, x27, [x0, #CTXT_X(26)]
+	stp	x28, x29, [x0, #CTXT_X(28)]
 	ldp	x2, x3, [sp], #16	/* the host's x0, x1 */
-	stp	x30, x2, [x0, #240]	/* x30; sp slot overwritten below */
-	str	x3, [x0, #8]
-	str	x2, [x0, #0]
+	stp	x30, x2, [x0, #CTXT_X(30)]	/* x30; sp slot overwritten below */
+	str	x3, [x0, #CTXT_X(1)]
+	str	x2, [x0, #CTXT_X(0)]
 	mrs	x1, sp_el1
 	str	x1, [x0, #CTXT_SP]
 	mrs	x1, elr_el2
@@ -111,48 +110,48 @@ __pkvm_el2_host_sync:
 	msr	spsr_el2, x2
 	ldr	x1, [x0, #CTXT_SP]
 	msr	sp_el1, x1
-	ldp	x2, x3, [x0, #16]
-	ldp	x4, x5, [x0, #32]
-	ldp	x6, x7, [x0, #48]
-	ldp	x8, x9, [x0, #64]
-	ldp	x10, x11, [x0, #80]
-	ldp	x12, x13, [x0, #96]
-	ldp	x14, x15, [x0, #112]
-	ldp	x16, x17, [x0, #128]
-	ldp	x18, x19, [x0, #144]
-	ldp	x20, x21, [x0, #160]
-	ldp	x22, x23, [x0, #176]
-	ldp	x24, x25, [x0, #192]
-	ldp	x26, x27, [x0, #208]
-	ldp	x28, x29, [x0, #224]
-	ldr	x30, [x0, #240]
-	ldp	x0, x1, [x0, #0]
+	ldp	x2, x3, [x0, #CTXT_X(2)]
+	ldp	x4, x5, [x0, #CTXT_X(4)]
+	ldp	x6, x7, [x0, #CTXT_X(6)]
+	ldp	x8, x9, [x0, #CTXT_X(8)]
+	ldp	x10, x11, [x0, #CTXT_X(10)]
+	ldp	x12, x13, [x0, #CTXT_X(12)]
+	ldp	x14, x15, [x0, #CTXT_X(14)]
+	ldp	x16, x17, [x0, #CTXT_X(16)]
+	ldp	x18, x19, [x0, #CTXT_X(18)]
+	ldp	x20, x21, [x0, #CTXT_X(20)]
+	ldp	x22, x23, [x0, #CTXT_X(22)]
+	ldp	x24, x25, [x0, #CTXT_X(24)]
+	ldp	x26, x27, [x0, #CTXT_X(26)]
+	ldp	x28, x29, [x0, #CTXT_X(28)]
+	ldr	x30, [x0, #CTXT_X(30)]
+	ldp	x0, x1, [x0, #CTXT_X(0)]
 	eret
 
 __pkvm_el2_hyp_fault:
 	/* sp -> frame with x0, x1 saved; x1 = kind. */
-	stp	x2, x3, [sp, #16]
-	stp	x4, x5, [sp, #32]
-	stp	x6, x7, [sp, #48]
-	stp	x8, x9, [sp, #64]
-	stp	x10, x11, [sp, #80]
-	stp	x12, x13, [sp, #96]
-	stp	x14, x15, [sp, #112]
-	stp	x16, x17, [sp, #128]
-	stp	x18, x19, [sp, #144]
-	stp	x20, x21, [sp, #160]
-	stp	x22, x23, [sp, #176]
-	stp	x24, x25, [sp, #192]
-	stp	x26, x27, [sp, #208]
-	stp	x28, x29, [sp, #224]
+	stp	x2, x3, [sp, #FRAME_X(2)]
+	stp	x4, x5, [sp, #FRAME_X(4)]
+	stp	x6, x7, [sp, #FRAME_X(6)]
+	stp	x8, x9, [sp, #FRAME_X(8)]
+	stp	x10, x11, [sp, #FRAME_X(10)]
+	stp	x12, x13, [sp, #FRAME_X(12)]
+	stp	x14, x15, [sp, #FRAME_X(14)]
+	stp	x16, x17, [sp, #FRAME_X(16)]
+	stp	x18, x19, [sp, #FRAME_X(18)]
+	stp	x20, x21, [sp, #FRAME_X(20)]
+	stp	x22, x23, [sp, #FRAME_X(22)]
+	stp	x24, x25, [sp, #FRAME_X(24)]
+	stp	x26, x27, [sp, #FRAME_X(26)]
+	stp	x28, x29, [sp, #FRAME_X(28)]
 	add	x2, sp, #FRAME_SIZE
-	stp	x30, x2, [sp, #240]	/* x30, sp before the exception */
+	stp	x30, x2, [sp, #FRAME_X(30)]	/* x30, then sp (FRAME_SP) before the exception */
 	mrs	x2, esr_el2
 	mrs	x3, far_el2
-	stp	x2, x3, [sp, #256]
+	stp	x2, x3, [sp, #FRAME_ESR]
 	mrs	x2, elr_el2
 	mrs	x3, spsr_el2
-	stp	x2, x3, [sp, #272]
+	stp	x2, x3, [sp, #FRAME_ELR]
 	mov	x0, sp
 	bl	pkvm_el2_handle_hyp_fault
 1:	wfi
