@@ -171,13 +171,18 @@ function(_pkvm_add_module_ko target gen modname outdir)
   endforeach()
 
   set(nvhe "")
+  # CONFIG_PKVM_FTRACE (A16): EL2 code is instrumented, as the native build.
+  set(ftrace_flags "")
+  if(gen EQUAL 16)
+    set(ftrace_flags -finstrument-functions)
+  endif()
   if(ARG_EL2)
     set(objs "")
     foreach(src IN LISTS ARG_EL2)
       get_filename_component(abs "${src}" ABSOLUTE)
       get_filename_component(base "${src}" NAME_WE)
       string(REPLACE "-" "_" base "${base}")
-      _pkvm_a64_compile("${dir}/${base}.nvhe.o" "${abs}" ${cflags} ${el2_flags}
+      _pkvm_a64_compile("${dir}/${base}.nvhe.o" "${abs}" ${cflags} ${el2_flags} ${ftrace_flags}
                         "-DKBUILD_MODNAME=\"${base}.nvhe\"" "-DKBUILD_BASENAME=\"${base}\"")
       list(APPEND objs "${dir}/${base}.nvhe.o")
     endforeach()
@@ -221,4 +226,9 @@ function(_pkvm_add_module_ko target gen modname outdir)
   add_dependencies(${target}_ko pkvm_a64_glue)
   set_target_properties(${target}_ko PROPERTIES PKVM_KO_FILE "${ko}" PKVM_MODULE_NAME "${modname}"
                         PKVM_MODULE_GENERATION "${gen}")
+  # The native descriptor names its AArch64 build, so OfferModule() of the
+  # descriptor works on the Unicorn backend too (include/pkvm/native_module.h).
+  if(TARGET ${target}_el1)
+    target_compile_definitions(${target}_el1 PRIVATE "PKVM_KO_PATH=\"${ko}\"")
+  endif()
 endfunction()

@@ -64,8 +64,10 @@ struct Unimplemented<kName, R (*)(A...)> {
 void SerialPutc(Hypervisor::Impl& m, char c) {
   if (m.serial_putc == 0) return;
   m.serial.push_back(c);
-  m.CallEl2Void(m.serial_putc, Cpu(), c);
-  if (m.state == MachineState::kPanicked) PanicUnwind();
+  // Unwind only if the driver itself panicked: a panic notifier printing on
+  // an already panicked machine must get its whole line out.
+  const bool was_panicked = m.state == MachineState::kPanicked;
+  if (!m.CallEl2Void(m.serial_putc, Cpu(), c) && !was_panicked) PanicUnwind();
 }
 
 int RegisterSerialDriver(void (*cb)(char)) {

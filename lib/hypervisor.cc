@@ -18,6 +18,9 @@
 #include "status_internal.h"
 #include "trace/hyp_trace.h"
 #include "trace/tracefs.h"
+#ifdef PKVM_HAVE_UNICORN
+#include "unicorn/unicorn_backend.h"
+#endif
 
 namespace pkvm {
 
@@ -56,6 +59,15 @@ void PanicUnwind() {
   std::fputs("libpkvm: panic outside a guarded module call\n", stderr);
   std::abort();
 }
+
+#ifndef PKVM_HAVE_UNICORN
+// Built without Unicorn: Impl::uc stays nullptr.
+void UnicornBackendDeleter::operator()(UnicornBackend*) const {}
+bool Hypervisor::Impl::UcCallEl2(uint64_t, int, const uint64_t*, size_t, uint64_t*) { return false; }
+uint64_t Hypervisor::Impl::UcHostToEl2(const void*) { return 0; }
+void* Hypervisor::Impl::UcEl2ToHost(uint64_t) { return nullptr; }
+user_pt_regs Hypervisor::Impl::UcHostHvc(const user_pt_regs& in, int) { return in; }
+#endif
 
 // ---- Impl -------------------------------------------------------------------
 
@@ -158,6 +170,23 @@ uint64_t Hypervisor::Impl::ResolveEl2CodeOrPanic(uint64_t addr, int cpu) {
   return host;
 }
 
+uint64_t Hypervisor::Impl::ModulePageHost(uint64_t pfn) {
+  // Native "pfns" are host page numbers of the module image
+  // (docs/native-backend.md); the Unicorn backend's are the machine's.
+  if (uc == nullptr) return pfn * kPageSize;
+  if (mem::PhysToPtr(*this, pfn << 12) == nullptr || memory.pages.KindOf(pfn) != PageKind::kRam)
+    return 0;
+  return reinterpret_cast<uint64_t>(mem::PhysToPtr(*this, pfn << 12));
+}
+
+void Hypervisor::Impl::HypPageUnmapped(uint64_t va) {
+#ifdef PKVM_HAVE_UNICORN
+  if (uc != nullptr) uc->HypPageUnmapped(va);
+#else
+  (void)va;
+#endif
+}
+
 bool Hypervisor::Impl::IsModuleText(uint64_t hyp_va) const {
   auto it = hyp_pages.find(hyp_va & kPageMask);
   return it != hyp_pages.end() && (it->second.prot & KVM_PGTABLE_PROT_X) != 0;
@@ -238,17 +267,20 @@ void Hypervisor::Impl::RunStaticHcall(uint32_t id, kvm_cpu_context* ctx, int cpu
       bool in_range = false;
       for (const auto& [s, e] : module_va_ranges) in_range |= (va >= s && va < e);
       if ((va & ~kPageMask) != 0 || !in_range) return ret(-EINVAL);
-      if (hyp_pages.count(va) != 0 || host_to_hyp.count(pfn * kPageSize) != 0) return ret(-EEXIST);
-      hyp_pages[va] = HypPage{pfn * kPageSize, prot};
-      host_to_hyp[pfn * kPageSize] = va;
+      const uint64_t host = ModulePageHost(pfn);
+      if (host == 0) return ret(-EINVAL);
+      if (hyp_pages.count(va) != 0 || host_to_hyp.count(host) != 0) return ret(-EEXIST);
+      hyp_pages[va] = HypPage{host, prot};
+      host_to_hyp[host] = va;
       return ret(0);
     }
     case PKVM_HCALL_pkvm_unmap_module_page: {
       const uint64_t pfn = x[1], va = x[2];
       auto it = hyp_pages.find(va);
-      if (it == hyp_pages.end() || it->second.host_page != pfn * kPageSize) return ret(-EINVAL);
+      if (it == hyp_pages.end() || it->second.host_page != ModulePageHost(pfn)) return ret(-EINVAL);
       host_to_hyp.erase(it->second.host_page);
       hyp_pages.erase(it);
+      HypPageUnmapped(va);
       return ret(0);
     }
     case PKVM_HCALL_pkvm_init_module: {
@@ -328,6 +360,7 @@ absl::Status Hypervisor::Impl::LoadModule(const std::string& name) {
                                            " not found (it was not offered to the machine)"));
   if (std::find(loaded_names.begin(), loaded_names.end(), name) != loaded_names.end())
     return absl::OkStatus();  // modprobe of a loaded module succeeds
+  if (mod->desc == nullptr) return LoadKoModule(*mod);
   const pkvm_native_module& d = *mod->desc;
   internal::ResetNativeModuleImage(d);
   internal::PrepareNativeModule(*this, d);  // the arm64 loader's module_init_hyp
@@ -345,6 +378,21 @@ absl::Status Hypervisor::Impl::LoadModule(const std::string& name) {
                                        ErrnoName(rc), ")"));
   loaded_names.push_back(name);
   return absl::OkStatus();
+}
+
+absl::Status Hypervisor::Impl::LoadKoModule(const OfferedModule& mod) {
+#ifdef PKVM_HAVE_UNICORN
+  ScopedContext scope(this, 0, ExceptionLevel::kEl1);
+  absl::StatusOr<int> rc = uc->LoadModule(mod.name, mod.ko);
+  if (!rc.ok()) return rc.status();
+  if (*rc != 0)
+    return ErrnoError(*rc, absl::StrCat("module ", mod.name, ": module_init returned ", *rc, " (-",
+                                        ErrnoName(*rc), ")"));
+  loaded_names.push_back(mod.name);
+  return absl::OkStatus();
+#else
+  return ErrnoError(ENOEXEC, absl::StrCat(mod.path, ": this libpkvm has no Unicorn backend"));
+#endif
 }
 
 void Hypervisor::Impl::BootTracing() {
@@ -499,8 +547,6 @@ StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions
   if (!BackendAvailable(options.backend))
     return Status(-EOPNOTSUPP, absl::StrCat("this libpkvm was built without the ",
                                             BackendName(options.backend), " backend"));
-  if (options.backend == BackendKind::kUnicorn)  // wired by the Unicorn backend work (issue 4)
-    return Status(-EOPNOTSUPP, "the unicorn backend is not wired into Hypervisor yet");
   if (!IsValidGeneration(GenerationNumber(options.generation)))
     return Status(-EINVAL, absl::StrCat("unknown generation ", GenerationNumber(options.generation),
                                         ": use 14 (android14-6.1), 15 (android15-6.6) or 16 "
@@ -514,6 +560,14 @@ StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions
   if (!cmdline.ok()) return internal::ToPublic(cmdline.status());
   auto impl = std::make_unique<Impl>(options, *std::move(cmdline));
   if (impl->ram == nullptr) return Status(-ENOMEM, "cannot reserve the simulated RAM");
+#ifdef PKVM_HAVE_UNICORN
+  if (options.backend == BackendKind::kUnicorn) {
+    auto uc = UnicornBackend::Create(*impl);
+    if (!uc.ok())
+      return Status(-ENODEV, absl::StrCat("cannot start the Unicorn backend: ", uc.status().message()));
+    impl->uc.reset(uc->release());
+  }
+#endif
   return std::unique_ptr<Hypervisor>(new Hypervisor(std::move(impl)));
 }
 
@@ -529,7 +583,7 @@ Status Hypervisor::OfferModule(const pkvm_native_module& module) {
 }
 
 StatusOr<std::string> Hypervisor::OfferModuleFile(const std::string& path) {
-  return internal::ToPublic(internal::OfferNativeModuleFile(*impl_, path));
+  return internal::ToPublic(internal::OfferModuleFile(*impl_, path));
 }
 
 Status Hypervisor::Boot() {
@@ -543,7 +597,8 @@ StatusOr<HvcResult> Hypervisor::HostHvc(const user_pt_regs& regs, int cpu) {
   if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
   ScopedContext scope(impl_.get(), cpu, ExceptionLevel::kEl1);
   HvcResult r;
-  r.regs = impl_->HostHvc(regs, cpu);
+  // Unicorn: the host's own `hvc #0` at EL1; natively the same dispatch.
+  r.regs = impl_->uc != nullptr ? impl_->UcHostHvc(regs, cpu) : impl_->HostHvc(regs, cpu);
   impl_->PollTrace();
   if (impl_->state == MachineState::kPanicked)
     return Status(-EIO, absl::StrCat("the hypercall panicked the hypervisor: ",

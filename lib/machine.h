@@ -30,9 +30,13 @@ inline constexpr uint64_t kPageSize = 4096;
 inline constexpr uint64_t kPageMask = ~(kPageSize - 1);
 // Where the simulated RAM sits in the physical address space (QEMU virt).
 inline constexpr uint64_t kRamBase = 0x40000000;
-// Hyp VAs handed out by __pkvm_alloc_module_va (the private VA range).
-inline constexpr uint64_t kModuleVaBase = 0xffff800008000000ull;
-inline constexpr uint64_t kModuleVaEnd = 0xffff800048000000ull;  // 1 GiB
+// Hyp VAs handed out by __pkvm_alloc_module_va (the private VA range). EL2
+// runs on TTBR0_EL2 only, so hyp VAs have their top bits clear; libpkvm
+// puts the range at 8 TiB, where the Unicorn backend's EL2 CPU (MMU off,
+// 44-bit physical addresses) can map it too, so both backends hand out the
+// same VAs (docs/backends.md).
+inline constexpr uint64_t kModuleVaBase = 0x0000080000000000ull;
+inline constexpr uint64_t kModuleVaEnd = 0x0000080040000000ull;  // 1 GiB
 inline constexpr int kMaxHandlers = 16;  // MAX_HOST_FAULT_HANDLERS / MAX_MOD_HANDLERS
 
 // HCR_EL2 bits used for the host's initial value (HCR_HOST_NVHE_PROTECTED_FLAGS).
@@ -45,9 +49,10 @@ inline constexpr uint64_t kHcrAta = 1ull << 56;
 
 struct OfferedModule {
   std::string name;  // normalised
-  const pkvm_native_module* desc = nullptr;
+  const pkvm_native_module* desc = nullptr;  // native backend
   std::shared_ptr<void> dl_handle;  // set for modules loaded from a file
   std::string path;
+  std::vector<uint8_t> ko;  // Unicorn backend: the AArch64 .ko
 };
 
 // A page mapped at EL2 by __pkvm_map_module_page.
@@ -78,6 +83,11 @@ class HypTrace;
 class Tracefs;
 }  // namespace pkvm::trace
 namespace pkvm {
+
+class UnicornBackend;  // lib/unicorn/unicorn_backend.h
+struct UnicornBackendDeleter {
+  void operator()(UnicornBackend* b) const;
+};
 
 struct Hypervisor::Impl {
   explicit Impl(const HypervisorOptions& o, internal::KernelCmdline c);
@@ -142,6 +152,33 @@ struct Hypervisor::Impl {
   // --- memory, guests and devices (lib/mem/) ---
   mem::MemoryState memory{kRamBase, opts.ram_size, opts.cpus};
 
+  // --- the Unicorn backend (nullptr on the native backend) ---
+  std::unique_ptr<UnicornBackend, UnicornBackendDeleter> uc;
+  bool UcCallEl2(uint64_t addr, int cpu, const uint64_t* args, size_t n, uint64_t* ret);
+  uint64_t UcHostToEl2(const void* p);
+  void* UcEl2ToHost(uint64_t va);
+  // Hypervisor::HostHvc on the Unicorn backend: a real hvc at EL1.
+  user_pt_regs UcHostHvc(const user_pt_regs& in, int cpu);
+  // A pointer EL2 code stored in its own data (e.g. a member of a struct it
+  // registered), as host code can follow it; nullptr when EL2 has nothing
+  // mapped there. Natively EL2 pointers are host pointers.
+  const void* El2Data(const void* el2_ptr) {
+    if (uc == nullptr || el2_ptr == nullptr) return el2_ptr;
+    return UcEl2ToHost(reinterpret_cast<uint64_t>(el2_ptr));
+  }
+  // An argument of a call into EL2 code as the Unicorn CPU gets it.
+  template <typename T>
+  uint64_t GuestArg(T v) {
+    if constexpr (std::is_pointer_v<T>) {
+      if constexpr (std::is_function_v<std::remove_pointer_t<T>>)
+        return reinterpret_cast<uint64_t>(v);
+      else
+        return UcHostToEl2(v);
+    } else {
+      return static_cast<uint64_t>(v);
+    }
+  }
+
   // --- logging ---
   void Log(const std::string& line);
   void ReportUnimplemented(const char* op);
@@ -177,6 +214,12 @@ struct Hypervisor::Impl {
   absl::Status Boot();
   void BootTracing();  // hyp_event=, hyp_trace_printk, hyp_ftrace_filter=
   absl::Status LoadModule(const std::string& name);
+  absl::Status LoadKoModule(const OfferedModule& mod);  // Unicorn backend
+  // The host address of module page `pfn` of __pkvm_map_module_page; 0 when
+  // that is no RAM page.
+  uint64_t ModulePageHost(uint64_t pfn);
+  // Every hyp_pages erase: the Unicorn EL2 CPU drops its mapping.
+  void HypPageUnmapped(uint64_t va);
   // kvm_call_hyp_nvhe from EL1 code: returns the registers after the HVC.
   user_pt_regs HostHvc(const user_pt_regs& in, int cpu);
   HostSmcResult HostSmc(const user_pt_regs& in, int cpu);
@@ -241,6 +284,18 @@ bool RunGuarded(F&& f) {
 
 template <typename R, typename... A>
 bool Hypervisor::Impl::CallEl2(uint64_t el2_addr, int cpu, R* ret, A... args) {
+  static_assert(sizeof...(A) <= 8, "EL2 calls take register arguments only");
+  if (uc != nullptr) {
+    const uint64_t a[] = {GuestArg(args)..., 0};
+    uint64_t r = 0;
+    if (!UcCallEl2(el2_addr, cpu, a, sizeof...(A), &r)) return false;
+    if constexpr (std::is_same_v<R, bool>) {
+      *ret = (r & 0xff) != 0;
+    } else if constexpr (!std::is_void_v<R>) {
+      *ret = static_cast<R>(r);
+    }
+    return true;
+  }
   const uint64_t host = ResolveEl2CodeOrPanic(el2_addr, cpu);
   if (host == 0) return false;
   auto fn = reinterpret_cast<R (*)(A...)>(host);

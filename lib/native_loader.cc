@@ -3,6 +3,9 @@
 
 #include <dlfcn.h>
 
+#include <fstream>
+#include <iterator>
+
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -13,6 +16,9 @@
 #include "cmdline.h"
 #include "pkvm/kmodule.h"
 #include "status_internal.h"
+#ifdef PKVM_HAVE_UNICORN
+#include "unicorn/unicorn_backend.h"
+#endif
 
 namespace pkvm::internal {
 namespace {
@@ -64,12 +70,78 @@ void ResetNativeModuleImage(const pkvm_native_module& d) {
                 static_cast<size_t>(static_cast<uint8_t*>(bss.end) - static_cast<uint8_t*>(bss.start)));
 }
 
-absl::Status OfferNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d,
-                               std::shared_ptr<void> dl_handle, const std::string& path) {
-  const std::string where = path.empty() ? "module" : path;
+namespace {
+
+[[maybe_unused]] absl::StatusOr<std::vector<uint8_t>> ReadWholeFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return ErrnoError(ENOENT, absl::StrCat("cannot load module ", path, ": no such file or directory"));
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) return ErrnoError(EIO, absl::StrCat("cannot read module ", path));
+  return bytes;
+}
+
+absl::Status CheckOfferable(const Hypervisor::Impl& m, const std::string& name) {
   if (m.state != MachineState::kCreated)
     return ErrnoError(EBUSY, "modules can only be offered before Boot(), as they must be in "
                              "the initramfs when pKVM loads them");
+  for (const OfferedModule& o : m.offered)
+    if (o.name == name)
+      return ErrnoError(EEXIST, absl::StrCat("a module named ", name, " was already offered"));
+  return absl::OkStatus();
+}
+
+// An AArch64 .ko for the Unicorn backend.
+absl::StatusOr<std::string> OfferKoFile(Hypervisor::Impl& m, const std::string& path) {
+#ifdef PKVM_HAVE_UNICORN
+  if (m.state != MachineState::kCreated) return CheckOfferable(m, "");
+  auto bytes = ReadWholeFile(path);
+  if (!bytes.ok()) return bytes.status();
+  auto name = m.uc->ProbeModule(*bytes, path);
+  if (!name.ok()) return name.status();
+  const std::string n = NormalizeModuleName(*name);
+  if (absl::Status s = CheckOfferable(m, n); !s.ok()) return s;
+  OfferedModule o;
+  o.name = n;
+  o.path = path;
+  o.ko = std::move(bytes).value();
+  m.offered.push_back(std::move(o));
+  return n;
+#else
+  (void)m;
+  return ErrnoError(ENOEXEC, absl::StrCat(path, ": this libpkvm has no Unicorn backend"));
+#endif
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> OfferModuleFile(Hypervisor::Impl& m, const std::string& path) {
+  // ELF e_type (offset 16) and e_machine (18): a .ko is ET_REL for EM_AARCH64.
+  uint8_t hdr[20] = {};
+  {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return ErrnoError(ENOENT, absl::StrCat("cannot load module ", path, ": no such file or directory"));
+    f.read(reinterpret_cast<char*>(hdr), sizeof hdr);
+  }
+  const bool elf = hdr[0] == 0x7f && hdr[1] == 'E' && hdr[2] == 'L' && hdr[3] == 'F';
+  const bool ko = elf && hdr[16] == 1 && hdr[17] == 0 && hdr[18] == 183 && hdr[19] == 0;
+  if (m.uc != nullptr) {
+    if (!ko)
+      return ErrnoError(ENOEXEC, absl::StrCat(path, " is not an AArch64 module (.ko): the unicorn "
+                                                    "backend runs the NAME.ko pkvm_add_module() "
+                                                    "builds next to NAME.so"));
+    return OfferKoFile(m, path);
+  }
+  if (ko)
+    return ErrnoError(ENOEXEC, absl::StrCat(path, " is an AArch64 module (.ko): run it on the "
+                                                  "unicorn backend (--backend unicorn), or offer "
+                                                  "the native NAME.so"));
+  return OfferNativeModuleFile(m, path);
+}
+
+absl::Status OfferNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d,
+                               std::shared_ptr<void> dl_handle, const std::string& path) {
+  const std::string where = path.empty() ? "module" : path;
+  if (m.state != MachineState::kCreated) return CheckOfferable(m, "");
   if (d.magic != PKVM_NATIVE_MODULE_MAGIC)
     return ErrnoError(ENOEXEC, absl::StrCat(where, " is not a libpkvm native module"));
   if (d.abi_version != PKVM_NATIVE_MODULE_ABI)
@@ -94,9 +166,17 @@ absl::Status OfferNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d,
   if (d.this_module == nullptr)
     return ErrnoError(ENOEXEC, absl::StrCat("module ", d.name, " has no struct module"));
   const std::string name = NormalizeModuleName(d.name);
-  for (const OfferedModule& o : m.offered)
-    if (o.name == name)
-      return ErrnoError(EEXIST, absl::StrCat("a module named ", name, " was already offered"));
+  if (m.uc != nullptr) {
+    // The Unicorn backend runs the AArch64 build of the same module.
+    if (d.ko_path == nullptr)
+      return ErrnoError(ENOEXEC, absl::StrCat("module ", d.name, " has no AArch64 build (",
+                                              d.name, ".ko): install gcc-aarch64-linux-gnu and "
+                                              "rebuild it for the unicorn backend"));
+    auto n = OfferKoFile(m, d.ko_path);
+    if (!n.ok()) return n.status();
+    return absl::OkStatus();
+  }
+  if (absl::Status s = CheckOfferable(m, name); !s.ok()) return s;
   m.offered.push_back(OfferedModule{name, &d, std::move(dl_handle), path});
   return absl::OkStatus();
 }

@@ -14,6 +14,8 @@ namespace pkvm::internal {
 // Validates a descriptor and adds it to the machine's offered modules.
 absl::Status OfferNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d,
                                std::shared_ptr<void> dl_handle, const std::string& path);
+// A module file: NAME.so on the native backend, NAME.ko on the Unicorn one.
+absl::StatusOr<std::string> OfferModuleFile(Hypervisor::Impl& m, const std::string& path);
 // dlopen()s NAME.so and offers the module it exports; returns its name.
 absl::StatusOr<std::string> OfferNativeModuleFile(Hypervisor::Impl& m, const std::string& path);
 // What the arm64 module loader's module_init_hyp does: record the .hyp.*

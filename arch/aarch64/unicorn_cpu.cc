@@ -112,8 +112,10 @@ struct UnicornCpu::Impl {
   struct Mapping {
     uint64_t addr, size;
     uint32_t perms;
+    uint8_t* host;
   };
   std::vector<Mapping> mappings;
+  FaultResolver resolver;
 
   ~Impl() {
     for (uc_context* c : saved)
@@ -245,6 +247,10 @@ struct UnicornCpu::Impl {
       case UC_MEM_FETCH_PROT: k = FaultKind::kFetchProtected; break;
       default: break;
     }
+    if (resolver && (k == FaultKind::kReadUnmapped || k == FaultKind::kWriteUnmapped ||
+                     k == FaultKind::kFetchUnmapped) &&
+        resolver(address, k))
+      return true;  // mapped now: Unicorn retries the access
     std::string extra;
     if (k == FaultKind::kWriteProtected) {
       for (const Mapping& m : mappings)
@@ -360,7 +366,7 @@ absl::Status UnicornCpu::Map(uint64_t addr, void* host, uint64_t size, uint32_t 
                        absl::StrFormat("uc_mem_map_ptr(%#x, %#x)", addr, size));
       !s.ok())
     return s;
-  impl_->mappings.push_back({addr, size, perms});
+  impl_->mappings.push_back({addr, size, perms, static_cast<uint8_t*>(host)});
   InvalidateCode(addr, size);
   return absl::OkStatus();
 }
@@ -387,6 +393,20 @@ absl::Status UnicornCpu::Unmap(uint64_t addr, uint64_t size) {
   InvalidateCode(addr, size);
   return absl::OkStatus();
 }
+
+void* UnicornCpu::HostPointer(uint64_t addr) const {
+  const Impl& m = *impl_;
+  for (const Impl::Mapping& r : m.mappings)
+    if (addr >= r.addr && addr - r.addr < r.size) return r.host + (addr - r.addr);
+  if (addr >= m.code_va && addr < m.code_va + kPage) return m.priv + (addr - m.code_va);
+  if (addr >= m.stack_va && addr < m.stack_va + m.opts.stack_size)
+    return m.priv + kPage + (addr - m.stack_va);
+  return nullptr;
+}
+
+void UnicornCpu::SetFaultResolver(FaultResolver resolver) { impl_->resolver = std::move(resolver); }
+
+void UnicornCpu::RequestStop() { uc_emu_stop(impl_->uc); }
 
 bool UnicornCpu::Read(uint64_t addr, void* out, size_t n) {
   return uc_mem_read(impl_->uc, addr, out, n) == UC_ERR_OK;

@@ -133,6 +133,14 @@ class UnicornCpu {
   absl::Status Map(uint64_t addr, void* host, uint64_t size, uint32_t perms);
   absl::Status Protect(uint64_t addr, uint64_t size, uint32_t perms);
   absl::Status Unmap(uint64_t addr, uint64_t size);
+  // Where guest address `addr` is in this process (a Map()ped range or the
+  // CPU's own code page and stack); nullptr when nothing is mapped there.
+  void* HostPointer(uint64_t addr) const;
+  // Called when guest code touches an unmapped address, before that becomes
+  // a fault: returning true says the resolver mapped it and the access is
+  // retried (how a backend maps pages lazily).
+  using FaultResolver = std::function<bool(uint64_t addr, FaultKind kind)>;
+  void SetFaultResolver(FaultResolver resolver);
   // Guest memory access from the host (mapping checked, not permissions).
   bool Read(uint64_t addr, void* out, size_t n);
   bool Write(uint64_t addr, const void* in, size_t n);
@@ -164,6 +172,10 @@ class UnicornCpu {
   // From a trap handler or host function: end the current Call with a
   // kHostStop fault carrying `reason` (e.g. a BUG at EL2 -> hyp panic).
   void Stop(std::string reason);
+  // From any thread: stops the running emulation as soon as possible (a
+  // watchdog's way out of a runaway loop). The Call ends with a kEngine
+  // fault "stopped before returning" unless a handler recorded another.
+  void RequestStop();
   const CpuFault& last_fault() const;
 
   // x0..x30; 31 = SP; 32 = PC.

@@ -102,11 +102,12 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::st
     } else if (name == "--module") {
       out->modules.push_back(value);
     } else if (name == "--backend") {
-      if (value != "native") {
-        *error = absl::StrCat("--backend ", value,
-                              ": this build of pkvm has the native backend only");
+      auto kind = pkvm::ParseBackend(value);
+      if (!kind.ok()) {
+        *error = absl::StrCat("--backend ", value, ": ", kind.status().message());
         return false;
       }
+      out->machine.backend = *kind;
     } else if (name == "--tracefs-write") {
       const size_t eq = value.find('=');
       if (eq == std::string::npos || eq == 0) {

@@ -19,7 +19,7 @@ Commands:
   help       print this help
 
 pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
-         [--backend native] [--module PATH]... [--hvc ID[:ARG]...]...
+         [--backend native|unicorn] [--module PATH]... [--hvc ID[:ARG]...]...
          [--tracefs-write PATH=VALUE]... [--print-trace] [--tracefs-dump DIR]
          [--trace-clock host|manual]
 
@@ -29,7 +29,8 @@ pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
   --cmdline S      kernel command line. kvm-arm.protected_modules=a,b names the
                    modules loaded before deprivilege, in that order; a module
                    offered with --module but not named there is not loaded
-  --backend B      execution backend (native)
+  --backend B      where module code runs: native (NAME.so, default) or
+                   unicorn (NAME.ko, AArch64 code in the Unicorn emulator)
   --module PATH    offer a module (NAME.so built by pkvm_add_module()), as if
                    it were in the initramfs; repeatable
   --hvc ID[:ARG]...

@@ -73,6 +73,10 @@ struct HypervisorOptions {
   BackendKind backend = BackendKind::kNative;
   uint64_t ram_size = 64ull << 20;  // simulated RAM, multiple of 4 KiB
   TraceClockSource trace_clock = TraceClockSource::kHost;
+  // Unicorn backend: a call into guest code (module_init, a hypercall, a
+  // callback) still running after this long is stopped and reported as a
+  // hyp panic (runaway code). 0 = no limit.
+  uint32_t call_time_limit_ms = 2000;
 };
 
 // The host register file after a hypercall or SMC.

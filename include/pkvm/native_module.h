@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define PKVM_NATIVE_MODULE_MAGIC 0x31646f6d6d766b70ULL /* "pkvmmod1" */
-#define PKVM_NATIVE_MODULE_ABI 2u
+#define PKVM_NATIVE_MODULE_ABI 3u
 
 /* Index of each EL2 section in pkvm_native_module.hyp[]. */
 enum pkvm_native_hyp_section {
@@ -64,6 +64,9 @@ struct pkvm_native_module {
   const struct hyp_printk_fmt *printk_fmts_end;
   pkvm_u8 *printk_fmt_offset;
   const struct pkvm_ftrace_sym *ftrace_syms;
+  /* ABI 3: the AArch64 build of the same module (NAME.ko) when the build
+   * made one, else NULL: what OfferModule() loads on the Unicorn backend. */
+  const char *ko_path;
 };
 
 #define PKVM_DECLARE_NATIVE_MODULE(target) \

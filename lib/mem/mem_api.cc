@@ -363,7 +363,14 @@ bool TrngCall(Impl& m, int cpu, uint32_t fid, SmcccRegs& r) {
       r.x[0] = IsTrng(static_cast<uint32_t>(r.x[1])) ? 0 : kNotSupported;
       return true;
     case kTrngGetUuid: {
-      const uint8_t* b = ops->trng_uuid->b;
+      const auto* uuid = static_cast<const pkvm_uuid*>(m.El2Data(ops->trng_uuid));
+      if (uuid == nullptr) {
+        m.HypPanic(absl::StrFormat("EL2 data abort: trng_uuid %p is not mapped at EL2",
+                                   static_cast<const void*>(ops->trng_uuid)),
+                   cpu);
+        return false;
+      }
+      const uint8_t* b = uuid->b;
       for (int i = 0; i < 4; ++i)
         r.x[i] = static_cast<uint64_t>(b[4 * i]) | static_cast<uint64_t>(b[4 * i + 1]) << 8 |
                  static_cast<uint64_t>(b[4 * i + 2]) << 16 |

@@ -2,13 +2,18 @@
 #include "trace/hyp_trace.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
 #include "status_internal.h"
 #include "trace/host_clock.h"
 #include "trace/ring_reader.h"
@@ -100,6 +105,65 @@ std::string PrintFmtFromHePrintk(const char* text) {
     }
   }
   return absl::StrReplaceAll(s, {{"__entry->", "REC->"}});
+}
+
+// Formats a record from its print fmt (`"id=%u", REC->id`) when every
+// argument is a plain field: the kernel's print fmt evaluation, for events
+// whose printer is not host code (AArch64 modules).
+std::string FormatRecord(const std::string& print_fmt, const std::vector<EventField>& fields,
+                         const uint8_t* rec) {
+  std::string fmt;
+  size_t i = 0;
+  if (print_fmt.empty() || print_fmt[0] != '"') return print_fmt;
+  for (i = 1; i < print_fmt.size() && print_fmt[i] != '"'; ++i) {
+    char c = print_fmt[i];
+    if (c == '\\' && i + 1 < print_fmt.size()) {
+      const char e = print_fmt[++i];
+      c = e == 'n' ? '\n' : e == 't' ? '\t' : e;
+    }
+    fmt.push_back(c);
+  }
+  std::vector<uint64_t> args;
+  std::vector<std::string> bad;
+  for (absl::string_view a : absl::StrSplit(absl::string_view(print_fmt).substr(std::min(i + 1, print_fmt.size())), ',', absl::SkipWhitespace())) {
+    a = absl::StripAsciiWhitespace(a);
+    const EventField* f = nullptr;
+    if (absl::ConsumePrefix(&a, "REC->"))
+      for (const EventField& x : fields)
+        if (x.name == a) f = &x;
+    if (f == nullptr || f->size == 0 || f->size > 8) {
+      args.push_back(0);
+      bad.emplace_back(a);
+      continue;
+    }
+    uint64_t v = 0;
+    std::memcpy(&v, rec + f->offset, f->size);
+    if (f->is_signed && f->size < 8 && (v >> (8 * f->size - 1)) != 0) v |= ~uint64_t{0} << (8 * f->size);
+    args.push_back(v);
+  }
+  std::string out;
+  size_t next = 0;
+  for (size_t k = 0; k < fmt.size(); ++k) {
+    if (fmt[k] != '%') {
+      out.push_back(fmt[k]);
+      continue;
+    }
+    if (k + 1 < fmt.size() && fmt[k + 1] == '%') {
+      out.push_back('%');
+      ++k;
+      continue;
+    }
+    size_t e = k + 1;
+    while (e < fmt.size() && std::strchr("diouxXcspn", fmt[e]) == nullptr) ++e;
+    if (e < fmt.size() && fmt[e] == 'p')  // %pS, %ps...: the letters after p belong to it
+      while (e + 1 < fmt.size() && std::isalpha(static_cast<unsigned char>(fmt[e + 1]))) ++e;
+    const std::string spec = fmt.substr(k, e - k + 1);
+    out += next < args.size() ? FormatHypPrintk(spec, {args[next], 0, 0, 0}) : spec;
+    ++next;
+    k = e;
+  }
+  if (!bad.empty()) absl::StrAppend(&out, " [unsupported print fmt arguments: ", absl::StrJoin(bad, ", "), "]");
+  return out;
 }
 
 }  // namespace
@@ -301,7 +365,8 @@ std::vector<std::string> HypTrace::EnableEventsByName(const std::vector<std::str
 }
 
 absl::Status HypTrace::AddModule(const std::string& name, const pkvm_native_module& d,
-                                 uintptr_t hyp_text_start) {
+                                 uintptr_t hyp_text_start,
+                                 const std::vector<std::vector<EventField>>* fields_of) {
   ModuleInfo mi;
   mi.name = name;
   // Host: walk the module's event descriptors and assign ids.
@@ -330,11 +395,20 @@ absl::Status HypTrace::AddModule(const std::string& name, const pkvm_native_modu
     t.module_print = desc.print;
     t.enabled = desc.enabled;
     t.module = static_cast<int>(modules_.size());
-    unsigned int nr = 0;
-    const pkvm_hyp_event_field* fields = desc.fields != nullptr ? desc.fields(&nr) : nullptr;
-    for (unsigned int k = 0; k < nr; ++k)
-      t.fields.push_back(EventField{fields[k].type, fields[k].name, fields[k].offset,
-                                    fields[k].size, fields[k].is_signed != 0});
+    if (fields_of != nullptr) {
+      if (i < fields_of->size()) t.fields = (*fields_of)[i];
+      if (t.module_print == nullptr) {
+        t.print = [fmt = t.print_fmt, fields = t.fields](const uint8_t* rec, uint32_t) {
+          return FormatRecord(fmt, fields, rec);
+        };
+      }
+    } else {
+      unsigned int nr = 0;
+      const pkvm_hyp_event_field* fields = desc.fields != nullptr ? desc.fields(&nr) : nullptr;
+      for (unsigned int k = 0; k < nr; ++k)
+        t.fields.push_back(EventField{fields[k].type, fields[k].name, fields[k].offset,
+                                      fields[k].size, fields[k].is_signed != 0});
+    }
     added.push_back(std::move(t));
   }
   // trace_hyp_printk formats (A16): appended after core's and earlier modules'.
@@ -404,7 +478,11 @@ int HypTrace::RegisterHypEventIds(uintptr_t start, uintptr_t end) {
   ++nr_hyp_id_ranges_;
   for (uintptr_t p = start; p < end; p += sizeof(hyp_event_id)) {
     const auto* slot = reinterpret_cast<const hyp_event_id*>(p);
-    hyp_event_flags_[slot->id] = static_cast<int*>(slot->data);
+    // The flag pointer is an EL2 address; where EL2 code is not host code
+    // (the Unicorn backend) it is translated to where the flag is here.
+    int* flag = el2_to_host_ ? static_cast<int*>(el2_to_host_(reinterpret_cast<uintptr_t>(slot->data)))
+                             : static_cast<int*>(slot->data);
+    if (flag != nullptr) hyp_event_flags_[slot->id] = flag;
   }
   return 0;
 }

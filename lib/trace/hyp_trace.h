@@ -110,16 +110,23 @@ class HypTrace {
   // A15 ops->register_hyp_event_ids(start, end): the hyp learns where the
   // enable flags of a module's ids are. 0, -EINVAL, -ENOMEM (128 ranges).
   int RegisterHypEventIds(uintptr_t start, uintptr_t end);
+  // Where EL2 addresses stored in EL2 data are in this process (set by the
+  // Unicorn backend; natively EL2 addresses are host addresses).
+  void SetEl2Translator(std::function<void*(uintptr_t)> fn) { el2_to_host_ = std::move(fn); }
   // Hyp panic with CONFIG_PKVM_DUMP_TRACE_ON_PANIC: every writer stops and
   // the remaining events are returned as text (the kernel prints them).
   std::string PanicDump();
 
   // ---- module loading (host side, then what __pkvm_init_module does) -----
+  // `fields`, when given, holds each event's fields (descriptors of AArch64
+  // modules, whose fields() and printers are not host code): those events
+  // are printed from their print fmt.
   // Assigns ids to the module's events (host, before init) and, for A16,
   // registers its events, printk formats and functions at the hyp. On
   // failure nothing of the module stays registered.
   absl::Status AddModule(const std::string& name, const pkvm_native_module& d,
-                         uintptr_t hyp_text_start);
+                         uintptr_t hyp_text_start,
+                         const std::vector<std::vector<EventField>>* fields = nullptr);
   // init() failed: forget the module's events, formats and functions.
   void RemoveLastModule();
   // hyp_event=: enables the named events that exist now; returns the names
@@ -207,6 +214,7 @@ class HypTrace {
   uint16_t next_id_ = 0;
   // The hyp's view: id -> enable flag (core, then registered module ids).
   absl::flat_hash_map<uint16_t, int*> hyp_event_flags_;
+  std::function<void*(uintptr_t)> el2_to_host_;
   int nr_hyp_id_ranges_ = 0;  // A15 register_hyp_event_ids calls
   int nr_modules_with_events_ = 0;  // A16 register_hyp_mod_events
   std::vector<ModuleInfo> modules_;

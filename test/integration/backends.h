@@ -19,7 +19,20 @@ struct NativeBackend {
   static constexpr const char* kName = "native";
 };
 
+// AArch64 .ko builds of the same modules, run in Unicorn. OfferModule() of a
+// native descriptor loads the module's .ko on this backend.
+struct UnicornBackend {
+  static constexpr BackendKind kKind = BackendKind::kUnicorn;
+  static constexpr const char* kName = "unicorn";
+};
+
+// PKVM_TEST_UNICORN: set by test/integration/CMakeLists.txt when libpkvm
+// has the Unicorn backend (not in the AArch64 cross build, for one).
+#ifdef PKVM_TEST_UNICORN
+using Backends = ::testing::Types<NativeBackend, UnicornBackend>;
+#else
 using Backends = ::testing::Types<NativeBackend>;
+#endif
 
 struct BackendNames {
   template <typename T>
@@ -36,9 +49,18 @@ struct GenConfig {
   using Backend = B;
   static constexpr Generation kGen = G;
 };
+#ifdef PKVM_TEST_UNICORN
+using GenConfigs = ::testing::Types<GenConfig<NativeBackend, Generation::kA14>,
+                                    GenConfig<NativeBackend, Generation::kA15>,
+                                    GenConfig<NativeBackend, Generation::kA16>,
+                                    GenConfig<UnicornBackend, Generation::kA14>,
+                                    GenConfig<UnicornBackend, Generation::kA15>,
+                                    GenConfig<UnicornBackend, Generation::kA16>>;
+#else
 using GenConfigs = ::testing::Types<GenConfig<NativeBackend, Generation::kA14>,
                                     GenConfig<NativeBackend, Generation::kA15>,
                                     GenConfig<NativeBackend, Generation::kA16>>;
+#endif
 struct GenConfigNames {
   template <typename T>
   static std::string GetName(int) {

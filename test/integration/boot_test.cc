@@ -160,8 +160,15 @@ TYPED_TEST(BootTest, LoaderChecksAlignmentAndFinalization) {
 }
 
 TYPED_TEST(BootTest, ModuleFilesLoadThroughDlopen) {
+  // Each backend loads its own build of the module: NAME.so natively,
+  // the AArch64 NAME.ko in Unicorn; the other one is refused with a hint.
+  const bool uc = TypeParam::kKind == BackendKind::kUnicorn;
+  auto wrong = this->Machine("");
+  const Status refused = wrong->OfferModuleFile(uc ? PKVM_TEST_PROBE_A15_SO : PKVM_TEST_PROBE_A15_KO).status();
+  EXPECT_EQ(refused.error(), -ENOEXEC);
+  EXPECT_THAT(refused.message(), HasSubstr(uc ? "is not an AArch64 module (.ko)" : "--backend unicorn"));
   auto hv = this->Machine("kvm-arm.protected_modules=probe");
-  auto name = hv->OfferModuleFile(PKVM_TEST_PROBE_A15_SO);
+  auto name = hv->OfferModuleFile(uc ? PKVM_TEST_PROBE_A15_KO : PKVM_TEST_PROBE_A15_SO);
   ASSERT_TRUE(name.ok()) << name.status().ToString();
   EXPECT_EQ(*name, "probe");
   ASSERT_TRUE(hv->Boot().ok()) << hv->boot_log();

@@ -197,7 +197,11 @@ TYPED_TEST(ModuleOpsTest, SErrorUnmaskFromA15) {
 TYPED_TEST(ModuleOpsTest, MemoryHelpers) {
   EXPECT_EQ(this->Probe(PROBE_MEMOPS, 3), 64u * 3u);
   uint64_t readback = 0;
-  const uint64_t pa = 0x40000000 + 0x12340;
+  // A page the hypervisor owns (the host donates the top page of RAM to its
+  // heap): on the Unicorn backend EL2 may only touch such pages.
+  ASSERT_TRUE(this->hv_->TopUpHypPool(HypPool::kHypAlloc, 1).ok());
+  const uint64_t pa = 0x40000000 + (64ull << 20) - 4096 + 0x340;
+  ASSERT_EQ(this->hv_->page_state(pa >> 12).owner, PageOwner::kHyp);
   EXPECT_EQ(this->Probe(PROBE_PHYS_ROUNDTRIP, pa, 0xfeedface, &readback), pa);
   EXPECT_EQ(readback, 0xfeedfaceu);
   EXPECT_EQ(this->Probe(PROBE_KERN_HYP_VA, 0x1234000), 0x1234000u);

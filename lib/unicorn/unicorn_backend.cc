@@ -1,0 +1,945 @@
+// File: lib/unicorn/unicorn_backend.cc -- see unicorn_backend.h.
+#include "unicorn/unicorn_backend.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "glue/pkvm_a64_glue.h"
+#include "guest_printk.h"
+#include "mem/memory.h"
+#include "module_linker.h"
+#include "pkvm/abi/pgtable_prot.h"
+#include "pkvm/hyp_event_desc.h"
+#include "status_internal.h"
+#include "trace/hyp_trace.h"
+#include "trace/trace_ops.h"
+#include "unicorn/ops_members.h"
+#include "unicorn_cpu.h"
+
+namespace pkvm {
+
+using arm64::CpuFault;
+using arm64::El;
+using arm64::FaultKind;
+using arm64::TrapFrame;
+using arm64::UnicornCpu;
+using internal::ErrnoError;
+
+namespace {
+
+constexpr uint64_t kPage = kPageSize;
+
+uint32_t PermsOf(uint64_t prot) {
+  uint32_t p = 0;
+  if (prot & KVM_PGTABLE_PROT_R) p |= arm64::kPermRead;
+  if (prot & KVM_PGTABLE_PROT_W) p |= arm64::kPermWrite;
+  if (prot & KVM_PGTABLE_PROT_X) p |= arm64::kPermExec;
+  return p;
+}
+
+
+}  // namespace
+
+// A module loaded from a .ko.
+struct KoModule {
+  std::string name;
+  arm64::LinkedModule linked;
+  uint64_t phys = 0;  // where the image is (EL1 VA == PA)
+  uint64_t size = 0;
+  uint64_t hyp_va = 0;  // EL2 image, once __pkvm_alloc_module_va gave one
+  // Host copies of its event descriptors (hyp_trace keeps pointers into RAM).
+  std::vector<pkvm_hyp_event_desc> events;
+  std::vector<std::vector<trace::EventField>> event_fields;
+  bool events_added = false;
+  // Its EL2 functions (offset in .hyp.text, unprefixed name), 0-terminated.
+  std::vector<std::string> function_names;
+  std::vector<pkvm_ftrace_sym> functions;
+};
+
+struct UnicornBackend::Impl {
+  explicit Impl(Hypervisor::Impl& machine) : m(machine) {}
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(wd_mu);
+      wd_quit = true;
+    }
+    wd_cv.notify_all();
+    if (watchdog.joinable()) watchdog.join();
+  }
+
+  Hypervisor::Impl& m;
+  std::unique_ptr<UnicornCpu> el1, el2;
+
+  // Kernel memory for module images, from the middle of RAM up.
+  uint64_t kernel_next = 0, kernel_end = 0;
+  uint64_t scratch = 0;  // one kernel page for EL1 calls' out-arguments
+  uint64_t hvc_stub = 0;  // `hvc #0; ret` in that page
+
+  std::vector<std::unique_ptr<KoModule>> modules;
+  KoModule* loading = nullptr;
+
+  // EL2 window: host pages (not RAM, not devices) EL2 code is handed.
+  std::map<uint64_t, uint64_t> window_by_host;  // host page -> EL2 VA
+  uint64_t window_next = kUcWindowBase;
+  std::vector<uint64_t> lazy_pages;  // EL2 pages mapped on first touch
+  std::vector<uint64_t> linear_pages;  // those of them in the hyp linear map
+
+  // The pkvm_module_ops table EL2 code gets (in the window).
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, FreeDeleter> ops_table;
+  uint64_t ops_va = 0;
+  std::map<std::string, uint64_t> el2_imports;  // hypervisor function -> trampoline
+
+  // Watchdog: a runaway call is stopped after opts.call_time_limit_ms.
+  std::thread watchdog;
+  std::mutex wd_mu;
+  std::condition_variable wd_cv;
+  bool wd_quit = false;
+  std::atomic<int64_t> deadline_ns{0};  // 0: nothing running
+  std::atomic<bool> timed_out{false};
+  int depth = 0;  // host -> guest entries in progress
+
+  int Cpu() const {
+    const ExecContext* c = CurrentContext();
+    return c != nullptr ? c->cpu : 0;
+  }
+
+  // ---- memory -----------------------------------------------------------------
+
+  bool MapEl2Page(uint64_t va, void* host, uint32_t perms) {
+    if (!el2->Map(va, host, kPage, perms).ok()) return false;
+    lazy_pages.push_back(va);
+    return true;
+  }
+
+  // EL2 touched an unmapped address: map it if the hypervisor has it mapped.
+  bool ResolveEl2(uint64_t addr) {
+    const uint64_t page = addr & kPageMask;
+    if (page >= kModuleVaBase && page < kModuleVaEnd) {
+      auto it = m.hyp_pages.find(page);
+      if (it == m.hyp_pages.end()) return false;
+      return MapEl2Page(page, reinterpret_cast<void*>(it->second.host_page),
+                        PermsOf(it->second.prot));
+    }
+    // The hyp linear map: RAM and devices at their physical address, for
+    // the pages the hypervisor owns, borrows or has an EL2 mapping of. Any
+    // other page is not in its stage-1: the access is a fault whose report
+    // names the page's owner.
+    uint8_t* p = mem::PhysToPtr(m, page);
+    if (p == nullptr) return false;
+    const mem::PageRec r = m.memory.pages.Rec(page >> 12);
+    if (r.owner != PageOwner::kHyp && r.hyp == PkvmPageState::kNoPage && r.el2_mappings == 0)
+      return false;
+    if (!MapEl2Page(page, p, arm64::kPermRead | arm64::kPermWrite)) return false;
+    linear_pages.push_back(page);
+    return true;
+  }
+
+  // An op took pages away from the hypervisor: its linear-map pages are
+  // mapped again on next touch, if it may still touch them.
+  void DropLinearMappings() {
+    for (uint64_t va : linear_pages) {
+      el2->Unmap(va, kPage).IgnoreError();
+      std::erase(lazy_pages, va);
+    }
+    linear_pages.clear();
+  }
+  static bool RevokesHypAccess(const char* op) {
+    static constexpr const char* kOps[] = {
+        "host_unshare_hyp", "hyp_donate_host", "unpin_shared_mem", "fixmap_unmap",
+        "fixblock_unmap", "linear_unmap_early", "iommu_reclaim_pages",
+        "iommu_reclaim_pages_atomic", "unmap_module_pages", "unmap_module_page"};
+    for (const char* n : kOps)
+      if (std::strcmp(n, op) == 0) return true;
+    return false;
+  }
+
+  bool ResolveEl1(uint64_t addr) {
+    const uint64_t page = addr & kPageMask;
+    if (uint8_t* p = mem::PhysToPtr(m, page))  // device registers (RAM is mapped whole)
+      return el1->Map(page, p, kPage, arm64::kPermRead | arm64::kPermWrite).ok();
+    return false;
+  }
+
+  uint64_t Window(const void* p) {
+    const auto a = reinterpret_cast<uint64_t>(p);
+    const uint64_t page = a & kPageMask;
+    if (auto it = window_by_host.find(page); it != window_by_host.end()) return it->second + (a - page);
+    // Two pages at a time, so an object that crosses a page end is contiguous.
+    if (window_next + 2 * kPage > kUcWindowEnd) return 0;
+    const uint64_t va = window_next;
+    window_next += 2 * kPage;
+    for (int i = 0; i < 2; ++i) {
+      if (!el2->Map(va + i * kPage, reinterpret_cast<void*>(page + i * kPage), kPage,
+                    arm64::kPermRead | arm64::kPermWrite)
+               .ok())
+        return 0;
+      window_by_host.emplace(page + i * kPage, va + i * kPage);
+    }
+    return va + (a - page);
+  }
+
+  uint64_t HostToEl2(const void* p) {
+    if (p == nullptr) return 0;
+    const auto a = reinterpret_cast<uint64_t>(p);
+    // Hyp VAs handed out as pointers (alloc_module_va) are what they are.
+    if (a >= kModuleVaBase && a < kModuleVaEnd) return a;
+    if (a == reinterpret_cast<uint64_t>(m.ops_for_generation())) return ops_va;
+    // A module page: the address EL2 code knows it by.
+    if (auto it = m.host_to_hyp.find(a & kPageMask); it != m.host_to_hyp.end())
+      return it->second + (a & ~kPageMask);
+    uint64_t phys = 0;
+    if (mem::PtrToPhys(m, p, &phys)) return phys;
+    return Window(p);
+  }
+
+  void* El2ToHost(uint64_t va) {
+    if (void* p = el2->HostPointer(va)) return p;
+    if (ResolveEl2(va)) return el2->HostPointer(va);
+    return nullptr;
+  }
+
+  // ---- faults and panics ----------------------------------------------------------
+
+  std::string Symbolize(uint64_t addr) const {
+    for (const auto& mod : modules) {
+      uint64_t el1 = 0;
+      if (mod->hyp_va != 0 && addr >= mod->hyp_va && addr - mod->hyp_va < mod->linked.hyp.image.size())
+        el1 = addr - mod->hyp_va + mod->linked.hyp.image.start;
+      else if (addr >= mod->phys && addr - mod->phys < mod->size)
+        el1 = addr;
+      else
+        continue;
+      std::string s = mod->linked.Symbolize(el1);
+      if (s.empty()) s = absl::StrFormat("%s+%#x", mod->name, el1 - mod->phys);
+      return absl::StrCat(s, " [", mod->name, "]");
+    }
+    return "";
+  }
+
+  std::string FaultReport(const CpuFault& f, const char* el) {
+    std::string kind;
+    switch (f.kind) {
+      case FaultKind::kReadUnmapped:
+      case FaultKind::kWriteUnmapped:
+      case FaultKind::kReadProtected:
+      case FaultKind::kWriteProtected:
+        kind = absl::StrCat(el, " data abort");
+        break;
+      case FaultKind::kFetchUnmapped:
+      case FaultKind::kFetchProtected:
+        kind = absl::StrCat(el, " instruction abort");
+        break;
+      case FaultKind::kUndefinedInstruction:
+        kind = absl::StrCat(el, " undefined instruction");
+        break;
+      case FaultKind::kBreakpoint:
+        kind = absl::StrCat(el, " BRK");
+        break;
+      default:
+        kind = absl::StrCat(el, " exception");
+        break;
+    }
+    std::string reason = f.reason;
+    if (timed_out.load() && (f.kind == FaultKind::kEngine || f.kind == FaultKind::kHostStop))
+      reason = absl::StrFormat("runaway code: still running after %u ms (call time limit)",
+                               m.opts.call_time_limit_ms);
+    const std::string sym = Symbolize(f.pc);
+    std::string out = absl::StrFormat("%s: %s\n  pc 0x%x%s%s\n  far 0x%x", kind, reason, f.pc,
+                                      sym.empty() ? "" : " ", sym, f.address);
+    // The state of the faulting page, when it is memory the machine has.
+    absl::StrAppend(&out, PageNote(f.address));
+    for (int i = 0; i < 31; i += 4) {
+      absl::StrAppend(&out, "\n ");
+      for (int j = i; j < i + 4 && j < 31; ++j) absl::StrAppendFormat(&out, " x%-2d %016x", j, f.x[j]);
+    }
+    absl::StrAppendFormat(&out, "\n  sp  %016x", f.sp);
+    return out;
+  }
+
+  // " (pfn 0x40011 ram owner=host host=owned ...)" for memory the machine
+  // has; "" for addresses that are no RAM or device.
+  std::string PageNote(uint64_t addr) {
+    if (mem::PhysToPtr(m, addr & kPageMask) == nullptr) return "";
+    return absl::StrCat(" (", m.memory.pages.State(addr >> 12).ToString(), ")");
+  }
+
+  // ---- running guest code ---------------------------------------------------------
+
+  // Runs a host -> guest entry under the watchdog.
+  template <typename F>
+  auto Guarded(F&& f) {
+    const bool outer = depth++ == 0;
+    if (outer && m.opts.call_time_limit_ms != 0) {
+      timed_out = false;
+      const auto now = std::chrono::steady_clock::now().time_since_epoch();
+      deadline_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() +
+                    static_cast<int64_t>(m.opts.call_time_limit_ms) * 1000000;
+      StartWatchdog();
+    }
+    auto r = f();
+    if (outer) deadline_ns = 0;
+    --depth;
+    return r;
+  }
+
+  void StartWatchdog() {
+    if (watchdog.joinable()) return;
+    watchdog = std::thread([this] {
+      std::unique_lock<std::mutex> lock(wd_mu);
+      while (!wd_quit) {
+        wd_cv.wait_for(lock, std::chrono::milliseconds(10));
+        const int64_t d = deadline_ns.load();
+        if (d == 0) continue;
+        const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+        if (now < d) continue;
+        timed_out = true;
+        deadline_ns = 0;
+        el2->RequestStop();
+        el1->RequestStop();
+      }
+    });
+  }
+
+  bool CallEl2(uint64_t addr, int cpu, std::span<const uint64_t> args, uint64_t* ret) {
+    // (Runs on a panicked machine too: that is how panic notifiers are called.)
+    ScopedContext scope(&m, cpu, ExceptionLevel::kEl2);
+    absl::StatusOr<uint64_t> r = Guarded([&] { return el2->Call(addr, args); });
+    if (r.ok() && !timed_out.load()) {
+      if (ret != nullptr) *ret = *r;
+      return m.state != MachineState::kPanicked;
+    }
+    // A handler or op may already have panicked the machine (its report wins).
+    if (m.state != MachineState::kPanicked) m.HypPanic(FaultReport(el2->last_fault(), "EL2"), cpu);
+    return false;
+  }
+
+  // EL1 code faulted or BUG()ed: the kernel is dead, so is the machine.
+  void KernelPanic(const std::string& what) {
+    if (m.state == MachineState::kPanicked) return;
+    m.Log(absl::StrCat("Kernel panic - not syncing: ", what));
+    m.state = MachineState::kPanicked;
+    m.panic_report = absl::StrCat("Kernel panic: ", what);
+  }
+
+  // An op (C++) running for EL2 code ended in a hyp panic: stop the EL2 code.
+  void StopForPanic(UnicornCpu& cpu) { cpu.Stop(absl::StrCat("hyp panic: ", m.panic_report)); }
+
+  // ---- host calls -------------------------------------------------------------------
+
+  arm64::GuestRead Reader(UnicornCpu* cpu) {
+    return [cpu](uint64_t a, void* out, size_t n) { return cpu->Read(a, out, n); };
+  }
+
+  // EL2 memory as EL2 code sees it (pages the hypervisor maps on first touch).
+  arm64::GuestRead El2Reader() {
+    return [this](uint64_t a, void* out, size_t n) {
+      auto* o = static_cast<uint8_t*>(out);
+      while (n > 0) {
+        const auto* p = static_cast<const uint8_t*>(El2ToHost(a));
+        if (p == nullptr) return false;
+        const size_t chunk = std::min<size_t>(n, kPage - (a & ~kPageMask));
+        std::memcpy(o, p, chunk);
+        o += chunk;
+        a += chunk;
+        n -= chunk;
+      }
+      return true;
+    };
+  }
+
+  void InstallHostCalls() {
+    auto read1 = Reader(el1.get());
+    auto read2 = El2Reader();
+    el1->SetHostCall(PKVM_A64_HOSTCALL_PRINTK, [this, read1](UnicornCpu&, TrapFrame& f) {
+      arm64::GuestArgs args(f.x + 1, 7, f.sp, read1);
+      auto s = arm64::FormatGuestPrintf(read1, f.x[0], args);
+      std::string line = s.ok() ? *s : std::string(s.status().message());
+      f.x[0] = line.size();
+      if (line.size() >= 2 && line[0] == '\001') line.erase(0, 2);
+      while (!line.empty() && line.back() == '\n') line.pop_back();
+      m.Log(line);
+    }).IgnoreError();
+    auto warn = [this](arm64::GuestRead read) {
+      return [this, read](UnicornCpu&, TrapFrame& f) {
+        m.Log(absl::StrFormat("WARNING: CPU: %d at %s:%d: WARN_ON(%s)", Cpu(),
+                              arm64::ReadGuestString(read, f.x[0]), static_cast<int>(f.x[1]),
+                              arm64::ReadGuestString(read, f.x[2])));
+      };
+    };
+    el1->SetHostCall(PKVM_A64_HOSTCALL_WARN, warn(read1)).IgnoreError();
+    el2->SetHostCall(PKVM_A64_HOSTCALL_WARN, warn(read2)).IgnoreError();
+    el1->SetHostCall(PKVM_A64_HOSTCALL_BUG, [this, read1](UnicornCpu& cpu, TrapFrame& f) {
+      const std::string what = absl::StrFormat("BUG at %s:%d: %s", arm64::ReadGuestString(read1, f.x[0]),
+                                               static_cast<int>(f.x[1]),
+                                               arm64::ReadGuestString(read1, f.x[2]));
+      m.Log(absl::StrCat("kernel ", what));
+      KernelPanic(what);
+      cpu.Stop(what);
+    }).IgnoreError();
+    el2->SetHostCall(PKVM_A64_HOSTCALL_BUG, [this, read2](UnicornCpu& cpu, TrapFrame& f) {
+      // f.pc is in the runtime's __pkvm_bug stub: name its caller.
+      const std::string sym = Symbolize(cpu.ReadReg(30) - 4);
+      const std::string what = absl::StrFormat(
+          "BUG at %s:%d: %s%s%s", arm64::ReadGuestString(read2, f.x[0]), static_cast<int>(f.x[1]),
+          arm64::ReadGuestString(read2, f.x[2]), sym.empty() ? "" : " in ", sym);
+      m.HypPanic(what, Cpu());
+      StopForPanic(cpu);
+    }).IgnoreError();
+    el1->SetHostCall(PKVM_A64_HOSTCALL_FINALIZED, [this](UnicornCpu&, TrapFrame& f) {
+      f.x[0] = m.protected_mode_initialized ? 1 : 0;
+    }).IgnoreError();
+    el1->SetHostCall(PKVM_A64_HOSTCALL_EL2_MOD_ADD, [this](UnicornCpu&, TrapFrame& f) {
+      const std::string name = loading != nullptr ? loading->name : std::string("?");
+      m.el2_modules.push_back(LoadedModule{name, f.x[1], f.x[2], f.x[3]});
+    }).IgnoreError();
+    el1->SetHostCall(PKVM_A64_HOSTCALL_EL2_IMPORTS, [this](UnicornCpu&, TrapFrame& f) {
+      f.x[0] = static_cast<uint64_t>(static_cast<int64_t>(PrepareEl2(f.x[1])));
+    }).IgnoreError();
+
+    // hvc/smc from EL1: the host interface, handled as on a device.
+    el1->SetHvcHandler([this](UnicornCpu& cpu, TrapFrame& f) {
+      user_pt_regs in{};
+      for (int i = 0; i < 18; ++i) in.regs[i] = f.x[i];
+      const user_pt_regs out = m.HostHvc(in, Cpu());
+      for (int i = 0; i < 18; ++i) f.x[i] = out.regs[i];
+      if (m.state == MachineState::kPanicked) StopForPanic(cpu);
+    });
+    el1->SetSmcHandler([this](UnicornCpu& cpu, TrapFrame& f) {
+      user_pt_regs in{};
+      for (int i = 0; i < 18; ++i) in.regs[i] = f.x[i];
+      const user_pt_regs out = m.HostSmc(in, Cpu()).result.regs;
+      for (int i = 0; i < 18; ++i) f.x[i] = out.regs[i];
+      if (m.state == MachineState::kPanicked) StopForPanic(cpu);
+    });
+    // EL2 code calling EL3 (or itself): the simulated firmware has no services.
+    auto el3 = [](UnicornCpu&, TrapFrame& f) { f.x[0] = kSmcccNotSupported; };
+    el2->SetSmcHandler(el3);
+    el2->SetHvcHandler(el3);
+  }
+
+  // Host call 5, between __pkvm_alloc_module_va and the page mappings: the
+  // EL2 imports are patched and the module's events get their ids (what
+  // hyp_trace_init_mod_events does on the host before __pkvm_init_module).
+  int PrepareEl2(uint64_t hyp_va) {
+    if (loading == nullptr) return -EINVAL;
+    KoModule& mod = *loading;
+    mod.hyp_va = hyp_va;
+    arm64::GuestRegion region{mod.phys, {m.ram + (mod.phys - kRamBase), mod.size}};
+    absl::Status s = arm64::PatchEl2Imports(mod.linked, region, hyp_va,
+                                            [this](absl::string_view n) { return El2Import(n); });
+    if (!s.ok()) {
+      m.Log(absl::StrCat(mod.name, ": ", s.message()));
+      return -ENOEXEC;
+    }
+    el1->InvalidateCode(mod.phys, mod.size);
+    if (absl::Status e = AddEvents(mod); !e.ok()) {
+      m.Log(absl::StrCat(mod.name, ": ", e.message()));
+      return internal::ErrnoOf(e);
+    }
+    return 0;
+  }
+
+  // Hypervisor functions EL2 code may call directly (libpkvm's EL2 helpers).
+  absl::StatusOr<uint64_t> El2Import(absl::string_view name) {
+    if (auto it = el2_imports.find(std::string(name)); it != el2_imports.end()) return it->second;
+    arm64::TrapHandler fn;
+    if (name == "__kvm_nvhe_tracing_reserve_entry") {
+      fn = [this](UnicornCpu&, TrapFrame& f) {
+        f.x[0] = HostToEl2(trace::TracingReserveEntry(f.x[0]));
+      };
+    } else if (name == "__kvm_nvhe_tracing_commit_entry") {
+      fn = [](UnicornCpu&, TrapFrame&) { trace::TracingCommitEntry(); };
+    } else if (name == "__kvm_nvhe_trace___hyp_printk") {
+      fn = [](UnicornCpu&, TrapFrame& f) {
+        trace::TracingModHypPrintk(static_cast<pkvm_u8>(f.x[0]), f.x[1], f.x[2], f.x[3], f.x[4]);
+      };
+    } else if (name == "__kvm_nvhe___cyg_profile_func_enter") {
+      // CONFIG_PKVM_FTRACE: A16 EL2 code is built with -finstrument-functions.
+      fn = [this](UnicornCpu&, TrapFrame& f) {
+        if (m.trace->FtraceActive()) m.trace->FuncEnter(Cpu(), f.x[0], f.x[1]);
+      };
+    } else if (name == "__kvm_nvhe___cyg_profile_func_exit") {
+      fn = [this](UnicornCpu&, TrapFrame& f) {
+        if (m.trace->FtraceActive()) m.trace->FuncExit(Cpu(), f.x[0]);
+      };
+    } else if (name == "__kvm_nvhe___pkvm_trace_seq_printf") {
+      // Event printers run on the host (libpkvm formats from the event's
+      // print fmt); reaching this from EL2 is a module bug.
+      fn = [this](UnicornCpu& cpu, TrapFrame&) {
+        m.HypPanic("__pkvm_trace_seq_printf() called at EL2: event printers run on the host", Cpu());
+        StopForPanic(cpu);
+      };
+    } else {
+      return absl::NotFoundError(absl::StrCat(
+          "EL2 code calls ", name, ", which the hypervisor does not export to modules"));
+    }
+    auto t = el2->AddTrampoline(std::move(fn));
+    if (!t.ok()) return t.status();
+    el2_imports.emplace(std::string(name), *t);
+    return *t;
+  }
+
+  // ---- events of a .ko -----------------------------------------------------------------
+
+  uint8_t* Ram(uint64_t phys) { return mem::PhysToPtr(m, phys); }
+
+  absl::Status AddEvents(KoModule& mod) {
+    const arm64::HypLayout& h = mod.linked.hyp;
+    const size_t n = h.hyp_events.size() / sizeof(pkvm_hyp_event_desc);
+    mod.events.resize(n);
+    mod.event_fields.assign(n, {});
+    for (size_t i = 0; i < n; ++i) {
+      pkvm_hyp_event_desc& d = mod.events[i];
+      std::memcpy(&d, Ram(h.hyp_events.start + i * sizeof d), sizeof d);
+      // Guest (EL1 == physical) addresses -> host pointers into RAM.
+      auto host = [&](const void* g) -> uint8_t* {
+        return g == nullptr ? nullptr : Ram(reinterpret_cast<uint64_t>(g));
+      };
+      d.name = reinterpret_cast<const char*>(host(d.name));
+      d.printk = reinterpret_cast<const char*>(host(d.printk));
+      d.id = reinterpret_cast<hyp_event_id*>(host(d.id));
+      d.enabled = reinterpret_cast<int*>(host(d.enabled));
+      if (d.fields != nullptr) {
+        // fields() is AArch64 code: run it at EL1 (*nr into the scratch page).
+        auto r = el1->Call(reinterpret_cast<uint64_t>(d.fields), {scratch});
+        if (!r.ok()) return ErrnoError(ENOEXEC, absl::StrCat("event descriptor ", i, ": ", r.status().message()));
+        uint32_t nr = 0;
+        std::memcpy(&nr, Ram(scratch), sizeof nr);
+        for (uint32_t k = 0; k < nr && *r != 0; ++k) {
+          pkvm_hyp_event_field f;
+          const uint8_t* p = Ram(*r + k * sizeof f);
+          if (p == nullptr) break;
+          std::memcpy(&f, p, sizeof f);
+          auto str = [&](const char* g) {
+            const uint8_t* s = g == nullptr ? nullptr : Ram(reinterpret_cast<uint64_t>(g));
+            return s == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(s));
+          };
+          mod.event_fields[i].push_back(
+              trace::EventField{str(f.type), str(f.name), f.offset, f.size, f.is_signed != 0});
+        }
+      }
+      d.fields = nullptr;
+      d.print = nullptr;  // formatted from the print fmt on the host
+    }
+    pkvm_native_module desc{};
+    desc.magic = PKVM_NATIVE_MODULE_MAGIC;
+    desc.name = mod.name.c_str();
+    desc.generation = static_cast<pkvm_u32>(GenerationNumber(m.gen));
+    if (n > 0) {
+      desc.hyp_events = mod.events.data();
+      desc.hyp_events_end = mod.events.data() + n;
+    }
+    // The formats (not the section: it is padded to a page end).
+    const arm64::LinkedSymbol* fs = mod.linked.FindSymbol("__kvm_nvhe___hyp_printk_fmts_start");
+    const arm64::LinkedSymbol* fe = mod.linked.FindSymbol("__kvm_nvhe___hyp_printk_fmts_end");
+    if (fs != nullptr && fe != nullptr && fe->addr > fs->addr) {
+      desc.printk_fmts = reinterpret_cast<const hyp_printk_fmt*>(Ram(fs->addr));
+      desc.printk_fmts_end = reinterpret_cast<const hyp_printk_fmt*>(Ram(fs->addr) + (fe->addr - fs->addr));
+    }
+    if (const arm64::LinkedSymbol* s = mod.linked.FindSymbol("__kvm_nvhe___hyp_printk_fmt_offset"))
+      desc.printk_fmt_offset = Ram(s->addr);
+    // Function tracing and symbols: the EL2 functions at their hyp VAs.
+    constexpr absl::string_view kPrefix = "__kvm_nvhe_";
+    mod.function_names.clear();
+    mod.functions.clear();
+    for (const arm64::LinkedSymbol& sym : mod.linked.symbols) {
+      if (!sym.defined || sym.type != 2 /* STT_FUNC */ || !h.text.contains(sym.addr)) continue;
+      absl::string_view n = sym.name;
+      if (!absl::ConsumePrefix(&n, kPrefix)) continue;
+      mod.function_names.emplace_back(n);
+    }
+    size_t k = 0;
+    for (const arm64::LinkedSymbol& sym : mod.linked.symbols) {
+      if (!sym.defined || sym.type != 2 || !h.text.contains(sym.addr)) continue;
+      if (!absl::StartsWith(sym.name, kPrefix)) continue;
+      mod.functions.push_back(pkvm_ftrace_sym{sym.addr - h.text.start, mod.function_names[k++].c_str()});
+    }
+    mod.functions.push_back(pkvm_ftrace_sym{0, nullptr});
+    desc.ftrace_syms = mod.functions.data();
+    const uint64_t text_va = mod.linked.HypVa(h.text.start, mod.hyp_va);
+    absl::Status s = m.trace->AddModule(mod.name, desc, text_va, &mod.event_fields);
+    if (s.ok()) mod.events_added = true;
+    return s;
+  }
+
+  // ---- the ops table -----------------------------------------------------------------
+
+  // Ops whose `void *` arguments are hyp VAs to map or unmap, not memory the
+  // op touches: they are passed as they are.
+  // How an op's data-pointer arguments reach C++:
+  //  kAccess      the op reads or writes through them: EL2 must have the
+  //               memory mapped (else a hyp panic);
+  //  kRawVa       hyp VAs to map or unmap: passed as they are;
+  //  kArithmetic  addresses the op only computes with or checks itself
+  //               (hyp_pa, pin/unpin, cache maintenance): translated by the
+  //               linear map's arithmetic, whoever owns the page.
+  enum class ArgMode { kAccess, kRawVa, kArithmetic };
+  static ArgMode ArgModeOf(const char* op) {
+    static constexpr const char* kVaOps[] = {"map_module_page", "map_module_pages",
+                                             "unmap_module_page", "unmap_module_pages"};
+    static constexpr const char* kArithOps[] = {"hyp_pa", "pin_shared_mem", "unpin_shared_mem",
+                                                "flush_dcache_to_poc"};
+    for (const char* n : kVaOps)
+      if (std::strcmp(n, op) == 0) return ArgMode::kRawVa;
+    for (const char* n : kArithOps)
+      if (std::strcmp(n, op) == 0) return ArgMode::kArithmetic;
+    return ArgMode::kAccess;
+  }
+
+  // kArithmetic: a module VA through the module page map, else the linear
+  // map (RAM and devices at their physical address).
+  void* LinearToHost(uint64_t x) {
+    if (auto it = m.hyp_pages.find(x & kPageMask); it != m.hyp_pages.end())
+      return reinterpret_cast<uint8_t*>(it->second.host_page) + (x & ~kPageMask);
+    if (uint8_t* p = mem::PhysToPtr(m, x)) return p;
+    if ((x & ~kPageMask) == 0 && x != 0)  // one past the end of a range
+      if (uint8_t* p = mem::PhysToPtr(m, x - 1)) return p + 1;
+    return El2ToHost(x);
+  }
+
+  template <typename T>
+  bool FromGuest(uint64_t x, T* out, ArgMode mode) {
+    const bool raw_va = mode == ArgMode::kRawVa;
+    if constexpr (std::is_pointer_v<T>) {
+      if constexpr (std::is_function_v<std::remove_pointer_t<T>>) {
+        *out = reinterpret_cast<T>(x);  // an EL2 code address: kept as such
+      } else {
+        if (x == 0 || raw_va) {
+          *out = reinterpret_cast<T>(static_cast<uintptr_t>(x));
+          return true;
+        }
+        void* p = mode == ArgMode::kArithmetic ? LinearToHost(x) : El2ToHost(x);
+        if (p == nullptr && (x & ~kPageMask) == 0) {
+          // The end of a range (one past its last byte), e.g. pin_shared_mem's `to`.
+          if (auto* last = static_cast<uint8_t*>(El2ToHost(x - 1))) p = last + 1;
+        }
+        if (p == nullptr) return false;
+        *out = static_cast<T>(p);
+      }
+    } else if constexpr (std::is_same_v<T, bool>) {
+      *out = (x & 0xff) != 0;
+    } else {
+      *out = static_cast<T>(x);
+    }
+    return true;
+  }
+
+  template <typename R>
+  uint64_t ToGuest(R v) {
+    if constexpr (std::is_pointer_v<R>) {
+      if constexpr (std::is_function_v<std::remove_pointer_t<R>>)
+        return reinterpret_cast<uint64_t>(v);
+      else
+        return HostToEl2(v);
+    } else if constexpr (std::is_signed_v<R> && std::is_integral_v<R>) {
+      return static_cast<uint64_t>(static_cast<int64_t>(v));
+    } else {
+      return static_cast<uint64_t>(v);
+    }
+  }
+
+  template <typename Fp>
+  struct Op;
+  template <typename R, typename... A>
+  struct Op<R (*)(A...)> {
+    static_assert(sizeof...(A) <= 8, "ops members take register arguments only");
+    template <size_t... I>
+    static void Run(Impl& b, const char* name, R (*fn)(A...), UnicornCpu& cpu, TrapFrame& f,
+                    std::index_sequence<I...>) {
+      std::tuple<A...> args;
+      bool ok = true;
+      int bad = -1;
+      [[maybe_unused]] const ArgMode mode = ArgModeOf(name);
+      ((ok && !b.FromGuest(f.x[I], &std::get<I>(args), mode) ? (ok = false, bad = static_cast<int>(I)) : 0), ...);
+      if (!ok) {
+        b.m.HypPanic(absl::StrFormat("EL2 data abort: pkvm_module_ops->%s() argument %d is %#x, an "
+                                     "address the hypervisor has not mapped%s",
+                                     name, bad, f.x[bad], b.PageNote(f.x[bad])),
+                     b.Cpu());
+        b.StopForPanic(cpu);
+        return;
+      }
+      // Stop the EL2 code if this op panicked the machine (a panic notifier
+      // runs ops on a machine that was already panicked: those go on).
+      const bool was_panicked = b.m.state == MachineState::kPanicked;
+      auto panicked = [&] { return !was_panicked && b.m.state == MachineState::kPanicked; };
+      struct Revoke {
+        Impl& b;
+        bool on;
+        ~Revoke() {
+          if (on) b.DropLinearMappings();
+        }
+      } revoke{b, RevokesHypAccess(name)};
+      if constexpr (std::is_void_v<R>) {
+        const bool done = RunGuarded([&] { std::apply(fn, args); });
+        if (!done || panicked()) return b.StopForPanic(cpu);
+      } else {
+        R r{};
+        const bool done = RunGuarded([&] { r = std::apply(fn, args); });
+        if (!done || panicked()) return b.StopForPanic(cpu);
+        f.x[0] = b.ToGuest(r);
+      }
+    }
+  };
+
+  template <typename Fp>
+  absl::Status AddOp(size_t offset, const char* name, Fp fn) {
+    if (fn == nullptr) return absl::OkStatus();
+    auto t = el2->AddTrampoline([this, name, fn](UnicornCpu& cpu, TrapFrame& f) {
+      Op<Fp>::Run(*this, name, fn, cpu, f, std::make_index_sequence<std::tuple_size_v<ArgsOf<Fp>>>{});
+    });
+    if (!t.ok()) return t.status();
+    std::memcpy(ops_table.get() + offset, &*t, sizeof(uint64_t));
+    return absl::OkStatus();
+  }
+  template <typename Fp>
+  struct ArgsOfT;
+  template <typename R, typename... A>
+  struct ArgsOfT<R (*)(A...)> {
+    using type = std::tuple<A...>;
+  };
+  template <typename Fp>
+  using ArgsOf = typename ArgsOfT<Fp>::type;
+
+  template <typename Ops>
+  absl::Status BuildOps(const Ops& host) {
+    static_assert(sizeof(Ops) <= 2 * kPage);
+    ops_table.reset(static_cast<uint8_t*>(std::aligned_alloc(kPage, 2 * kPage)));
+    if (ops_table == nullptr) return absl::ResourceExhaustedError("ops table");
+    std::memset(ops_table.get(), 0, 2 * kPage);
+#define PKVM_UC_OP(member)                                                                   \
+  if constexpr (requires { host.member; }) {                                                 \
+    if (absl::Status s = AddOp(offsetof(Ops, member), #member, host.member); !s.ok()) return s; \
+  }
+    PKVM_OPS_MEMBERS(PKVM_UC_OP)
+#undef PKVM_UC_OP
+    // register_hyp_event_ids(start, end) takes EL2 addresses as integers.
+    if constexpr (requires { host.register_hyp_event_ids; }) {
+      auto t = el2->AddTrampoline([this](UnicornCpu&, TrapFrame& f) {
+        const auto start = reinterpret_cast<uint64_t>(El2ToHost(f.x[0]));
+        const auto end = f.x[1] > f.x[0] ? start + (f.x[1] - f.x[0]) : start;
+        f.x[0] = static_cast<uint64_t>(static_cast<int64_t>(
+            start == 0 ? -EINVAL : trace::RegisterHypEventIds(start, end)));
+      });
+      if (!t.ok()) return t.status();
+      std::memcpy(ops_table.get() + offsetof(Ops, register_hyp_event_ids), &*t, 8);
+    }
+    ops_va = Window(ops_table.get());
+    if (ops_va == 0) return absl::ResourceExhaustedError("no EL2 window for the ops table");
+    return absl::OkStatus();
+  }
+};
+
+// ---- UnicornBackend ---------------------------------------------------------------
+
+UnicornBackend::UnicornBackend(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+UnicornBackend::~UnicornBackend() = default;
+
+absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hypervisor::Impl& m) {
+  auto impl = std::make_unique<Impl>(m);
+  arm64::CpuOptions o;
+  o.el = El::kEl1;
+  o.private_base = kUcEl1PrivateBase;
+  auto el1 = UnicornCpu::Create(o);
+  if (!el1.ok()) return el1.status();
+  o.el = El::kEl2;
+  o.private_base = kUcEl2PrivateBase;
+  auto el2 = UnicornCpu::Create(o);
+  if (!el2.ok()) return el2.status();
+  impl->el1 = std::move(el1).value();
+  impl->el2 = std::move(el2).value();
+  if (m.ram_size > 0x80000000ull - 0x40000000ull + (64ull << 30))
+    return absl::InvalidArgumentError("RAM too large for the Unicorn backend");
+  // EL1: all of RAM, the kernel's linear map (VA == PA, MMU off).
+  if (absl::Status s = impl->el1->Map(kRamBase, m.ram, m.ram_size,
+                                      arm64::kPermRead | arm64::kPermWrite | arm64::kPermExec);
+      !s.ok())
+    return s;
+  Impl* p = impl.get();
+  impl->el1->SetFaultResolver([p](uint64_t a, FaultKind) { return p->ResolveEl1(a); });
+  impl->el2->SetFaultResolver([p](uint64_t a, FaultKind) { return p->ResolveEl2(a); });
+  // Module images live in the upper half of RAM, away from the pages tests
+  // and pools use first (pools come from the top, so leave the top quarter).
+  impl->kernel_next = kRamBase + (m.ram_size / 2 & kPageMask);
+  impl->kernel_end = kRamBase + (m.ram_size / 4 * 3 & kPageMask);
+  impl->scratch = impl->kernel_next;
+  impl->kernel_next += kPage;
+  // The host kernel's hypercall instruction: `hvc #0; ret` (kvm_call_hyp).
+  const uint32_t hvc_stub[2] = {0xd4000002u, 0xd65f03c0u};
+  impl->hvc_stub = impl->scratch + kPage / 2;
+  std::memcpy(impl->Ram(impl->hvc_stub), hvc_stub, sizeof hvc_stub);
+  impl->InstallHostCalls();
+  m.trace->SetEl2Translator([p](uintptr_t a) { return p->El2ToHost(a); });
+  absl::Status s;
+  switch (m.gen) {
+    case Generation::kA14: s = impl->BuildOps(m.ops_a14); break;
+    case Generation::kA15: s = impl->BuildOps(m.ops_a15); break;
+    case Generation::kA16: s = impl->BuildOps(m.ops_a16); break;
+  }
+  if (!s.ok()) return s;
+  return std::unique_ptr<UnicornBackend>(new UnicornBackend(std::move(impl)));
+}
+
+absl::StatusOr<std::string> UnicornBackend::ProbeModule(std::span<const uint8_t> ko,
+                                                        const std::string& path) {
+  auto image = arm64::KoImage::Parse(ko);
+  if (!image.ok())
+    return ErrnoError(ENOEXEC, absl::StrCat(path, ": not a loadable AArch64 module: ",
+                                            image.status().message()));
+  std::vector<uint8_t> scratch(image->size());
+  arm64::GuestRegion region{kRamBase, {scratch.data(), scratch.size()}};
+  auto linked = arm64::LinkModule(*image, region, [](absl::string_view n) -> absl::StatusOr<uint64_t> {
+    return absl::NotFoundError(absl::StrCat("unknown symbol ", n));
+  });
+  if (!linked.ok())
+    return ErrnoError(ENOEXEC, absl::StrCat(path, ": ", linked.status().message()));
+  if (linked->name.empty())
+    return ErrnoError(ENOEXEC, absl::StrCat(path, ": no module name in __this_module"));
+  // .modinfo "pkvm_generation=N" (cmake/module.ko.mod.c.in).
+  if (const arm64::ElfSection* mi = image->elf().FindSection(".modinfo")) {
+    const std::span<const uint8_t> c = image->elf().contents(*mi);
+    const std::string info(c.begin(), c.end());
+    const std::string key = "pkvm_generation=";
+    if (size_t at = info.find(key); at != std::string::npos) {
+      const int g = std::atoi(info.c_str() + at + key.size());
+      if (g != GenerationNumber(impl_->m.gen))
+        return ErrnoError(ENOEXEC, absl::StrCat("module ", linked->name, " was built for A", g,
+                                                " (PKVM_GENERATION=", g,
+                                                ") but the machine runs A",
+                                                GenerationNumber(impl_->m.gen)));
+    }
+  }
+  return linked->name;
+}
+
+absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::span<const uint8_t> ko) {
+  Impl& b = *impl_;
+  Hypervisor::Impl& m = b.m;
+  auto image = arm64::KoImage::Parse(ko);
+  if (!image.ok()) return ErrnoError(ENOEXEC, std::string(image.status().message()));
+  const uint64_t size = image->size();
+  if (size > b.kernel_end - b.kernel_next)
+    return ErrnoError(ENOMEM, absl::StrCat("module ", name, ": no kernel memory left for its ",
+                                           size, "-byte image"));
+  auto mod = std::make_unique<KoModule>();
+  mod->name = name;
+  mod->phys = b.kernel_next;
+  mod->size = size;
+  b.kernel_next += size;
+  arm64::GuestRegion region{mod->phys, {m.ram + (mod->phys - kRamBase), size}};
+  auto linked = arm64::LinkModule(*image, region, [](absl::string_view n) -> absl::StatusOr<uint64_t> {
+    return absl::NotFoundError(absl::StrCat("unknown symbol ", n));
+  });
+  if (!linked.ok()) return ErrnoError(ENOEXEC, absl::StrCat(name, ": ", linked.status().message()));
+  mod->linked = std::move(linked).value();
+  if (absl::Status s = arm64::InitModuleHyp(mod->linked, region, GenerationNumber(m.gen)); !s.ok())
+    return ErrnoError(ENOEXEC, absl::StrCat(name, ": ", s.message()));
+  b.el1->InvalidateCode(mod->phys, size);
+  const uint64_t init = mod->linked.init;
+  b.modules.push_back(std::move(mod));
+  KoModule* loading = b.modules.back().get();
+  if (init == 0) return 0;
+  b.loading = loading;
+  absl::StatusOr<uint64_t> r = b.Guarded([&] { return b.el1->Call(init, {}); });
+  b.loading = nullptr;
+  if (!r.ok() || b.timed_out.load()) {
+    if (m.state != MachineState::kPanicked)
+      b.KernelPanic(b.FaultReport(b.el1->last_fault(), "EL1"));
+    return ErrnoError(EIO, absl::StrCat("module ", name, " crashed in module_init: ", m.panic_report));
+  }
+  const int rc = static_cast<int32_t>(*r);
+  if (rc != 0 && loading->events_added && loading->hyp_va != 0 &&
+      std::none_of(m.el2_modules.begin(), m.el2_modules.end(),
+                   [&](const LoadedModule& l) { return l.hyp_va == loading->hyp_va; })) {
+    // init failed after the events were added and before the EL2 part was
+    // kept: forget them (the native loader does the same).
+    m.trace->RemoveLastModule();
+    loading->events_added = false;
+  }
+  return rc;
+}
+
+absl::StatusOr<user_pt_regs> UnicornBackend::HostHvc(const user_pt_regs& in, int cpu) {
+  Impl& b = *impl_;
+  ScopedContext scope(&b.m, cpu, ExceptionLevel::kEl1);
+  for (int i = 8; i < 18; ++i) b.el1->WriteReg(i, in.regs[i]);
+  absl::StatusOr<uint64_t> r = b.Guarded([&] {
+    return b.el1->Call(b.hvc_stub, {in.regs[0], in.regs[1], in.regs[2], in.regs[3], in.regs[4],
+                                    in.regs[5], in.regs[6], in.regs[7]});
+  });
+  if (!r.ok() || b.timed_out.load()) {
+    if (b.m.state != MachineState::kPanicked)
+      b.m.HypPanic(b.FaultReport(b.el1->last_fault(), "EL1"), cpu);
+    return ErrnoError(EIO, b.m.panic_report);
+  }
+  user_pt_regs out = in;
+  for (int i = 0; i < 18; ++i) out.regs[i] = b.el1->ReadReg(i);
+  return out;
+}
+
+bool UnicornBackend::CallEl2(uint64_t addr, int cpu, std::span<const uint64_t> args, uint64_t* ret) {
+  return impl_->CallEl2(addr, cpu, args, ret);
+}
+uint64_t UnicornBackend::HostToEl2(const void* p) { return impl_->HostToEl2(p); }
+void* UnicornBackend::El2ToHost(uint64_t va) { return impl_->El2ToHost(va); }
+std::string UnicornBackend::Symbolize(uint64_t addr) const { return impl_->Symbolize(addr); }
+
+void UnicornBackend::HypPageUnmapped(uint64_t va) {
+  Impl& b = *impl_;
+  auto it = std::find(b.lazy_pages.begin(), b.lazy_pages.end(), va);
+  if (it == b.lazy_pages.end()) return;
+  b.el2->Unmap(va, kPage).IgnoreError();
+  b.lazy_pages.erase(it);
+  std::erase(b.linear_pages, va);
+}
+
+void UnicornBackend::ResetEl2Mappings() {
+  Impl& b = *impl_;
+  for (uint64_t va : b.lazy_pages) b.el2->Unmap(va, kPage).IgnoreError();
+  b.lazy_pages.clear();
+  b.linear_pages.clear();
+}
+
+// ---- Hypervisor::Impl's side ----------------------------------------------------------
+
+void UnicornBackendDeleter::operator()(UnicornBackend* b) const { delete b; }
+
+bool Hypervisor::Impl::UcCallEl2(uint64_t addr, int cpu, const uint64_t* args, size_t n,
+                                 uint64_t* ret) {
+  return uc->CallEl2(addr, cpu, std::span<const uint64_t>(args, n), ret);
+}
+
+void* Hypervisor::Impl::UcEl2ToHost(uint64_t va) { return uc->El2ToHost(va); }
+
+user_pt_regs Hypervisor::Impl::UcHostHvc(const user_pt_regs& in, int cpu) {
+  absl::StatusOr<user_pt_regs> r = uc->HostHvc(in, cpu);
+  return r.ok() ? *r : in;  // a failure has panicked the machine
+}
+
+uint64_t Hypervisor::Impl::UcHostToEl2(const void* p) {
+  const uint64_t v = uc->HostToEl2(p);
+  if (v == 0 && p != nullptr)
+    Log(absl::StrFormat("libpkvm: host object %p cannot be shown to EL2 code", p));
+  return v;
+}
+
+}  // namespace pkvm

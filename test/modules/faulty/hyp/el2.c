@@ -1,0 +1,75 @@
+/* The EL2 half of the faulty module: hvc 128 with x1 =
+ *   0  return 0x600d (healthy)
+ *   1  load from an address the hypervisor never mapped
+ *   2  store into its own text
+ *   3  an undefined instruction
+ *   4  read a system register that does not exist
+ *   5  loop forever
+ *   6  call a function pointer that points nowhere
+ *   7  BUG()
+ * The panic notifier records that it ran in faulty_panicked (x1 of id 0). */
+#include <asm/kvm_pkvm_module.h>
+#include <linux/bug.h>
+
+static const struct pkvm_module_ops *faulty_ops;
+static int faulty_panicked;
+
+static void faulty_putc(char c) { (void)c; }
+
+static void faulty_panic_notifier(struct user_pt_regs *regs)
+{
+	faulty_panicked = 1;
+	faulty_ops->puts("faulty: panic notifier ran");
+}
+
+int faulty_hyp_init(const struct pkvm_module_ops *ops)
+{
+	faulty_ops = ops;
+	if (ops->register_serial_driver(faulty_putc))
+		return -1;
+	return ops->register_hyp_panic_notifier(faulty_panic_notifier);
+}
+
+void faulty_victim(void) {}
+
+void faulty_hyp_hvc(struct user_pt_regs *regs)
+{
+	volatile unsigned long *p;
+	unsigned long v = 0;
+
+	switch (regs->regs[1]) {
+	case 0:
+		regs->regs[1] = 0x600d;
+		break;
+	case 1:
+		p = (volatile unsigned long *)0x0c0000000000UL;
+		v = *p;
+		break;
+	case 2:
+		p = (volatile unsigned long *)(unsigned long)faulty_victim;
+		*p = 0xdead;
+		break;
+	case 3:
+#ifdef __aarch64__
+		asm volatile(".inst 0x00000000");  /* udf #0 */
+#endif
+		break;
+	case 4:
+#ifdef __aarch64__
+		asm volatile("mrs %0, s3_7_c15_c15_7" : "=r"(v));
+#endif
+		break;
+	case 5:
+		for (;;)
+			asm volatile("" ::: "memory");
+	case 6:
+		((void (*)(void))0x0c0000001000UL)();
+		break;
+	case 7:
+		BUG_ON(regs->regs[2] == 0);
+		break;
+	}
+	regs->regs[0] = SMCCC_RET_SUCCESS;
+	regs->regs[2] = v;
+	regs->regs[3] = faulty_panicked;
+}
