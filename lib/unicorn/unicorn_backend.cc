@@ -607,12 +607,17 @@ struct UnicornBackend::Impl {
 
   // kArithmetic: a module VA through the module page map, else the linear
   // map (RAM and devices at their physical address).
+  // An address one past the end of a range (pin_shared_mem's `to`) is taken
+  // as the byte after the range's last one.
   void* LinearToHost(uint64_t x) {
-    if (auto it = m.hyp_pages.find(x & kPageMask); it != m.hyp_pages.end())
-      return reinterpret_cast<uint8_t*>(it->second.host_page) + (x & ~kPageMask);
-    if (uint8_t* p = mem::PhysToPtr(m, x)) return p;
-    if ((x & ~kPageMask) == 0 && x != 0)  // one past the end of a range
-      if (uint8_t* p = mem::PhysToPtr(m, x - 1)) return p + 1;
+    auto at = [this](uint64_t a) -> uint8_t* {
+      if (auto it = m.hyp_pages.find(a & kPageMask); it != m.hyp_pages.end())
+        return reinterpret_cast<uint8_t*>(it->second.host_page) + (a & ~kPageMask);
+      return mem::PhysToPtr(m, a);
+    };
+    if (uint8_t* p = at(x)) return p;
+    if ((x & ~kPageMask) == 0)
+      if (uint8_t* p = at(x - 1)) return p + 1;
     return El2ToHost(x);
   }
 
@@ -628,10 +633,6 @@ struct UnicornBackend::Impl {
           return true;
         }
         void* p = mode == ArgMode::kArithmetic ? LinearToHost(x) : El2ToHost(x);
-        if (p == nullptr && (x & ~kPageMask) == 0) {
-          // The end of a range (one past its last byte), e.g. pin_shared_mem's `to`.
-          if (auto* last = static_cast<uint8_t*>(El2ToHost(x - 1))) p = last + 1;
-        }
         if (p == nullptr) return false;
         *out = static_cast<T>(p);
       }
@@ -901,7 +902,6 @@ bool UnicornBackend::CallEl2(uint64_t addr, int cpu, std::span<const uint64_t> a
 }
 uint64_t UnicornBackend::HostToEl2(const void* p) { return impl_->HostToEl2(p); }
 void* UnicornBackend::El2ToHost(uint64_t va) { return impl_->El2ToHost(va); }
-std::string UnicornBackend::Symbolize(uint64_t addr) const { return impl_->Symbolize(addr); }
 
 void UnicornBackend::HypPageUnmapped(uint64_t va) {
   Impl& b = *impl_;
@@ -910,13 +910,6 @@ void UnicornBackend::HypPageUnmapped(uint64_t va) {
   b.el2->Unmap(va, kPage).IgnoreError();
   b.lazy_pages.erase(it);
   std::erase(b.linear_pages, va);
-}
-
-void UnicornBackend::ResetEl2Mappings() {
-  Impl& b = *impl_;
-  for (uint64_t va : b.lazy_pages) b.el2->Unmap(va, kPage).IgnoreError();
-  b.lazy_pages.clear();
-  b.linear_pages.clear();
 }
 
 // ---- Hypervisor::Impl's side ----------------------------------------------------------

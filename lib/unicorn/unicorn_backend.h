@@ -71,11 +71,6 @@ class UnicornBackend {
   void* El2ToHost(uint64_t va);
   // The module page at hyp VA `va` was unmapped by the hypervisor.
   void HypPageUnmapped(uint64_t va);
-  // "pkvm_driver_hyp_hvc+0x14 [pkvm_driver]" for an EL1 or EL2 code address.
-  std::string Symbolize(uint64_t addr) const;
-  // Forgets the EL2 translations made so far (after a snapshot restore put
-  // the hypervisor's page tables back).
-  void ResetEl2Mappings();
 
   struct Impl;
 
