@@ -11,6 +11,11 @@
 //  * BM_NativeHostHvc: the same hypercall on the native backend (context).
 //  * BM_BootUnicorn / BM_BootNative: machine + .ko link, relocate, init
 //    (module_init at EL1, the EL2 init) + deprivilege, per boot.
+//  * BM_RestoreUnicorn / BM_RestoreNative: what a test fixture does between
+//    tests instead of booting again -- a "test" (one page written by the host,
+//    one hypercall) then RestoreSnapshot() of the snapshot taken after boot.
+//    Baseline: the boot it replaces (BM_Boot*), and the test alone
+//    (BM_*HostHvc plus a host_write).
 #include <benchmark/benchmark.h>
 #include <unicorn/unicorn.h>
 
@@ -111,11 +116,31 @@ void BootBench(benchmark::State& state, pkvm::BackendKind kind) {
 void BM_BootUnicorn(benchmark::State& state) { BootBench(state, pkvm::BackendKind::kUnicorn); }
 void BM_BootNative(benchmark::State& state) { BootBench(state, pkvm::BackendKind::kNative); }
 
+void RestoreBench(benchmark::State& state, pkvm::BackendKind kind) {
+  auto hv = Boot(kind);
+  if (hv == nullptr) return state.SkipWithError("boot failed");
+  auto snap = hv->TakeSnapshot();
+  if (!snap.ok()) return state.SkipWithError("snapshot failed");
+  std::vector<uint8_t> page(4096, 0x5a);
+  const long before = RssKb();
+  for (auto _ : state) {
+    if (!hv->host_write(0x40000000 + (5ull << 20), page.data(), page.size()).ok() ||
+        !hv->HostHvc(0xC6000080).ok())
+      return state.SkipWithError("the test step failed");
+    if (!hv->RestoreSnapshot(*snap).ok()) return state.SkipWithError("restore failed");
+  }
+  state.counters["rss_growth_kb"] = static_cast<double>(RssKb() - before);
+}
+void BM_RestoreUnicorn(benchmark::State& state) { RestoreBench(state, pkvm::BackendKind::kUnicorn); }
+void BM_RestoreNative(benchmark::State& state) { RestoreBench(state, pkvm::BackendKind::kNative); }
+
 BENCHMARK(BM_UnicornHostHvc);
 BENCHMARK(BM_NaiveEmuStartPerCall);
 BENCHMARK(BM_NativeHostHvc);
 BENCHMARK(BM_BootUnicorn)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BootNative)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RestoreUnicorn)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RestoreNative)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

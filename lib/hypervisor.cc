@@ -71,8 +71,13 @@ user_pt_regs Hypervisor::Impl::UcHostHvc(const user_pt_regs& in, int) { return i
 
 // ---- Impl -------------------------------------------------------------------
 
+namespace {
+std::atomic<uint64_t> g_next_machine_id{1};
+}  // namespace
+
 Hypervisor::Impl::Impl(const HypervisorOptions& o, internal::KernelCmdline c)
-    : opts(o),
+    : machine_id(g_next_machine_id.fetch_add(1)),
+      opts(o),
       cmdline(std::move(c)),
       gen(o.generation),
       finalize_id(pkvm_prot_finalize_id(GenerationNumber(o.generation))),
@@ -81,6 +86,9 @@ Hypervisor::Impl::Impl(const HypervisorOptions& o, internal::KernelCmdline c)
   void* p = mmap(nullptr, ram_size, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   ram = p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
+  // 4 KiB pages: a host write to one page must not zero (and a snapshot
+  // restore split) a 2 MiB transparent huge page.
+  if (ram != nullptr) madvise(ram, ram_size, MADV_NOHUGEPAGE);
   // Trace buffers come out of the host's memory: at most half of it.
   trace = std::make_unique<trace::HypTrace>(
       gen, o.cpus,
@@ -759,12 +767,17 @@ Status Hypervisor::TracefsDump(const std::string& dir) {
 void Hypervisor::AdvanceTraceClock(uint64_t ns) { impl_->trace->AdvanceClock(ns); }
 
 StatusOr<Snapshot> Hypervisor::TakeSnapshot() {
-  return Status(-EOPNOTSUPP, "snapshots are not implemented yet");
+  auto data = impl_->TakeSnapshot();
+  if (!data.ok()) return internal::ToPublic(data.status());
+  Snapshot snap;
+  snap.data_ = *std::move(data);
+  return snap;
 }
 
 Status Hypervisor::RestoreSnapshot(const Snapshot& snapshot) {
-  (void)snapshot;
-  return Status(-EOPNOTSUPP, "snapshots are not implemented yet");
+  if (snapshot.data_ == nullptr)
+    return Status(-EINVAL, "invalid snapshot (default-constructed or moved from)");
+  return internal::ToPublic(impl_->RestoreSnapshot(*snapshot.data_));
 }
 
 BackendKind Hypervisor::backend() const { return impl_->opts.backend; }

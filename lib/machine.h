@@ -94,6 +94,7 @@ struct Hypervisor::Impl {
   ~Impl();
 
   // --- configuration ---
+  const uint64_t machine_id;  // unique in the process: snapshots name their machine
   HypervisorOptions opts;
   internal::KernelCmdline cmdline;
   Generation gen;
@@ -224,7 +225,23 @@ struct Hypervisor::Impl {
   user_pt_regs HostHvc(const user_pt_regs& in, int cpu);
   HostSmcResult HostSmc(const user_pt_regs& in, int cpu);
   absl::Status CheckRunnable() const;
+
+  // --- snapshots (lib/snapshot.cc) ---
+  absl::StatusOr<std::shared_ptr<const Snapshot::Data>> TakeSnapshot();
+  absl::Status RestoreSnapshot(const Snapshot::Data& d);
 };
+
+// The members of Hypervisor::Impl a snapshot copies and a restore assigns
+// back (lib/snapshot.cc). Every member that changes after Boot() belongs
+// here, or is handled by name there (registry, trace, RAM, the backend).
+#define PKVM_MACHINE_SNAPSHOT_FIELDS(X)                                                   \
+  X(state) X(protected_mode_initialized) X(pvm_enabled) X(pvm_disabled_reason)            \
+  X(panic_report) X(panic_notifier_ran) X(offered) X(loaded_names) X(el2_modules)         \
+  X(boot_log) X(cpus) X(next_module_va) X(module_va_ranges) X(hyp_pages) X(host_to_hyp)   \
+  X(serial) X(serial_putc) X(perm_fault_handlers) X(host_smc_handlers) X(default_trap)    \
+  X(illegal_abt) X(psci_notifier) X(panic_notifier) X(unmask_serror) X(mask_serror)       \
+  X(hcr_el2) X(hfgwtr_el2) X(unimplemented_reported) X(trace_printk_mirror)               \
+  X(hyp_event_names) X(hyp_ftrace_filter) X(memory)
 
 // ---- execution context ------------------------------------------------------
 

@@ -98,6 +98,7 @@ struct Device {
 struct MemoryState {
   MemoryState(uint64_t ram_base, uint64_t ram_size, int cpus)
       : pages(ram_base, ram_size), cpu(static_cast<size_t>(cpus)) {}
+  MemoryState() : MemoryState(0, 0, 0) {}  // a machine snapshot's, before it is assigned
 
   PageModel pages;
   HypHeap heap;

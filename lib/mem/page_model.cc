@@ -41,7 +41,7 @@ int PageModel::AddMmio(uint64_t phys, uint64_t size, std::string name) {
   r.base_pfn = pfn;
   r.nr_pages = nr;
   r.name = name.empty() ? absl::StrFormat("mmio@%#x", phys) : std::move(name);
-  r.data = std::unique_ptr<uint8_t, MmioUnmap>(static_cast<uint8_t*>(p), MmioUnmap{size});
+  r.data = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(p), MmioUnmap{size});
   mmio_.emplace(pfn, std::move(r));
   return 0;
 }

@@ -65,7 +65,9 @@ struct MmioRegion {
   uint64_t base_pfn = 0;
   uint64_t nr_pages = 0;
   std::string name;
-  std::unique_ptr<uint8_t, MmioUnmap> data;  // the device's registers, as accesses see them
+  // The device's registers as accesses see them. Shared: a copy of the page
+  // model (a machine snapshot) refers to the same device.
+  std::shared_ptr<uint8_t> data;
 };
 
 // What pKVM records about one page.

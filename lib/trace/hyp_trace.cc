@@ -682,6 +682,66 @@ void HypTrace::Reset(int cpu) {
   }
 }
 
+// ---- snapshots -----------------------------------------------------------------
+
+HypTrace::SavedState HypTrace::Save() const {
+  SavedState s;
+  s.tracing_on = tracing_on_;
+  s.buffer_size_kb = buffer_size_kb_;
+  s.manual_ns = manual_ns_.load();
+  s.core_enabled = core_enabled_;
+  s.events = events_;
+  s.by_id = by_id_;
+  s.by_name = by_name_;
+  s.next_id = next_id_;
+  s.hyp_event_flags = hyp_event_flags_;
+  s.nr_hyp_id_ranges = nr_hyp_id_ranges_;
+  s.nr_modules_with_events = nr_modules_with_events_;
+  s.modules = modules_;
+  s.printk_fmts = printk_fmts_;
+  s.functions = functions_;
+  return s;
+}
+
+absl::Status HypTrace::Restore(const SavedState& s) {
+  // Events, modules and formats only ever grow: copy them back only when
+  // something was added since the snapshot.
+  if (events_.size() != s.events.size()) {
+    events_ = s.events;
+    by_id_ = s.by_id;
+    by_name_ = s.by_name;
+  }
+  next_id_ = s.next_id;
+  if (hyp_event_flags_.size() != s.hyp_event_flags.size()) hyp_event_flags_ = s.hyp_event_flags;
+  nr_hyp_id_ranges_ = s.nr_hyp_id_ranges;
+  nr_modules_with_events_ = s.nr_modules_with_events;
+  if (modules_.size() != s.modules.size()) modules_ = s.modules;
+  if (printk_fmts_.size() != s.printk_fmts.size()) printk_fmts_ = s.printk_fmts;
+  if (functions_.size() != s.functions.size()) {
+    functions_ = s.functions;
+  } else {
+    for (size_t i = 0; i < functions_.size(); ++i) functions_[i].enabled = s.functions[i].enabled;
+  }
+  for (size_t i = 0; i < core_enabled_.size(); ++i)
+    __atomic_store_n(&core_enabled_[i], s.core_enabled[i], __ATOMIC_RELAXED);
+  UpdateFtraceActive();
+  for (ShadowStack& st : shadow_) st.depth = 0;
+  manual_ns_.store(s.manual_ns);
+  buffer_size_kb_ = s.buffer_size_kb;
+
+  // The buffers: emptied in place, or made anew where a ring panicked (only
+  // Init() leaves that state) or is gone.
+  bool reinit = false;
+  for (auto& b : buffers_) reinit |= b->ring.status() == WriterStatus::kPanic;
+  if (reinit) TeardownBuffers();
+  for (auto& b : buffers_) b->ring.Disable();
+  Reset(-1);
+  tracing_on_ = false;
+  if (s.tracing_on) return SetTracingOn(true);
+  MaybeTeardown();
+  return absl::OkStatus();
+}
+
 // ---- reading -------------------------------------------------------------------
 
 std::string HypTrace::EventText(const uint8_t* rec, uint32_t size) const {

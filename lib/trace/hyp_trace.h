@@ -161,6 +161,13 @@ class HypTrace {
   uint32_t data_size() const;
 
   // ---- function tracing (A16) ---------------------------------------------
+  struct ModuleInfo {
+    std::string name;
+    size_t first_event = 0, nr_events = 0;
+    size_t first_fmt = 0, nr_fmts = 0;
+    bool hyp_events_registered = false;
+  };
+
   struct Function {
     uintptr_t addr = 0;
     std::string name;  // unprefixed
@@ -178,17 +185,33 @@ class HypTrace {
   const std::vector<std::string>& printk_formats() const { return printk_fmts_; }
 
   // ---- clock --------------------------------------------------------------
+  // What a machine snapshot keeps of the tracing state: the settings, the
+  // events and functions known, which of them are enabled, the manual
+  // clock. Not the buffers' contents: a restore empties them (docs/snapshots.md).
+  struct SavedState {
+    bool tracing_on = false;
+    uint64_t buffer_size_kb = kDefaultBufferSizeKb;
+    uint64_t manual_ns = 0;
+    std::array<int, static_cast<int>(CoreEvent::kCount)> core_enabled{};
+    std::vector<EventType> events;
+    absl::flat_hash_map<uint16_t, size_t> by_id;
+    absl::flat_hash_map<std::string, size_t> by_name;
+    uint16_t next_id = 0;
+    absl::flat_hash_map<uint16_t, int*> hyp_event_flags;
+    int nr_hyp_id_ranges = 0, nr_modules_with_events = 0;
+    std::vector<ModuleInfo> modules;
+    std::vector<std::string> printk_fmts;
+    std::vector<Function> functions;
+  };
+  SavedState Save() const;
+  // Back to `s`, with empty buffers. Cheap when only enable flags changed.
+  absl::Status Restore(const SavedState& s);
+
   void AdvanceClock(uint64_t ns) { manual_ns_.fetch_add(ns, std::memory_order_relaxed); }
   uint64_t NowNs() const { return clock_.Now(); }
 
  private:
   struct CpuBuffer;
-  struct ModuleInfo {
-    std::string name;
-    size_t first_event = 0, nr_events = 0;
-    size_t first_fmt = 0, nr_fmts = 0;
-    bool hyp_events_registered = false;
-  };
 
   void DefineCoreEvents();
   template <typename Rec>

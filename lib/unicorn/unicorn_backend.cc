@@ -95,8 +95,12 @@ struct UnicornBackend::Impl {
   // EL2 window: host pages (not RAM, not devices) EL2 code is handed.
   std::map<uint64_t, uint64_t> window_by_host;  // host page -> EL2 VA
   uint64_t window_next = kUcWindowBase;
-  std::vector<uint64_t> lazy_pages;  // EL2 pages mapped on first touch
-  std::vector<uint64_t> linear_pages;  // those of them in the hyp linear map
+  struct El2Mapping {
+    void* host = nullptr;
+    uint32_t perms = 0;
+    bool linear = false;  // in the hyp linear map (else a module page)
+  };
+  std::map<uint64_t, El2Mapping> lazy;  // EL2 pages mapped on first touch
 
   // The pkvm_module_ops table EL2 code gets (in the window).
   struct FreeDeleter {
@@ -122,43 +126,52 @@ struct UnicornBackend::Impl {
 
   // ---- memory -----------------------------------------------------------------
 
-  bool MapEl2Page(uint64_t va, void* host, uint32_t perms) {
-    if (!el2->Map(va, host, kPage, perms).ok()) return false;
-    lazy_pages.push_back(va);
+  // What EL2 should see at `page` now: the module page at its hyp VA with
+  // its permissions; else the hyp linear map -- RAM and devices at their
+  // physical address, for the pages the hypervisor owns, borrows or has an
+  // EL2 mapping of. Any other page is not in its stage-1: an access is a
+  // fault whose report names the page's owner.
+  bool WantEl2(uint64_t page, El2Mapping* out) const {
+    if (page >= kModuleVaBase && page < kModuleVaEnd) {
+      auto it = m.hyp_pages.find(page);
+      if (it == m.hyp_pages.end()) return false;
+      *out = {reinterpret_cast<void*>(it->second.host_page), PermsOf(it->second.prot), false};
+      return true;
+    }
+    uint8_t* p = mem::PhysToPtr(m, page);
+    if (p == nullptr) return false;
+    const mem::PageRec r = m.memory.pages.Rec(page >> 12);
+    if (r.owner != PageOwner::kHyp && r.hyp == PkvmPageState::kNoPage && r.el2_mappings == 0)
+      return false;
+    *out = {p, arm64::kPermRead | arm64::kPermWrite, true};
     return true;
   }
 
   // EL2 touched an unmapped address: map it if the hypervisor has it mapped.
   bool ResolveEl2(uint64_t addr) {
     const uint64_t page = addr & kPageMask;
-    if (page >= kModuleVaBase && page < kModuleVaEnd) {
-      auto it = m.hyp_pages.find(page);
-      if (it == m.hyp_pages.end()) return false;
-      return MapEl2Page(page, reinterpret_cast<void*>(it->second.host_page),
-                        PermsOf(it->second.prot));
-    }
-    // The hyp linear map: RAM and devices at their physical address, for
-    // the pages the hypervisor owns, borrows or has an EL2 mapping of. Any
-    // other page is not in its stage-1: the access is a fault whose report
-    // names the page's owner.
-    uint8_t* p = mem::PhysToPtr(m, page);
-    if (p == nullptr) return false;
-    const mem::PageRec r = m.memory.pages.Rec(page >> 12);
-    if (r.owner != PageOwner::kHyp && r.hyp == PkvmPageState::kNoPage && r.el2_mappings == 0)
-      return false;
-    if (!MapEl2Page(page, p, arm64::kPermRead | arm64::kPermWrite)) return false;
-    linear_pages.push_back(page);
+    El2Mapping want;
+    if (!WantEl2(page, &want)) return false;
+    if (!el2->Map(page, want.host, kPage, want.perms).ok()) return false;
+    lazy.emplace(page, want);
     return true;
   }
 
-  // An op took pages away from the hypervisor: its linear-map pages are
-  // mapped again on next touch, if it may still touch them.
-  void DropLinearMappings() {
-    for (uint64_t va : linear_pages) {
-      el2->Unmap(va, kPage).IgnoreError();
-      std::erase(lazy_pages, va);
+  // The hypervisor's mappings changed (an op took pages away, a snapshot was
+  // restored): every lazy mapping that is no longer what EL2 should see goes,
+  // and is made again on next touch if EL2 may still touch the page.
+  void RevalidateEl2Mappings(bool linear_only) {
+    for (auto it = lazy.begin(); it != lazy.end();) {
+      El2Mapping want;
+      const El2Mapping& have = it->second;
+      if ((linear_only && !have.linear) ||
+          (WantEl2(it->first, &want) && want.host == have.host && want.perms == have.perms)) {
+        ++it;
+        continue;
+      }
+      el2->Unmap(it->first, kPage).IgnoreError();
+      it = lazy.erase(it);
     }
-    linear_pages.clear();
   }
   static bool RevokesHypAccess(const char* op) {
     static constexpr const char* kOps[] = {
@@ -687,7 +700,7 @@ struct UnicornBackend::Impl {
         Impl& b;
         bool on;
         ~Revoke() {
-          if (on) b.DropLinearMappings();
+          if (on) b.RevalidateEl2Mappings(/*linear_only=*/true);
         }
       } revoke{b, RevokesHypAccess(name)};
       if constexpr (std::is_void_v<R>) {
@@ -905,11 +918,20 @@ void* UnicornBackend::El2ToHost(uint64_t va) { return impl_->El2ToHost(va); }
 
 void UnicornBackend::HypPageUnmapped(uint64_t va) {
   Impl& b = *impl_;
-  auto it = std::find(b.lazy_pages.begin(), b.lazy_pages.end(), va);
-  if (it == b.lazy_pages.end()) return;
+  auto it = b.lazy.find(va);
+  if (it == b.lazy.end()) return;
   b.el2->Unmap(va, kPage).IgnoreError();
-  b.lazy_pages.erase(it);
-  std::erase(b.linear_pages, va);
+  b.lazy.erase(it);
+}
+
+void UnicornBackend::Restored(std::span<const std::pair<uint64_t, uint64_t>> changed_phys) {
+  Impl& b = *impl_;
+  b.RevalidateEl2Mappings(/*linear_only=*/false);
+  for (const auto& [first, end] : changed_phys) {
+    b.el1->InvalidateCode(first, end - first);
+    b.el2->InvalidateCode(first, end - first);
+  }
+  b.timed_out = false;
 }
 
 // ---- Hypervisor::Impl's side ----------------------------------------------------------

@@ -27,6 +27,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -71,6 +72,10 @@ class UnicornBackend {
   void* El2ToHost(uint64_t va);
   // The module page at hyp VA `va` was unmapped by the hypervisor.
   void HypPageUnmapped(uint64_t va);
+  // A snapshot was restored: the hypervisor's mappings are what they were,
+  // so EL2's lazily made mappings go (they come back on first touch), and
+  // code cached from the physical ranges [first, end) that changed is dropped.
+  void Restored(std::span<const std::pair<uint64_t, uint64_t>> changed_phys);
 
   struct Impl;
 

@@ -8,7 +8,7 @@
  * last error and the run ends with a non-zero status. Tests taking a
  * `const struct backend*` run once per backend this build has ("native",
  * "unicorn"); a test SKIPs only when libpkvm answers -EOPNOTSUPP (a backend
- * or snapshots not implemented yet) and says why.
+ * this build lacks) and says why.
  * test_readme_example is the first example docs/c-api.md had; the doc's
  * current example is compiled and run as it is written (test/docs). */
 #include <errno.h>
@@ -35,21 +35,6 @@ struct backend {
   const char* driver;   /* pkvm_driver, A15 (.so or .ko) */
   const char* probe;    /* test/modules probe, A15 */
 };
-
-/* Like CHECK_RC, but -EOPNOTSUPP (not implemented yet) skips the test after
- * destroying the machines m and m2 (either may be NULL). */
-#define CHECK_RC_OR_SKIP(m, m2, expr, want)                                          \
-  do {                                                                               \
-    int rc2_ = (expr);                                                               \
-    if (rc2_ == -EOPNOTSUPP && (want) != -EOPNOTSUPP) {                              \
-      g_test_skipped = 1;                                                            \
-      snprintf(g_skip_reason, sizeof(g_skip_reason), "%s", pkvm_last_error(m));      \
-      pkvm_machine_destroy(m);                                                       \
-      pkvm_machine_destroy(m2);                                                      \
-      return;                                                                        \
-    }                                                                                \
-    CHECK_RC(m, rc2_, want);                                                         \
-  } while (0)
 
 #define CHECK(cond)                                                                  \
   do {                                                                               \
@@ -595,7 +580,7 @@ static void test_snapshot_restore(const struct backend* b) {
   CHECK_RC(m, pkvm_boot(m), 0);
   CHECK_RC(m, pkvm_tracefs_write(m, "hyp/tracing_on", "1", 1), 0);
   CHECK_RC(m, pkvm_tracefs_write(m, "hyp/events/host_hcall/enable", "1\n", 2), 0);
-  CHECK_RC_OR_SKIP(m, NULL, pkvm_snapshot_take(m, &snap), 0);
+  CHECK_RC(m, pkvm_snapshot_take(m, &snap), 0);
   CHECK(snap != NULL);
 
   probe_call(1 /* PROBE_REG_PERM_FAULT */, 0, &r);
@@ -651,13 +636,13 @@ static void test_snapshot_errors(void) {
   CHECK(pkvm_snapshot_restore(NULL, NULL) == -EINVAL);
   pkvm_snapshot_free(NULL);
   /* before boot */
-  CHECK_RC_OR_SKIP(m, m2, pkvm_snapshot_take(m, &snap), -EPERM);
+  CHECK_RC(m, pkvm_snapshot_take(m, &snap), -EPERM);
   CHECK(snap == NULL);
   CHECK_RC(m, pkvm_offer_module_file(m, g_driver_so), 0);
   CHECK_RC(m, pkvm_boot(m), 0);
   CHECK_RC(m2, pkvm_offer_module_file(m2, g_driver_so), 0);
   CHECK_RC(m2, pkvm_boot(m2), 0);
-  CHECK_RC_OR_SKIP(m, m2, pkvm_snapshot_take(m, &snap), 0);
+  CHECK_RC(m, pkvm_snapshot_take(m, &snap), 0);
   CHECK_RC(m2, pkvm_snapshot_take(m2, &other), 0);
   /* a snapshot of another machine */
   CHECK_RC(m, pkvm_snapshot_restore(m, other), -EINVAL);

@@ -24,9 +24,9 @@
 //
 // Every test starts from the snapshot taken right after boot (and after the
 // config's tracefs writes): what a test did -- hypercalls, registered
-// handlers, trace, even a hyp panic -- is gone for the next one. While
-// Hypervisor::TakeSnapshot() answers -EOPNOTSUPP the fixture boots a fresh
-// machine for every test instead (same results, slower). A backend whose
+// handlers, trace, even a hyp panic -- is gone for the next one. A machine
+// that panicked while booting (MachineConfig::allow_boot_failure) has no
+// snapshot: the fixture boots it afresh for every test. A backend whose
 // machines cannot be created in this build (-EOPNOTSUPP) skips the test with
 // libpkvm's message; any other setup failure fails it with the boot log.
 #ifndef PKVM_TESTING_FIXTURE_H_
@@ -125,19 +125,20 @@ class SuiteMachine {
   SuiteMachine& operator=(const SuiteMachine&) = delete;
 
   // Called before each test: the first call boots (and snapshots), later
-  // calls restore the snapshot or, without snapshot support, boot again.
+  // calls restore the snapshot (or boot again: a machine that panicked
+  // while booting).
   Status PrepareTest();
   // True when PrepareTest() failed because the backend's machines cannot be
   // created in this build (-EOPNOTSUPP): the fixture then skips.
   bool backend_unsupported() const { return backend_unsupported_; }
-  // True when tests start from a snapshot; false while libpkvm has none.
+  // True when tests start from a snapshot (false: the boot panicked).
   bool uses_snapshots() const { return snapshot_.valid(); }
   // How many times a machine was created and booted (1 with snapshots).
   int boots() const { return boots_; }
   // The machine; null before the first PrepareTest() or after it failed.
   Hypervisor* hv() const { return hv_.get(); }
   const MachineConfig& config() const { return config_; }
-  // The snapshot tests start from (invalid without snapshot support).
+  // The snapshot tests start from (invalid when the boot panicked).
   const Snapshot& snapshot() const { return snapshot_; }
 
  private:
