@@ -98,6 +98,8 @@ function(pkvm_a64_add_glue glue_dir include_dirs)
   endforeach()
   _pkvm_a64_compile("${out}/el2_hostcalls.o" "${glue_dir}/hostcalls.S" ${incs} -DPKVM_A64_EL2)
   list(APPEND el2_objs "${out}/el2_hostcalls.o")
+  _pkvm_a64_compile("${out}/el2_sysreg.o" "${glue_dir}/el2_sysreg.S")
+  list(APPEND el2_objs "${out}/el2_sysreg.o")
   set(el2_lib "${out}/libpkvm_a64_el2.a")
   add_custom_command(OUTPUT "${el2_lib}"
     COMMAND "${CMAKE_COMMAND}" -E rm -f "${el2_lib}"

@@ -646,58 +646,120 @@ Status Hypervisor::RunEl1(const std::function<void()>& fn, int cpu) {
   return Status();
 }
 
-StatusOr<int> Hypervisor::InjectHostPermFault(uint64_t esr, uint64_t addr, int cpu) {
-  if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
-  Impl& m = *impl_;
-  kvm_cpu_context* ctx = &m.cpus[cpu].host_ctxt;
-  m.trace->EmitHypEnter(cpu);
-  m.trace->EmitHostMemAbort(cpu, esr, addr);
+namespace {
+
+// The host's exception as EL2 sees it while module handlers run: the host
+// context's registers and ELR/SPSR/ESR/FAR/HPFAR_EL2.
+class HostExceptionScope {
+ public:
+  HostExceptionScope(Hypervisor::Impl& m, const HostException& e, int cpu)
+      : cpu_(m.cpus[static_cast<size_t>(cpu)]) {
+    cpu_.host_ctxt.regs = e.regs;
+    entry_elr_ = e.elr != 0 ? e.elr : e.regs.pc;
+    cpu_.host_ctxt.regs.pc = entry_elr_;
+    cpu_.el2_sysregs[kEl2Elr] = entry_elr_;
+    cpu_.el2_sysregs[kEl2Spsr] = e.regs.pstate;
+    cpu_.el2_sysregs[kEl2Esr] = e.esr;
+    cpu_.el2_sysregs[kEl2Far] = e.far != 0 ? e.far : e.ipa;
+    cpu_.el2_sysregs[kEl2Hpfar] = (e.ipa >> 12) << 4;  // FIPA, bits [47:12] at [39:4]
+    cpu_.in_exception = true;
+  }
+  ~HostExceptionScope() { cpu_.in_exception = false; }
+  HostExceptionResult Result(int result) const {
+    HostExceptionResult r;
+    r.result = result;
+    r.elr = cpu_.el2_sysregs[kEl2Elr];
+    r.emulated = r.elr != entry_elr_;
+    r.regs = cpu_.host_ctxt.regs;
+    r.regs.pc = r.elr;
+    return r;
+  }
+  kvm_cpu_context* ctx() { return &cpu_.host_ctxt; }
+
+ private:
+  CpuState& cpu_;
+  uint64_t entry_elr_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<HostExceptionResult> Hypervisor::Impl::HostPermFault(const HostException& e, int cpu) {
+  HostExceptionScope scope(*this, e, cpu);
+  kvm_cpu_context* ctx = scope.ctx();
+  trace->EmitHypEnter(cpu);
+  trace->EmitHostMemAbort(cpu, e.esr, e.ipa);
   int result = -EPERM;  // no handler: the abort goes back to the host
-  for (HandlerSlot h : m.perm_fault_handlers) {
+  for (HandlerSlot h : perm_fault_handlers) {
     int rc = 0;
-    const bool ok = m.gen == Generation::kA14 ? m.CallEl2(h, cpu, &rc, ctx, esr, addr)
-                                              : m.CallEl2(h, cpu, &rc, &ctx->regs, esr, addr);
-    if (!ok) return Status(-EIO, m.panic_report);
+    const bool ok = gen == Generation::kA14 ? CallEl2(h, cpu, &rc, ctx, e.esr, e.ipa)
+                                            : CallEl2(h, cpu, &rc, &ctx->regs, e.esr, e.ipa);
+    if (!ok) return internal::ErrnoError(EIO, panic_report);
     result = rc;
     if (rc != 0) break;  // the first non-zero result stops the chain
   }
   if (result == -EPERM) {
-    if (m.illegal_abt != 0) {
-      const bool ok = m.gen == Generation::kA14 ? m.CallEl2Void(m.illegal_abt, cpu, ctx)
-                                                : m.CallEl2Void(m.illegal_abt, cpu, &ctx->regs);
-      if (!ok) return Status(-EIO, m.panic_report);
+    if (illegal_abt != 0) {
+      const bool ok = gen == Generation::kA14 ? CallEl2Void(illegal_abt, cpu, ctx)
+                                              : CallEl2Void(illegal_abt, cpu, &ctx->regs);
+      if (!ok) return internal::ErrnoError(EIO, panic_report);
     }
-    m.Log(absl::StrFormat("hyp: host stage-2 permission fault at %#x (esr %#x): abort injected",
-                          addr, esr));
-    m.trace->EmitHypExit(cpu);
-    m.PollTrace();
+    Log(absl::StrFormat("hyp: host stage-2 permission fault at %#x (esr %#x): abort injected",
+                        e.ipa, e.esr));
   } else if (result != 0 && result != -EAGAIN) {
-    m.HypPanic(absl::StrFormat("host permission fault handler returned %d for %#x", result, addr),
-               cpu);
-    return Status(-EIO, m.panic_report);
+    HypPanic(absl::StrFormat("host permission fault handler returned %d for %#x", result, e.ipa),
+             cpu);
+    return internal::ErrnoError(EIO, panic_report);
   }
-  if (result != -EPERM) {
-    m.trace->EmitHypExit(cpu);
-    m.PollTrace();
+  trace->EmitHypExit(cpu);
+  PollTrace();
+  return scope.Result(result);
+}
+
+absl::StatusOr<HostExceptionResult> Hypervisor::Impl::HostTrap(const HostException& e, int cpu) {
+  HostExceptionScope scope(*this, e, cpu);
+  kvm_cpu_context* ctx = scope.ctx();
+  bool handled = false;
+  if (default_trap != 0) {
+    const bool ok = gen == Generation::kA14 ? CallEl2(default_trap, cpu, &handled, ctx)
+                                            : CallEl2(default_trap, cpu, &handled, &ctx->regs);
+    if (!ok) return internal::ErrnoError(EIO, panic_report);
   }
-  return result;
+  if (!handled) {
+    HypPanic(absl::StrFormat("unhandled host trap, esr_el2 %#x", e.esr), cpu);
+    return internal::ErrnoError(EIO, panic_report);
+  }
+  return scope.Result(1);
+}
+
+StatusOr<HostExceptionResult> Hypervisor::InjectHostPermFault(const HostException& e, int cpu) {
+  if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
+  return internal::ToPublic(impl_->HostPermFault(e, cpu));
+}
+
+StatusOr<int> Hypervisor::InjectHostPermFault(uint64_t esr, uint64_t addr, int cpu) {
+  if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
+  HostException e;
+  e.esr = esr;
+  e.ipa = addr;
+  e.regs = impl_->cpus[static_cast<size_t>(cpu)].host_ctxt.regs;
+  auto r = impl_->HostPermFault(e, cpu);
+  if (!r.ok()) return internal::ToPublic(r.status());
+  return r->result;
+}
+
+StatusOr<HostExceptionResult> Hypervisor::InjectHostTrap(const HostException& e, int cpu) {
+  if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
+  return internal::ToPublic(impl_->HostTrap(e, cpu));
 }
 
 StatusOr<bool> Hypervisor::InjectHostTrap(uint64_t esr, int cpu) {
   if (absl::Status s = CheckBooted(*impl_, cpu); !s.ok()) return internal::ToPublic(s);
-  Impl& m = *impl_;
-  kvm_cpu_context* ctx = &m.cpus[cpu].host_ctxt;
-  bool handled = false;
-  if (m.default_trap != 0) {
-    const bool ok = m.gen == Generation::kA14 ? m.CallEl2(m.default_trap, cpu, &handled, ctx)
-                                              : m.CallEl2(m.default_trap, cpu, &handled, &ctx->regs);
-    if (!ok) return Status(-EIO, m.panic_report);
-  }
-  if (!handled) {
-    m.HypPanic(absl::StrFormat("unhandled host trap, esr_el2 %#x", esr), cpu);
-    return Status(-EIO, m.panic_report);
-  }
-  return true;
+  HostException e;
+  e.esr = esr;
+  e.regs = impl_->cpus[static_cast<size_t>(cpu)].host_ctxt.regs;
+  auto r = impl_->HostTrap(e, cpu);
+  if (!r.ok()) return internal::ToPublic(r.status());
+  return r->result == 1;
 }
 
 Status Hypervisor::InjectPsci(PsciNotification what, int cpu) {

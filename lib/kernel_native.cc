@@ -267,6 +267,34 @@ void __kvm_nvhe___pkvm_warn(const char* file, int line, const char* cond) {
   __pkvm_warn(file, line, cond);
 }
 
+// read_sysreg_el2()/write_sysreg_el2() in EL2 code (asm/kvm_hyp.h): the
+// simulated CPU's exception registers. EL1 code has no access to them: on a
+// device the mrs/msr is an undefined instruction, here a kernel panic.
+unsigned long long __kvm_nvhe___pkvm_read_sysreg(int id) {
+  Hypervisor::Impl& m = MachineOrDie("read_sysreg_el2");
+  const pkvm::ExecContext* ctx = pkvm::CurrentContext();
+  if (id < 0 || id >= pkvm::kNrEl2Sysregs) {
+    m.HypPanic(absl::StrFormat("read of unknown EL2 system register %d", id), ctx->cpu);
+    pkvm::PanicUnwind();
+  }
+  return m.cpus[static_cast<size_t>(ctx->cpu)].el2_sysregs[id];
+}
+void __kvm_nvhe___pkvm_write_sysreg(int id, unsigned long long v) {
+  Hypervisor::Impl& m = MachineOrDie("write_sysreg_el2");
+  const pkvm::ExecContext* ctx = pkvm::CurrentContext();
+  if (id < 0 || id >= pkvm::kNrEl2Sysregs) {
+    m.HypPanic(absl::StrFormat("write of unknown EL2 system register %d", id), ctx->cpu);
+    pkvm::PanicUnwind();
+  }
+  m.cpus[static_cast<size_t>(ctx->cpu)].el2_sysregs[id] = v;
+}
+unsigned long long __pkvm_read_sysreg(int) {
+  __pkvm_bug("<EL1>", 0, "read of an EL2 system register at EL1 (undefined instruction)");
+}
+void __pkvm_write_sysreg(int, unsigned long long) {
+  __pkvm_bug("<EL1>", 0, "write of an EL2 system register at EL1 (undefined instruction)");
+}
+
 // The hypervisor's own string routines, for calls the compiler emits in EL2
 // code (their names carry the __kvm_nvhe_ prefix after objcopy).
 void* __kvm_nvhe_memcpy(void* d, const void* s, size_t n) { return std::memcpy(d, s, n); }

@@ -72,9 +72,17 @@ struct LoadedModule {
 // One registered callback: the address EL2 code gave us.
 using HandlerSlot = uint64_t;
 
+// The EL2 exception registers (PKVM_EL2_SYSREG_* of pkvm/compat_glue.h).
+inline constexpr int kEl2Elr = 0, kEl2Spsr = 1, kEl2Esr = 2, kEl2Far = 3, kEl2Hpfar = 4;
+inline constexpr int kNrEl2Sysregs = 5;
+
 struct CpuState {
   kvm_cpu_context host_ctxt{};
   bool finalized = false;
+  // ELR/SPSR/ESR/FAR/HPFAR_EL2 as module handlers read them (natively; the
+  // Unicorn EL2 CPU gets them while `in_exception`).
+  uint64_t el2_sysregs[kNrEl2Sysregs] = {};
+  bool in_exception = false;
 };
 
 }  // namespace pkvm
@@ -224,6 +232,10 @@ struct Hypervisor::Impl {
   // kvm_call_hyp_nvhe from EL1 code: returns the registers after the HVC.
   user_pt_regs HostHvc(const user_pt_regs& in, int cpu);
   HostSmcResult HostSmc(const user_pt_regs& in, int cpu);
+  // A host exception handed to the modules' handlers (ESR/FAR/HPFAR/ELR as
+  // they read them); -EIO once a handler panicked the machine.
+  absl::StatusOr<HostExceptionResult> HostPermFault(const HostException& e, int cpu);
+  absl::StatusOr<HostExceptionResult> HostTrap(const HostException& e, int cpu);
   absl::Status CheckRunnable() const;
 
   // --- snapshots (lib/snapshot.cc) ---

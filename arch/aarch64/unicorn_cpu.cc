@@ -128,6 +128,11 @@ struct UnicornCpu::Impl {
     uc_arm64_cp_reg reg{r.crn, r.crm, r.op0, r.op1, r.op2, v};
     return Checked(uc_reg_write(uc, UC_ARM64_REG_CP_REG, &reg), "write system register");
   }
+  uint64_t CpRead(const CpReg& r) {
+    uc_arm64_cp_reg reg{r.crn, r.crm, r.op0, r.op1, r.op2, 0};
+    if (uc_reg_read(uc, UC_ARM64_REG_CP_REG, &reg) != UC_ERR_OK) return 0;
+    return reg.val;
+  }
   uint64_t Reg(int id) {
     uint64_t v = 0;
     uc_reg_read(uc, id, &v);
@@ -518,6 +523,19 @@ void UnicornCpu::Stop(std::string reason) {
 }
 
 const CpuFault& UnicornCpu::last_fault() const { return impl_->fault; }
+
+namespace {
+// ELR, SPSR, ESR, FAR, HPFAR _EL2 ({crn, crm, op0, op1, op2}).
+constexpr CpReg kEl2Sysregs[] = {
+    {4, 0, 3, 4, 1}, {4, 0, 3, 4, 0}, {5, 2, 3, 4, 0}, {6, 0, 3, 4, 0}, {6, 0, 3, 4, 4}};
+}  // namespace
+
+uint64_t UnicornCpu::ReadEl2Sysreg(El2Sysreg r) {
+  return impl_->CpRead(kEl2Sysregs[static_cast<int>(r)]);
+}
+void UnicornCpu::WriteEl2Sysreg(El2Sysreg r, uint64_t v) {
+  impl_->CpWrite(kEl2Sysregs[static_cast<int>(r)], v).IgnoreError();
+}
 
 uint64_t UnicornCpu::ReadReg(int n) { return impl_->Reg(RegId(n)); }
 void UnicornCpu::WriteReg(int n, uint64_t v) { impl_->SetReg(RegId(n), v); }

@@ -179,6 +179,10 @@ class UnicornCpu {
   const CpuFault& last_fault() const;
 
   // x0..x30; 31 = SP; 32 = PC.
+  // The EL2 exception registers (an EL2 CPU's handlers read them).
+  enum class El2Sysreg { kElr = 0, kSpsr, kEsr, kFar, kHpfar };
+  uint64_t ReadEl2Sysreg(El2Sysreg r);
+  void WriteEl2Sysreg(El2Sysreg r, uint64_t v);
   uint64_t ReadReg(int n);
   void WriteReg(int n, uint64_t v);
   // The address Call() uses as the return address (unmapped).

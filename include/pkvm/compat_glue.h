@@ -30,4 +30,22 @@
 #endif
 #endif
 
+/* The EL2 exception registers module handlers read and write (asm/kvm_hyp.h):
+ * natively libpkvm keeps them per simulated CPU; in an AArch64 .ko the EL2
+ * runtime reads the real registers with mrs/msr. */
+#define PKVM_EL2_SYSREG_ELR 0
+#define PKVM_EL2_SYSREG_SPSR 1
+#define PKVM_EL2_SYSREG_ESR 2
+#define PKVM_EL2_SYSREG_FAR 3
+#define PKVM_EL2_SYSREG_HPFAR 4
+#define PKVM_NR_EL2_SYSREGS 5
+#ifdef __cplusplus
+extern "C" {
+#endif
+unsigned long long __pkvm_read_sysreg(int id);
+void __pkvm_write_sysreg(int id, unsigned long long value);
+#ifdef __cplusplus
+}
+#endif
+
 #endif /* PKVM_COMPAT_GLUE_H_ */

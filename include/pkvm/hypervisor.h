@@ -91,6 +91,26 @@ struct HostSmcResult {
   bool forwarded_to_el3 = false;
 };
 
+// A host exception pKVM hands to the modules' handlers: what they read from
+// ESR_EL2, FAR_EL2, HPFAR_EL2 and ELR_EL2 (read_sysreg_el2() in EL2 code),
+// and the host's registers (the handlers' user_pt_regs / kvm_cpu_context).
+struct HostException {
+  uint64_t esr = 0;
+  uint64_t ipa = 0;     // the faulting IPA: the perm-fault handlers' `addr`
+  uint64_t far = 0;     // FAR_EL2; 0 = the IPA (the host's VA == PA)
+  uint64_t elr = 0;     // ELR_EL2: the host PC of the instruction; 0 = regs.pc
+  user_pt_regs regs{};  // the host's registers at the exception
+};
+
+// What the handlers left: their result and the host's state on return.
+struct HostExceptionResult {
+  int result = 0;       // perm fault: the chain's result; trap: 1 = handled
+  uint64_t elr = 0;     // where the host resumes: a handler that emulated
+                        // the instruction advanced it past the instruction
+  bool emulated = false;  // elr differs from ELR at entry
+  user_pt_regs regs{};  // the host's registers (an emulated load wrote Rt)
+};
+
 class Hypervisor;
 
 // A saved state of a booted machine (Hypervisor::TakeSnapshot): memory, CPU
@@ -152,9 +172,13 @@ class Hypervisor {
   // chain and returns its result (0 resolved, -EPERM abort injected into the
   // host, -EAGAIN retry). Any other result is a hyp panic.
   StatusOr<int> InjectHostPermFault(uint64_t esr, uint64_t addr, int cpu = 0);
+  // The same with the whole exception: ESR/FAR/HPFAR/ELR as the handlers
+  // read them and the host's registers; returns where the host resumes.
+  StatusOr<HostExceptionResult> InjectHostPermFault(const HostException& e, int cpu = 0);
   // An EL1 trap pKVM does not handle itself: returns true if a module's
   // default trap handler handled it; false is a hyp panic.
   StatusOr<bool> InjectHostTrap(uint64_t esr, int cpu = 0);
+  StatusOr<HostExceptionResult> InjectHostTrap(const HostException& e, int cpu = 0);
   Status InjectPsci(PsciNotification what, int cpu = 0);
   // An SError reaching EL2: returns whether the module's unmask() asked to
   // unmask (mask() is then called before re-masking).

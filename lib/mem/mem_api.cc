@@ -15,6 +15,7 @@
 #include "mem/memory.h"
 #include "pkvm/abi/smccc.h"
 #include "pkvm/hypervisor.h"
+#include "status_internal.h"
 
 namespace pkvm {
 
@@ -64,7 +65,7 @@ Status InjectHostAbort(Impl& m, uint64_t esr, uint64_t addr, int cpu) {
 
 constexpr int kMaxFaultRetries = 64;
 
-Status HostAccess(Hypervisor& hv, Impl& m, uint64_t phys, uint8_t* buf, size_t len, bool write,
+Status HostAccess(Impl& m, uint64_t phys, uint8_t* buf, size_t len, bool write,
                   int cpu) {
   if (Status s = CheckBootedCpu(m, cpu); !s.ok()) return s;
   if (len == 0) return Status();
@@ -76,6 +77,7 @@ Status HostAccess(Hypervisor& hv, Impl& m, uint64_t phys, uint8_t* buf, size_t l
     const uint64_t pa = phys + done;
     const uint64_t pfn = pa >> kPageShift;
     const size_t chunk = std::min<size_t>(len - done, kPage - (pa & (kPage - 1)));
+    bool emulated = false;
     for (int tries = 0;; ++tries) {
       const mem::HostAccess a = m.memory.pages.CheckHostAccess(pfn, write);
       if (a == mem::HostAccess::kOk) break;
@@ -97,19 +99,50 @@ Status HostAccess(Hypervisor& hv, Impl& m, uint64_t phys, uint8_t* buf, size_t l
                                   "host %s at %#x: still a permission fault after %d retries; on "
                                   "a device the host CPU would fault forever (%s)",
                                   what, pa, kMaxFaultRetries, m.memory.pages.State(pfn).ToString()));
-      StatusOr<int> r = hv.InjectHostPermFault(DabtEsr(write, true), pa, cpu);
-      if (!r.ok()) return r.status();
-      if (*r == -EPERM)
+      // One naturally aligned access of 1, 2, 4 or 8 bytes is one LDR/STR
+      // of x0 (w0...) at the host's PC: the syndrome is valid (ISV) and a
+      // handler may emulate it -- take the value from x0 (write) or put it
+      // there (read) -- and advance ELR past it (docs/memory.md).
+      HostException e;
+      e.ipa = pa;
+      e.regs = m.cpus[static_cast<size_t>(cpu)].host_ctxt.regs;
+      const bool single = (chunk == 1 || chunk == 2 || chunk == 4 || chunk == 8) &&
+                          (pa & (chunk - 1)) == 0;
+      e.esr = DabtEsr(write, true);
+      if (single) {
+        const uint64_t sas = chunk == 1 ? 0 : chunk == 2 ? 1 : chunk == 4 ? 2 : 3;
+        e.esr |= (1ull << 24) | (sas << 22) | (0ull << 16) | (chunk == 8 ? 1ull << 15 : 0);
+        if (write) {
+          e.regs.regs[0] = 0;
+          std::memcpy(&e.regs.regs[0], buf + done, chunk);
+        }
+      }
+      absl::StatusOr<HostExceptionResult> r = m.HostPermFault(e, cpu);
+      if (!r.ok()) return internal::ToPublic(r.status());
+      if (r->result == 0 && r->emulated) {
+        if (!single) {
+          m.HypPanic(absl::StrFormat("a host permission fault handler skipped an access at %#x "
+                                     "it could not decode (ISV=0)", pa), cpu);
+          return Status(-EIO, m.panic_report);
+        }
+        if (!write) std::memcpy(buf + done, &r->regs.regs[0], chunk);
+        emulated = true;
+        break;  // emulated: the host goes on after the instruction
+      }
+      StatusOr<int> rc = r->result;
+      if (*rc == -EPERM)
         return Status(-EPERM, absl::StrFormat("host %s at %#x: host stage-2 permission fault "
                                               "(%s); the abort was injected into the host",
                                               what, pa, m.memory.pages.State(pfn).ToString()));
       // 0 (resolved) or -EAGAIN: the host retries the access.
     }
-    uint8_t* p = mem::PhysToPtr(m, pa);
-    if (write)
-      std::memcpy(p, buf + done, chunk);
-    else
-      std::memcpy(buf + done, p, chunk);
+    if (!emulated) {
+      uint8_t* p = mem::PhysToPtr(m, pa);
+      if (write)
+        std::memcpy(p, buf + done, chunk);
+      else
+        std::memcpy(buf + done, p, chunk);
+    }
     done += chunk;
   }
   return Status();
@@ -226,11 +259,11 @@ std::string Hypervisor::DumpPageStates() const {
 // ---- host accesses ----------------------------------------------------------------
 
 Status Hypervisor::host_read(uint64_t phys, void* buf, size_t len, int cpu) {
-  return HostAccess(*this, *impl_, phys, static_cast<uint8_t*>(buf), len, false, cpu);
+  return HostAccess(*impl_, phys, static_cast<uint8_t*>(buf), len, false, cpu);
 }
 
 Status Hypervisor::host_write(uint64_t phys, const void* buf, size_t len, int cpu) {
-  return HostAccess(*this, *impl_, phys, static_cast<uint8_t*>(const_cast<void*>(buf)), len, true,
+  return HostAccess(*impl_, phys, static_cast<uint8_t*>(const_cast<void*>(buf)), len, true,
                     cpu);
 }
 

@@ -335,7 +335,14 @@ struct UnicornBackend::Impl {
   bool CallEl2(uint64_t addr, int cpu, std::span<const uint64_t> args, uint64_t* ret) {
     // (Runs on a panicked machine too: that is how panic notifiers are called.)
     ScopedContext scope(&m, cpu, ExceptionLevel::kEl2);
+    // Handlers of a host exception read (and may move) its registers.
+    CpuState& c = m.cpus[static_cast<size_t>(cpu)];
+    using R = arm64::UnicornCpu::El2Sysreg;
+    if (c.in_exception)
+      for (int i = 0; i < kNrEl2Sysregs; ++i) el2->WriteEl2Sysreg(static_cast<R>(i), c.el2_sysregs[i]);
     absl::StatusOr<uint64_t> r = Guarded([&] { return el2->Call(addr, args); });
+    if (c.in_exception)
+      for (int i = 0; i < kNrEl2Sysregs; ++i) c.el2_sysregs[i] = el2->ReadEl2Sysreg(static_cast<R>(i));
     if (r.ok() && !timed_out.load()) {
       if (ret != nullptr) *ret = *r;
       return m.state != MachineState::kPanicked;
