@@ -116,6 +116,9 @@ struct UnicornCpu::Impl {
   };
   std::vector<Mapping> mappings;
   FaultResolver resolver;
+  // ResumeAt(): the access that faulted is not made; the call goes on at pc.
+  bool resume_pending = false;
+  uint64_t resume_pc = 0;
 
   ~Impl() {
     for (uc_context* c : saved)
@@ -252,10 +255,9 @@ struct UnicornCpu::Impl {
       case UC_MEM_FETCH_PROT: k = FaultKind::kFetchProtected; break;
       default: break;
     }
-    if (resolver && (k == FaultKind::kReadUnmapped || k == FaultKind::kWriteUnmapped ||
-                     k == FaultKind::kFetchUnmapped) &&
-        resolver(address, k))
-      return true;  // mapped now: Unicorn retries the access
+    if (resolver && k != FaultKind::kEngine && resolver(address, k))
+      return true;  // mapped (or permitted) now: Unicorn retries the access
+    if (resume_pending) return false;  // the resolver redirected the CPU
     std::string extra;
     if (k == FaultKind::kWriteProtected) {
       for (const Mapping& m : mappings)
@@ -495,7 +497,12 @@ absl::StatusOr<uint64_t> UnicornCpu::Call(uint64_t addr, std::span<const uint64_
   const bool outer_faulted = m.faulted;
   m.faulted = false;
   ++m.depth;
-  const uc_err err = uc_emu_start(m.uc, addr, m.sentinel, options.timeout_us, options.max_instructions);
+  uc_err err = uc_emu_start(m.uc, addr, m.sentinel, options.timeout_us, options.max_instructions);
+  while (m.resume_pending && !m.faulted) {
+    m.resume_pending = false;
+    err = uc_emu_start(m.uc, m.resume_pc, m.sentinel, options.timeout_us, options.max_instructions);
+  }
+  m.resume_pending = false;
   --m.depth;
   const uint64_t pc = m.Reg(UC_ARM64_REG_PC);
   const uint64_t x0 = m.Reg(UC_ARM64_REG_X0);
@@ -515,6 +522,22 @@ absl::StatusOr<uint64_t> UnicornCpu::Call(uint64_t addr, std::span<const uint64_
   if (level > 0) uc_context_restore(m.uc, m.saved[level - 1]);
   if (failed) return absl::AbortedError(absl::StrFormat("%s (pc %#x)", m.fault.reason, m.fault.pc));
   return x0;
+}
+
+namespace {
+void NoMemHook(uc_engine*, uc_mem_type, uint64_t, int, int64_t, void*) {}
+}  // namespace
+
+absl::Status UnicornCpu::EnablePreciseFaultPc() {
+  uc_hook h;
+  return Checked(uc_hook_add(impl_->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                             reinterpret_cast<void*>(&NoMemHook), nullptr, 1, 0),
+                 "add the memory hook");
+}
+
+void UnicornCpu::ResumeAt(uint64_t pc) {
+  impl_->resume_pending = true;
+  impl_->resume_pc = pc;
 }
 
 void UnicornCpu::Stop(std::string reason) {

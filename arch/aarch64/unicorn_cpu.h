@@ -139,6 +139,8 @@ class UnicornCpu {
   // Called when guest code touches an unmapped address, before that becomes
   // a fault: returning true says the resolver mapped it and the access is
   // retried (how a backend maps pages lazily).
+  // Called for unmapped and protected accesses alike; returning false with
+  // ResumeAt() called skips the access: the call goes on at that pc.
   using FaultResolver = std::function<bool(uint64_t addr, FaultKind kind)>;
   void SetFaultResolver(FaultResolver resolver);
   // Guest memory access from the host (mapping checked, not permissions).
@@ -172,6 +174,12 @@ class UnicornCpu {
   // From a trap handler or host function: end the current Call with a
   // kHostStop fault carrying `reason` (e.g. a BUG at EL2 -> hyp panic).
   void Stop(std::string reason);
+  // From a fault resolver: do not make the faulting access, go on at `pc`
+  // (the instruction again, or past it when a handler emulated it).
+  void ResumeAt(uint64_t pc);
+  // Makes the PC a fault resolver reads the faulting instruction for
+  // protection faults too (a memory hook: every access takes the slow path).
+  absl::Status EnablePreciseFaultPc();
   // From any thread: stops the running emulation as soon as possible (a
   // watchdog's way out of a runaway loop). The Call ends with a kEngine
   // fault "stopped before returning" unless a handler recorded another.

@@ -93,10 +93,14 @@ PageRec PageModel::Rec(uint64_t pfn) const {
 }
 
 void PageModel::Put(uint64_t pfn, const PageRec& rec) {
+  const PageRec old = listener_ != nullptr ? Rec(pfn) : rec;
   if (rec == Default(pfn))
     pages_.erase(pfn);
   else
     pages_[pfn] = rec;
+  if (listener_ != nullptr &&
+      (old.owner != rec.owner || old.host != rec.host || old.host_prot != rec.host_prot))
+    listener_(listener_ctx_, pfn);
 }
 
 bool PageModel::HostExclusive(const PageRec& r) {

@@ -156,6 +156,21 @@ class PageModel {
   // -EINVAL for an empty range, one that wraps or one past the PA space.
   static int CheckRange(uint64_t pfn, uint64_t nr);
 
+  // Told after a page's host stage-2 entry changed (owner, host state or
+  // host permissions): the Unicorn backend drops its EL1 mapping of it.
+  using HostChangeFn = void (*)(void* ctx, uint64_t pfn);
+  void SetHostChangeListener(HostChangeFn fn, void* ctx) {
+    listener_ = fn;
+    listener_ctx_ = ctx;
+  }
+  // Whether some page of [pfn, pfn + nr) not in its boot state satisfies `pred`.
+  template <typename Pred>
+  bool AnyChangedIn(uint64_t pfn, uint64_t nr, Pred&& pred) const {
+    for (auto it = pages_.lower_bound(pfn); it != pages_.end() && it->first < pfn + nr; ++it)
+      if (pred(it->first)) return true;
+    return false;
+  }
+
  private:
   PageRec Default(uint64_t pfn) const;
   void Put(uint64_t pfn, const PageRec& rec);
@@ -167,6 +182,8 @@ class PageModel {
   uint64_t ram_begin_, ram_end_;  // pfns
   std::map<uint64_t, PageRec> pages_;     // only pages not in their boot state
   std::map<uint64_t, MmioRegion> mmio_;   // by base pfn
+  HostChangeFn listener_ = nullptr;
+  void* listener_ctx_ = nullptr;
 };
 
 }  // namespace pkvm::mem

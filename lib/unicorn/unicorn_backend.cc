@@ -73,6 +73,7 @@ struct KoModule {
 struct UnicornBackend::Impl {
   explicit Impl(Hypervisor::Impl& machine) : m(machine) {}
   ~Impl() {
+    m.memory.pages.SetHostChangeListener(nullptr, nullptr);
     {
       std::lock_guard<std::mutex> lock(wd_mu);
       wd_quit = true;
@@ -183,10 +184,183 @@ struct UnicornBackend::Impl {
     return false;
   }
 
-  bool ResolveEl1(uint64_t addr) {
+  // ---- EL1: the host's view of memory (host stage-2) -------------------------
+  // EL1 maps RAM and devices lazily, with each page's host stage-2
+  // permissions: a page the host does not own is not mapped (an access is
+  // pKVM's abort, a kernel panic here); a page a module restricted is mapped
+  // with what is left, and an access beyond that runs the modules'
+  // permission-fault chain with the decoded syndrome, as on a device. Pages
+  // in their boot state are mapped 2 MiB at a time.
+  static constexpr uint64_t kEl1Chunk = 2ull << 20;
+  static constexpr size_t kMaxEl1Maps = 512;  // Unicorn 2.0.1 aborts past ~2000 regions
+  struct El1Map {
+    uint64_t size;
+    uint32_t perms;
+  };
+  std::map<uint64_t, El1Map> el1_maps;  // by base
+  int el1_retries = 0;                  // permission faults resolved without progress
+  std::string el1_note;                 // why the last EL1 fault is one (for the report)
+
+  // -1: the host stage-2 has no entry for the page; else its permissions.
+  int El1Perms(uint64_t pfn) const {
+    const mem::PageModel& pm = m.memory.pages;
+    const mem::HostAccess a = pm.CheckHostAccess(pfn, false);
+    if (a == mem::HostAccess::kNoDevice || a == mem::HostAccess::kTranslationFault) return -1;
+    const uint64_t prot = pm.Rec(pfn).host_prot;
+    int perms = 0;
+    if (prot & mem::kProtR) perms |= arm64::kPermRead;
+    if (prot & mem::kProtW) perms |= arm64::kPermWrite;
+    if (prot & mem::kProtX) perms |= arm64::kPermExec;
+    return perms;
+  }
+
+  bool El1Overlaps(uint64_t lo, uint64_t hi) const {
+    auto it = el1_maps.lower_bound(hi);
+    if (it == el1_maps.begin()) return false;
+    --it;
+    return it->first + it->second.size > lo;
+  }
+
+  bool MapEl1(uint64_t base, uint64_t size, uint32_t perms) {
+    uint8_t* host = mem::PhysToPtr(m, base);
+    if (host == nullptr || !el1->Map(base, host, size, perms).ok()) return false;
+    el1_maps[base] = El1Map{size, perms};
+    return true;
+  }
+
+  // After a restore: keep every EL1 mapping that still matches the host
+  // stage-2 (unmapping flushes translated code), drop the others.
+  void RevalidateEl1Maps() {
+    constexpr int kRwx = arm64::kPermRead | arm64::kPermWrite | arm64::kPermExec;
+    for (auto it = el1_maps.begin(); it != el1_maps.end();) {
+      const uint64_t pfn = it->first >> 12, nr = it->second.size >> 12;
+      const int want = El1Perms(pfn);
+      bool ok;
+      if (nr == 1) {
+        ok = want >= 0 && static_cast<uint32_t>(want) == it->second.perms;
+      } else {
+        ok = it->second.perms == static_cast<uint32_t>(kRwx) &&
+             !m.memory.pages.AnyChangedIn(pfn, nr, [&](uint64_t p) { return El1Perms(p) != kRwx; });
+      }
+      if (ok) {
+        ++it;
+        continue;
+      }
+      el1->Unmap(it->first, it->second.size).IgnoreError();
+      it = el1_maps.erase(it);
+    }
+  }
+
+  void DropEl1Maps() {
+    for (const auto& [base, map] : el1_maps) el1->Unmap(base, map.size).IgnoreError();
+    el1_maps.clear();
+  }
+
+  // The page's host stage-2 entry changed: its EL1 mapping goes (the rest of
+  // a chunk stays mapped); the next access maps it with what it is now.
+  static void HostChanged(void* ctx, uint64_t pfn) {
+    Impl& b = *static_cast<Impl*>(ctx);
+    const uint64_t page = pfn << 12;
+    auto it = b.el1_maps.upper_bound(page);
+    if (it == b.el1_maps.begin()) return;
+    --it;
+    const uint64_t base = it->first, end = base + it->second.size;
+    if (page >= end) return;
+    const uint32_t perms = it->second.perms;
+    b.el1->Unmap(base, end - base).IgnoreError();
+    b.el1_maps.erase(it);
+    if (b.el1_maps.size() + 2 > kMaxEl1Maps) return;  // the rest is mapped again on touch
+    if (page > base) b.MapEl1(base, page - base, perms);
+    if (page + kPage < end) b.MapEl1(page + kPage, end - page - kPage, perms);
+  }
+
+  bool ResolveEl1(uint64_t addr, FaultKind kind) {
     const uint64_t page = addr & kPageMask;
-    if (uint8_t* p = mem::PhysToPtr(m, page))  // device registers (RAM is mapped whole)
-      return el1->Map(page, p, kPage, arm64::kPermRead | arm64::kPermWrite).ok();
+    const uint64_t pfn = page >> 12;
+    if (mem::PhysToPtr(m, page) == nullptr) return false;  // nothing there
+    const int perms = El1Perms(pfn);
+    const bool unmapped = kind == FaultKind::kReadUnmapped || kind == FaultKind::kWriteUnmapped ||
+                          kind == FaultKind::kFetchUnmapped;
+    if (unmapped) {
+      if (perms < 0) {
+        el1_note = absl::StrFormat(
+            "the host stage-2 has no entry for pfn %#x (it is not the host's): pKVM injected "
+            "the abort into the host",
+            pfn);
+        return false;
+      }
+      if (el1_maps.size() >= kMaxEl1Maps) DropEl1Maps();
+      constexpr int kRwx = arm64::kPermRead | arm64::kPermWrite | arm64::kPermExec;
+      if (perms == kRwx && m.memory.pages.KindOf(pfn) == PageKind::kRam) {
+        const uint64_t ram_end = kRamBase + m.ram_size;
+        const uint64_t lo = std::max(kRamBase, page & ~(kEl1Chunk - 1));
+        const uint64_t hi = std::min(ram_end, lo + kEl1Chunk);
+        const bool uniform = !m.memory.pages.AnyChangedIn(
+            lo >> 12, (hi - lo) >> 12, [&](uint64_t p) { return El1Perms(p) != kRwx; });
+        if (uniform && !El1Overlaps(lo, hi) && MapEl1(lo, hi - lo, kRwx)) return true;
+      }
+      return MapEl1(page, kPage, static_cast<uint32_t>(perms));
+    }
+    if (perms < 0) return false;
+    return El1PermFault(addr, kind);
+  }
+
+  // ESR_EL2 of a host data abort at this instruction: a valid syndrome for
+  // single-register loads and stores without writeback (what the
+  // architecture reports), none for the rest (pairs, atomics, SIMD...).
+  static uint64_t El1AbortEsr(uint32_t insn, bool write, bool fetch) {
+    const uint64_t fsc = 0x0f;  // permission fault, level 3
+    if (fetch) return (0x20ull << 26) | (1ull << 25) | fsc;
+    uint64_t esr = (0x24ull << 26) | (1ull << 25) | (write ? 1ull << 6 : 0) | fsc;
+    const uint32_t size = insn >> 30, opc = (insn >> 22) & 3;
+    const bool ldst = (insn & 0x3b000000u) == 0x39000000u ||            // unsigned offset
+                      ((insn & 0x3b200c00u) == 0x38000000u) ||          // unscaled (LDUR/STUR)
+                      ((insn & 0x3b200c00u) == 0x38200800u);            // register offset
+    if (!ldst || (size == 3 && opc >= 2) || (size == 2 && opc == 3)) return esr;  // PRFM, ...
+    const bool load = opc != 0;
+    const bool sign = opc >= 2;
+    const bool sf = size == 3 || (sign && opc == 2);
+    esr |= (1ull << 24) | (uint64_t{size} << 22) | (uint64_t{insn & 31} << 16) |
+           (load && sign ? 1ull << 21 : 0) | (sf ? 1ull << 15 : 0);
+    return esr;
+  }
+
+  // EL1 touched a page beyond its host stage-2 permissions: the modules'
+  // chain decides, with the host's registers and the syndrome of the access.
+  bool El1PermFault(uint64_t addr, FaultKind kind) {
+    const uint64_t pc = el1->ReadReg(32);
+    uint32_t insn = 0;
+    const bool fetch = kind == FaultKind::kFetchProtected;
+    if (!fetch) el1->Read(pc, &insn, sizeof insn);
+    HostException e;
+    e.esr = El1AbortEsr(insn, kind == FaultKind::kWriteProtected, fetch);
+    e.ipa = addr;
+    e.far = addr;
+    e.elr = pc;
+    for (int i = 0; i < 31; ++i) e.regs.regs[i] = el1->ReadReg(i);
+    e.regs.sp = el1->ReadReg(31);
+    e.regs.pc = pc;
+    e.regs.pstate = 0x3c5;  // EL1h, DAIF masked
+    absl::StatusOr<HostExceptionResult> r = m.HostPermFault(e, Cpu());
+    if (!r.ok()) {
+      el1_note = std::string(r.status().message());
+      return false;
+    }
+    if (r->result == -EPERM) {
+      el1_note = "host stage-2 permission fault: the modules' handlers refused it (-EPERM) and "
+                 "pKVM injected the abort into the host";
+      return false;
+    }
+    for (int i = 0; i < 31; ++i) el1->WriteReg(i, r->regs.regs[i]);
+    if (r->emulated) {
+      el1_retries = 0;
+    } else if (++el1_retries > 64) {
+      el1_note = "host stage-2 permission fault: still faulting after 64 retries (the handlers "
+                 "returned 0 or -EAGAIN without changing the permissions or ELR)";
+      el1_retries = 0;
+      return false;
+    }
+    el1->ResumeAt(r->elr);
     return false;
   }
 
@@ -278,6 +452,10 @@ struct UnicornBackend::Impl {
                                       sym.empty() ? "" : " ", sym, f.address);
     // The state of the faulting page, when it is memory the machine has.
     absl::StrAppend(&out, PageNote(f.address));
+    if (f.el == El::kEl1 && !el1_note.empty()) {
+      absl::StrAppend(&out, "\n  ", el1_note);
+      el1_note.clear();
+    }
     for (int i = 0; i < 31; i += 4) {
       absl::StrAppend(&out, "\n ");
       for (int j = i; j < i + 4 && j < 31; ++j) absl::StrAppendFormat(&out, " x%-2d %016x", j, f.x[j]);
@@ -790,14 +968,17 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   impl->el2 = std::move(el2).value();
   if (m.ram_size > 0x80000000ull - 0x40000000ull + (64ull << 30))
     return absl::InvalidArgumentError("RAM too large for the Unicorn backend");
-  // EL1: all of RAM, the kernel's linear map (VA == PA, MMU off).
-  if (absl::Status s = impl->el1->Map(kRamBase, m.ram, m.ram_size,
-                                      arm64::kPermRead | arm64::kPermWrite | arm64::kPermExec);
-      !s.ok())
-    return s;
+  // EL1: RAM and devices at their physical address (the kernel's linear
+  // map, VA == PA, MMU off), mapped on first touch as the host stage-2 allows.
   Impl* p = impl.get();
-  impl->el1->SetFaultResolver([p](uint64_t a, FaultKind) { return p->ResolveEl1(a); });
-  impl->el2->SetFaultResolver([p](uint64_t a, FaultKind) { return p->ResolveEl2(a); });
+  m.memory.pages.SetHostChangeListener(&Impl::HostChanged, p);
+  if (absl::Status s = impl->el1->EnablePreciseFaultPc(); !s.ok()) return s;
+  impl->el1->SetFaultResolver([p](uint64_t a, FaultKind k) { return p->ResolveEl1(a, k); });
+  impl->el2->SetFaultResolver([p](uint64_t a, FaultKind k) {
+    const bool unmapped = k == FaultKind::kReadUnmapped || k == FaultKind::kWriteUnmapped ||
+                          k == FaultKind::kFetchUnmapped;
+    return unmapped && p->ResolveEl2(a);
+  });
   // Module images live in the upper half of RAM, away from the pages tests
   // and pools use first (pools come from the top, so leave the top quarter).
   impl->kernel_next = kRamBase + (m.ram_size / 2 & kPageMask);
@@ -934,6 +1115,8 @@ void UnicornBackend::HypPageUnmapped(uint64_t va) {
 void UnicornBackend::Restored(std::span<const std::pair<uint64_t, uint64_t>> changed_phys) {
   Impl& b = *impl_;
   b.RevalidateEl2Mappings(/*linear_only=*/false);
+  b.RevalidateEl1Maps();  // the host stage-2 is what the snapshot says
+  b.el1_retries = 0;
   for (const auto& [first, end] : changed_phys) {
     b.el1->InvalidateCode(first, end - first);
     b.el2->InvalidateCode(first, end - first);
