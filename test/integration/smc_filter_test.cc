@@ -238,6 +238,27 @@ TYPED_TEST(SmcFilterTest, ParametersComeFromTheKernelCommandLine) {
   EXPECT_THAT(fresh->boot_log(), HasSubstr("label none"));
 }
 
+TYPED_TEST(SmcFilterTest, EveryIntegerParameterTypeParses) {
+  auto hv = this->Booted(
+      "smc_filter.offset=-9000000000 smc_filter.cookie=18446744073709551615 "
+      "smc_filter.mask=0x10 smc_filter.level=-32768 smc_filter.port=65535 smc_filter.prio=010");
+  ASSERT_NE(hv, nullptr);
+  EXPECT_THAT(hv->boot_log(), HasSubstr("offset -9000000000 cookie 18446744073709551615 mask "
+                                        "0x10 level -32768 port 65535 prio 8"));
+  auto defaults = this->Booted();
+  ASSERT_NE(defaults, nullptr);
+  EXPECT_THAT(defaults->boot_log(),
+              HasSubstr("offset -1 cookie 0 mask 0xff level 0 port 0 prio 0"));
+  for (const char* bad : {"smc_filter.level=32768", "smc_filter.port=-1", "smc_filter.prio=256",
+                          "smc_filter.cookie=18446744073709551616", "smc_filter.mask=0xg"}) {
+    SCOPED_TRACE(bad);
+    auto hv2 = this->Machine(bad);
+    ASSERT_NE(hv2, nullptr);
+    EXPECT_EQ(this->boot_.error(), -EINVAL);
+    EXPECT_THAT(hv2->boot_log(), HasSubstr("invalid for parameter"));
+  }
+}
+
 TYPED_TEST(SmcFilterTest, UnknownParameterIsLoggedAndIgnored) {
   auto hv = this->Booted("smc_filter.no_such=1 smc_filter.bias=3 other_module.bias=9");
   ASSERT_NE(hv, nullptr);

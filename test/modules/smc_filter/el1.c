@@ -31,6 +31,20 @@ static char *label = "none";
 module_param(label, charp, 0444);
 MODULE_PARM_DESC(label, "printed at load");
 
+/* Only printed: the other integer kinds module_param() knows. */
+static long offset = -1;
+module_param(offset, long, 0444);
+static unsigned long long cookie;
+module_param(cookie, ullong, 0444);
+static unsigned int mask = 0xff;
+module_param(mask, hexint, 0444);
+static short level;
+module_param(level, short, 0444);
+static unsigned short port;
+module_param(port, ushort, 0444);
+static unsigned char prio;
+module_param(prio, byte, 0444);
+
 extern u32 kvm_nvhe_sym(smcf_deny_fid);
 extern s64 kvm_nvhe_sym(smcf_bias);
 extern u64 kvm_nvhe_sym(smcf_tag);
@@ -57,10 +71,23 @@ static int __init smcf_init(void)
 		pr_err("smc_filter: self-test SMC %#x was not refused (x0=%#lx)\n", deny_fid, res.a0);
 		return -EIO;
 	}
+	/* The EL2 part sees the parameters: asked with SMCCC 1.2 from EL1. */
+	{
+		struct arm_smccc_1_2_regs args = {.a0 = KVM_HOST_SMCCC_ID(id), .a1 = SMCF_CMD_CONFIG};
+		struct arm_smccc_1_2_regs out;
+
+		arm_smccc_1_2_hvc(&args, &out);
+		if (out.a0 != SMCCC_RET_SUCCESS || out.a1 != deny_fid) {
+			pr_err("smc_filter: EL2 sees deny fid %#lx, not %#x\n", out.a1, deny_fid);
+			return -EIO;
+		}
+	}
 	if (reset_counters)
 		pkvm_el2_mod_call(id, SMCF_CMD_RESET);
 	pr_info("smc_filter: hypercall %d, deny %#x, bias %d, tag %#lx, label %s\n", id, deny_fid,
 		bias, tag, label);
+	pr_info("smc_filter: offset %ld cookie %llu mask %#x level %d port %u prio %u\n", offset,
+		cookie, mask, level, port, prio);
 	return 0;
 }
 module_init(smcf_init);
