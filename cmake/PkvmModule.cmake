@@ -155,7 +155,9 @@ function(pkvm_add_module target)
     COMMAND "${CMAKE_LINKER}" -r "$<TARGET_OBJECTS:${target}_el1>" ${nvhe_object}
             -o "${dir}/${target}.all.o"
     # One global symbol per module: any number of modules link side by side.
+    # module_param() descriptors: a section per module (module.mod.c.in).
     COMMAND "${CMAKE_OBJCOPY}" --keep-global-symbol=pkvm_module_${target}
+            --rename-section __pkvm_param=__pkvm_param_${target}
             "${dir}/${target}.all.o" "${module_object}"
     DEPENDS "$<TARGET_OBJECTS:${target}_el1>" ${nvhe_object}
     COMMENT "pKVM module ${ARG_MODNAME}: linking ${target}.o"

@@ -100,6 +100,11 @@ function(pkvm_a64_add_glue glue_dir include_dirs)
   list(APPEND el2_objs "${out}/el2_hostcalls.o")
   _pkvm_a64_compile("${out}/el2_sysreg.o" "${glue_dir}/el2_sysreg.S")
   list(APPEND el2_objs "${out}/el2_sysreg.o")
+  # smc slice: arm_smccc_1_1_smc/arm_smccc_1_2_smc in EL2 code execute a
+  # real `smc #0`, which the EL2 CPU traps to the fake EL3.
+  _pkvm_a64_compile("${out}/el2_smccc.o" "${glue_dir}/el1_smccc.S" ${incs})
+  _pkvm_a64_compile("${out}/el2_smccc_1_2.o" "${glue_dir}/smccc_1_2.S" ${incs})
+  list(APPEND el2_objs "${out}/el2_smccc.o" "${out}/el2_smccc_1_2.o")
   set(el2_lib "${out}/libpkvm_a64_el2.a")
   add_custom_command(OUTPUT "${el2_lib}"
     COMMAND "${CMAKE_COMMAND}" -E rm -f "${el2_lib}"
@@ -116,6 +121,8 @@ function(pkvm_a64_add_glue glue_dir include_dirs)
   _pkvm_a64_compile("${out}/el1_smccc.o" "${glue_dir}/el1_smccc.S" ${incs})
   _pkvm_a64_compile("${out}/el1_hostcalls.o" "${glue_dir}/hostcalls.S" ${incs})
   list(APPEND common_objs "${out}/el1_smccc.o" "${out}/el1_hostcalls.o")
+  _pkvm_a64_compile("${out}/el1_smccc_1_2.o" "${glue_dir}/smccc_1_2.S" ${incs})  # smc slice
+  list(APPEND common_objs "${out}/el1_smccc_1_2.o")
   set(libs "${el2_lib}")
   foreach(gen 14 15 16)
     set(defs -DPKVM_GENERATION=${gen})

@@ -61,6 +61,7 @@ absl::StatusOr<KernelCmdline> ParseKernelCmdline(absl::string_view cmdline) {
     if (key.empty())
       return ErrnoError(EINVAL, absl::StrCat("kernel command line: option '", w, "' has no name"));
     out.params.emplace_back(key, value);
+    out.param_has_value.push_back(eq != std::string::npos);
     // parameq(): '-' and '_' are the same in parameter names.
     if (NormalizeModuleName(key) != NormalizeModuleName(kProtectedModules)) continue;
     if (eq == std::string::npos)

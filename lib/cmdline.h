@@ -17,6 +17,9 @@ struct KernelCmdline {
   std::vector<std::string> protected_modules;
   // Every `param[=value]` in order (value empty for a bare flag).
   std::vector<std::pair<std::string, std::string>> params;
+  // Per entry of `params`: whether it had an '=' ("a.b" vs "a.b="), which
+  // module_param tells apart for bool and charp (smc slice).
+  std::vector<bool> param_has_value;
   std::vector<std::string> warnings;
 };
 

@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "machine.h"
 #include "native_loader.h"
+#include "module_param.h"  // smc slice
 #include "status_internal.h"
 #include "trace/hyp_trace.h"
 #include "trace/tracefs.h"
@@ -349,9 +350,12 @@ HostSmcResult Hypervisor::Impl::HostSmc(const user_pt_regs& in, int cpu) {
     }
   }
   if (!out.handled_by_module && state != MachineState::kPanicked) {
-    // Forwarded to EL3. The simulated firmware implements no SMC services.
+    // Forwarded to EL3: the fake firmware tests program (lib/el3.cc).
     out.forwarded_to_el3 = true;
-    ctx->regs.regs[0] = kSmcccNotSupported;
+    SmcccRegs r;
+    for (int i = 0; i < 18; ++i) r.x[i] = ctx->regs.regs[i];
+    r = CallEl3(r, cpu, El3Caller::kHost);
+    for (int i = 0; i < 18; ++i) ctx->regs.regs[i] = r.x[i];
   }
   trace->EmitHostSmc(cpu, in.regs[0], out.forwarded_to_el3);
   trace->EmitHypExit(cpu);
@@ -372,6 +376,8 @@ absl::Status Hypervisor::Impl::LoadModule(const std::string& name) {
   const pkvm_native_module& d = *mod->desc;
   internal::ResetNativeModuleImage(d);
   internal::PrepareNativeModule(*this, d);  // the arm64 loader's module_init_hyp
+  // smc slice: module_param() values from the command line, before module_init.
+  if (absl::Status s = internal::ApplyNativeModuleParams(*this, d); !s.ok()) return s;
   int rc = 0;
   if (d.init != nullptr && *d.init != nullptr) {
     ScopedContext scope(this, 0, ExceptionLevel::kEl1);

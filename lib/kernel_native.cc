@@ -207,8 +207,11 @@ void __pkvm_smccc_call(int conduit, unsigned long a0, unsigned long a1, unsigned
   for (int i = 0; i < 8; ++i) in.regs[i] = a[i];
   user_pt_regs out = in;
   if (ctx->el == pkvm::ExceptionLevel::kEl2) {
-    // EL2 code issuing an HVC/SMC: no EL3 services are simulated yet.
-    out.regs[0] = pkvm::kSmcccNotSupported;
+    // EL2 code issuing an SMC reaches the fake EL3 (lib/el3.cc).
+    pkvm::SmcccRegs r;
+    for (int i = 0; i < 8; ++i) r.x[i] = in.regs[i];
+    r = pkvm::El2Smccc(m, conduit, r, ctx->cpu);
+    for (int i = 0; i < 18; ++i) out.regs[i] = r.x[i];
   } else if (conduit == 1 /* HVC */) {
     out = m.HostHvc(in, ctx->cpu);
   } else {

@@ -188,6 +188,16 @@ struct Hypervisor::Impl {
     }
   }
 
+  // --- the fake EL3 firmware (smc slice: lib/el3.cc) ---
+  // Programmed services by function id, and every call made (test harness
+  // state, not machine state: snapshots leave both alone).
+  std::map<uint32_t, El3Handler> el3_handlers;
+  std::vector<El3Call> el3_calls;
+  // An `smc` that reached EL3 from `caller` on `cpu`: answered and recorded.
+  SmcccRegs CallEl3(const SmcccRegs& in, int cpu, El3Caller caller);
+  // module_param storage: charp values of native modules (lib/module_param.cc).
+  std::vector<std::unique_ptr<char[]>> module_param_strings;
+
   // --- logging ---
   void Log(const std::string& line);
   void ReportUnimplemented(const char* op);
@@ -335,6 +345,10 @@ bool Hypervisor::Impl::CallEl2(uint64_t el2_addr, int cpu, R* ret, A... args) {
     return RunGuarded([&] { *ret = fn(args...); });
   }
 }
+
+// smc slice: an SMCCC call EL2 code makes (conduit 2 = smc reaches the fake
+// EL3; an hvc at EL2 is NOT_SUPPORTED), lib/el3.cc.
+SmcccRegs El2Smccc(Hypervisor::Impl& m, int conduit, const SmcccRegs& in, int cpu);
 
 // Builds the three ops tables (lib/hyp_ops.cc).
 void InitModuleOps(Hypervisor::Impl& m);

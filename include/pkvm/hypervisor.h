@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "pkvm/abi/ptrace.h"
+#include "pkvm/el3.h"  // smc slice: the fake EL3
 #include "pkvm/generation.h"
 #include "pkvm/native_module.h"
 #include "pkvm/page_state.h"
@@ -209,6 +210,17 @@ class Hypervisor {
   // included; later snapshots stay valid. -EINVAL for an invalid snapshot or
   // one taken on another machine.
   Status RestoreSnapshot(const Snapshot& snapshot);
+
+  // --- the fake EL3 firmware (smc slice; pkvm/el3.h, docs/smc-filter.md) --
+  // Programs the answer to SMCs with function id `function_id` (w0; the SVE
+  // hint bit 16 is ignored); an empty handler removes it. Unprogrammed ids
+  // get SMCCC_RET_NOT_SUPPORTED in x0, x1..x17 unchanged. Any time, any state.
+  void SetEl3Handler(uint32_t function_id, El3Handler handler);
+  void ClearEl3Handlers();
+  // Every SMC that reached EL3 since Create() or the last ClearEl3Calls(),
+  // oldest first: host SMCs pKVM forwarded and SMCs of EL2 code.
+  std::vector<El3Call> el3_calls() const;
+  void ClearEl3Calls();
 
   // --- state --------------------------------------------------------------
   BackendKind backend() const;

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define PKVM_NATIVE_MODULE_MAGIC 0x31646f6d6d766b70ULL /* "pkvmmod1" */
-#define PKVM_NATIVE_MODULE_ABI 3u
+#define PKVM_NATIVE_MODULE_ABI 4u
 
 /* Index of each EL2 section in pkvm_native_module.hyp[]. */
 enum pkvm_native_hyp_section {
@@ -34,6 +34,7 @@ enum pkvm_native_hyp_section {
 
 struct hyp_printk_fmt;
 struct pkvm_hyp_event_desc;
+struct pkvm_module_param;
 
 /* One EL2 function: offset from the start of .hyp.text, unprefixed name. */
 struct pkvm_ftrace_sym {
@@ -67,6 +68,10 @@ struct pkvm_native_module {
   /* ABI 3: the AArch64 build of the same module (NAME.ko) when the build
    * made one, else NULL: what OfferModule() loads on the Unicorn backend. */
   const char *ko_path;
+  /* ABI 4 (smc slice): the module_param() descriptors of the EL1 part
+   * (pkvm/abi/module_param.h), [params, params_end); NULL without any. */
+  const struct pkvm_module_param *params;
+  const struct pkvm_module_param *params_end;
 };
 
 #define PKVM_DECLARE_NATIVE_MODULE(target) \

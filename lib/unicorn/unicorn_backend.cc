@@ -22,6 +22,8 @@
 #include "guest_printk.h"
 #include "mem/memory.h"
 #include "module_linker.h"
+#include "module_param.h"  // smc slice
+#include "pkvm/abi/module_param.h"
 #include "pkvm/abi/pgtable_prot.h"
 #include "pkvm/hyp_event_desc.h"
 #include "status_internal.h"
@@ -628,10 +630,15 @@ struct UnicornBackend::Impl {
       for (int i = 0; i < 18; ++i) f.x[i] = out.regs[i];
       if (m.state == MachineState::kPanicked) StopForPanic(cpu);
     });
-    // EL2 code calling EL3 (or itself): the simulated firmware has no services.
-    auto el3 = [](UnicornCpu&, TrapFrame& f) { f.x[0] = kSmcccNotSupported; };
-    el2->SetSmcHandler(el3);
-    el2->SetHvcHandler(el3);
+    // smc slice: EL2 code's `smc #0` reaches the fake EL3 (lib/el3.cc) with
+    // x0..x17; an `hvc` at EL2 is not a service pKVM offers.
+    el2->SetSmcHandler([this](UnicornCpu&, TrapFrame& f) {
+      SmcccRegs in;
+      for (int i = 0; i < 18; ++i) in.x[i] = f.x[i];
+      const SmcccRegs out = El2Smccc(m, 2, in, Cpu());
+      for (int i = 0; i < 18; ++i) f.x[i] = out.x[i];
+    });
+    el2->SetHvcHandler([](UnicornCpu&, TrapFrame& f) { f.x[0] = kSmcccNotSupported; });
   }
 
   // Host call 5, between __pkvm_alloc_module_va and the page mappings: the
@@ -1033,6 +1040,58 @@ absl::StatusOr<std::string> UnicornBackend::ProbeModule(std::span<const uint8_t>
   return linked->name;
 }
 
+// smc slice: the module's __pkvm_param descriptors (pkvm/abi/module_param.h),
+// relocated at EL1 addresses (== physical: EL1 runs with the MMU off), applied
+// from the command line; charp values are copied into kernel memory after
+// the module image.
+static absl::Status ApplyKoModuleParams(UnicornBackend::Impl& b, const KoModule& mod) {
+  Hypervisor::Impl& m = b.m;
+  const arm64::LinkedSection* sec = nullptr;
+  for (const arm64::LinkedSection& s : mod.linked.sections)
+    if (s.name == PKVM_PARAM_SECTION) sec = &s;
+  auto in_ram = [&](uint64_t addr, uint64_t len) {
+    return addr >= kRamBase && len <= m.ram_size && addr - kRamBase <= m.ram_size - len;
+  };
+  auto in_image = [&](uint64_t addr, uint64_t len) {
+    return addr >= mod.phys && len <= mod.size && addr - mod.phys <= mod.size - len;
+  };
+  std::vector<internal::ModuleParam> params;
+  if (sec != nullptr) {
+    if (sec->size % sizeof(pkvm_module_param) != 0 || !in_image(sec->addr, sec->size))
+      return ErrnoError(ENOEXEC, absl::StrCat(mod.name, ": malformed " PKVM_PARAM_SECTION
+                                              " section (", sec->size, " bytes)"));
+    for (uint64_t off = 0; off < sec->size; off += sizeof(pkvm_module_param)) {
+      uint64_t name = 0, arg = 0;
+      uint32_t type = 0;
+      const uint8_t* e = m.ram + (sec->addr + off - kRamBase);
+      std::memcpy(&name, e, 8);
+      std::memcpy(&arg, e + 8, 8);
+      std::memcpy(&type, e + 16, 4);
+      std::string n;
+      for (uint64_t a = name; in_image(a, 1) && m.ram[a - kRamBase] != 0 && n.size() < 256; ++a)
+        n += static_cast<char>(m.ram[a - kRamBase]);
+      if (n.empty() || !in_image(arg, 1))
+        return ErrnoError(ENOEXEC, absl::StrCat(mod.name, ": module_param descriptor ",
+                                                off / sizeof(pkvm_module_param),
+                                                " points outside the module"));
+      params.push_back(internal::ModuleParam{n, arg, type});
+    }
+  }
+  internal::ModuleParamSink sink;
+  sink.write = [&](uint64_t arg, const void* bytes, size_t len) {
+    if (in_image(arg, len)) std::memcpy(m.ram + (arg - kRamBase), bytes, len);
+  };
+  sink.place_string = [&](const std::string& value) -> uint64_t {
+    const uint64_t len = (value.size() + 1 + 15) & ~uint64_t{15};
+    if (len > b.kernel_end - b.kernel_next || !in_ram(b.kernel_next, len)) return 0;
+    const uint64_t at = b.kernel_next;
+    std::memcpy(m.ram + (at - kRamBase), value.c_str(), value.size() + 1);
+    b.kernel_next += len;
+    return at;
+  };
+  return internal::ApplyModuleParams(m, mod.name, params, sink);
+}
+
 absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::span<const uint8_t> ko) {
   Impl& b = *impl_;
   Hypervisor::Impl& m = b.m;
@@ -1055,6 +1114,8 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::spa
   mod->linked = std::move(linked).value();
   if (absl::Status s = arm64::InitModuleHyp(mod->linked, region, GenerationNumber(m.gen)); !s.ok())
     return ErrnoError(ENOEXEC, absl::StrCat(name, ": ", s.message()));
+  // smc slice: module_param() values from the command line, before module_init.
+  if (absl::Status s = ApplyKoModuleParams(b, *mod); !s.ok()) return s;
   b.el1->InvalidateCode(mod->phys, size);
   const uint64_t init = mod->linked.init;
   b.modules.push_back(std::move(mod));

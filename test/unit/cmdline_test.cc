@@ -247,3 +247,12 @@ TEST(ParseKernelCmdlineTest, NoModuleOptionMeansNoModules) {
 
 }  // namespace
 }  // namespace pkvm::internal
+
+// smc slice: module_param tells "mod.flag" (a bare bool: true) from
+// "mod.flag=" (an empty value).
+TEST(ParseKernelCmdlineTest, RecordsWhetherEachParamHadAnEqualsSign) {
+  const pkvm::internal::KernelCmdline c =
+      pkvm::internal::ParseKernelCmdline("m.flag m.s= m.v=1 \"m.q\"").value();
+  ASSERT_EQ(c.params.size(), 4u);
+  EXPECT_THAT(c.param_has_value, ::testing::ElementsAre(false, true, true, false));
+}

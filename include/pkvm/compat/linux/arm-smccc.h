@@ -5,7 +5,9 @@
  * arguments and a `struct arm_smccc_res *` last, as in the kernel. In libpkvm
  * they enter the simulated hypervisor through __pkvm_smccc_call(): an HVC is
  * handled as a host hypercall, an SMC as a host SMC (module SMC handlers,
- * then the simulated EL3 firmware).
+ * then the simulated EL3 firmware). In EL2 code an SMC goes to the fake EL3
+ * (pkvm/el3.h, docs/smc-filter.md): natively libpkvm answers the call, in a
+ * .ko the EL2 runtime executes a real `smc #0`.
  *
  *   struct arm_smccc_res res;
  *   arm_smccc_1_1_hvc(KVM_HOST_SMCCC_ID(128), 1, 2, &res);
@@ -72,9 +74,21 @@ extern "C" {
 void __pkvm_smccc_call(int conduit, unsigned long a0, unsigned long a1, unsigned long a2,
                        unsigned long a3, unsigned long a4, unsigned long a5, unsigned long a6,
                        unsigned long a7, struct arm_smccc_res *res);
+/* smc slice: SMCCC 1.2, x0..x17 in and out (arm_smccc_1_2_smc/_hvc). */
+void __pkvm_smccc_1_2_call(int conduit, const struct arm_smccc_1_2_regs *args,
+                           struct arm_smccc_1_2_regs *res);
 #ifdef __cplusplus
 }
 #endif
+
+static inline void arm_smccc_1_2_smc(const struct arm_smccc_1_2_regs *args,
+                                     struct arm_smccc_1_2_regs *res) {
+  __pkvm_smccc_1_2_call(PKVM_SMCCC_CONDUIT_SMC, args, res);
+}
+static inline void arm_smccc_1_2_hvc(const struct arm_smccc_1_2_regs *args,
+                                     struct arm_smccc_1_2_regs *res) {
+  __pkvm_smccc_1_2_call(PKVM_SMCCC_CONDUIT_HVC, args, res);
+}
 
 /* Argument counting: the last argument is always the result pointer. */
 #define __PKVM_SMCCC_N(_1, _2, _3, _4, _5, _6, _7, _8, _9, N, ...) N
