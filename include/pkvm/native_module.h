@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define PKVM_NATIVE_MODULE_MAGIC 0x31646f6d6d766b70ULL /* "pkvmmod1" */
-#define PKVM_NATIVE_MODULE_ABI 3u
+#define PKVM_NATIVE_MODULE_ABI 4u
 
 /* Index of each EL2 section in pkvm_native_module.hyp[]. */
 enum pkvm_native_hyp_section {
@@ -67,6 +67,9 @@ struct pkvm_native_module {
   /* ABI 3: the AArch64 build of the same module (NAME.ko) when the build
    * made one, else NULL: what OfferModule() loads on the Unicorn backend. */
   const char *ko_path;
+  /* ABI 4 (compat slice, issue 8): the modules whose exports this one uses,
+   * comma-separated ("" for none); they must be loaded before it. */
+  const char *depends;
 };
 
 #define PKVM_DECLARE_NATIVE_MODULE(target) \
