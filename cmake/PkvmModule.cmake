@@ -100,6 +100,9 @@ function(pkvm_add_module target)
     # Makefile.nvhe: no sanitizer instrumentation of hypervisor code.
     target_compile_options(${target}_el2 PRIVATE ${common_options} -fno-sanitize=all
                            -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables)
+    # Freestanding as the AArch64 build (compat slice, issue 8): memset/memcpy
+    # calls stay calls, so a module's own definitions are used by both builds.
+    target_compile_options(${target}_el2 PRIVATE -ffreestanding)
     if(ARG_GENERATION EQUAL 16)
       # CONFIG_PKVM_FTRACE: every EL2 function entry and return can be traced
       # (func / func_ret events); the kernel patches function entries, the
