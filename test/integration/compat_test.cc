@@ -204,21 +204,31 @@ TYPED_TEST(CompatTest, ConsumerWithoutProviderDoesNotLoad) {
 }
 
 // The module files (`pkvm run --module`): NAME.so natively (consumer.so
-// finds the provider's exports in provider.so), NAME.ko in Unicorn.
-TYPED_TEST(CompatTest, ProviderAndConsumerFromFiles) {
-  constexpr Generation G = TypeParam::kGen;
-  if (G != Generation::kA15) GTEST_SKIP() << "the A15 files stand for all";
-  const bool uc = TypeParam::Backend::kKind == BackendKind::kUnicorn;
-  this->hv_ = MakeMachine(TypeParam::Backend::kKind, G, "kvm-arm.protected_modules=provider,consumer");
-  ASSERT_NE(this->hv_, nullptr);
-  auto p = this->hv_->OfferModuleFile(uc ? PKVM_TEST_PROVIDER_A15_KO : PKVM_TEST_PROVIDER_A15_SO);
+// finds the provider's exports in provider.so), NAME.ko in Unicorn; the A15
+// builds.
+template <typename B>
+class CompatFilesTest : public ::testing::Test {};
+TYPED_TEST_SUITE(CompatFilesTest, Backends, BackendNames);
+
+TYPED_TEST(CompatFilesTest, ProviderAndConsumerFromFiles) {
+  const bool uc = TypeParam::kKind == BackendKind::kUnicorn;
+  auto hv = MakeMachine(TypeParam::kKind, Generation::kA15,
+                        "kvm-arm.protected_modules=provider,consumer");
+  ASSERT_NE(hv, nullptr);
+  auto p = hv->OfferModuleFile(uc ? PKVM_TEST_PROVIDER_A15_KO : PKVM_TEST_PROVIDER_A15_SO);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
-  auto c = this->hv_->OfferModuleFile(uc ? PKVM_TEST_CONSUMER_A15_KO : PKVM_TEST_CONSUMER_A15_SO);
+  auto c = hv->OfferModuleFile(uc ? PKVM_TEST_CONSUMER_A15_KO : PKVM_TEST_CONSUMER_A15_SO);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  const Status s = this->hv_->Boot();
-  ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << this->hv_->boot_log();
-  EXPECT_EQ(this->Call(1, {CS_MIX, 5}), 15 + PROVIDER_SALT);
-  EXPECT_EQ(this->Call(0, {PV_CALLS}), 1);
+  const Status s = hv->Boot();
+  ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << hv->boot_log();
+  auto call = [&](int slot, std::initializer_list<uint64_t> args) {
+    auto r = hv->HostHvc(PKVM_HOST_SMCCC_ID(128 + slot), args);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? static_cast<int64_t>(r->x(1)) : -9999;
+  };
+  EXPECT_EQ(call(1, {CS_PARAM}), CONSUMER_PARAM);
+  EXPECT_EQ(call(1, {CS_MIX, 5}), 15 + PROVIDER_SALT);
+  EXPECT_EQ(call(0, {PV_CALLS}), 1);
 }
 
 }  // namespace
