@@ -6,7 +6,8 @@
 #                   EL1 el1.c
 #                   EL2 hyp/el2.c
 #                   [MODNAME pkvm_driver]   # KBUILD_MODNAME, default: the target
-#                   [OUTPUT_DIRECTORY dir]) # where MODNAME.so goes
+#                   [OUTPUT_DIRECTORY dir]  # where MODNAME.so goes
+#                   [DEPENDS target...])    # modules whose EXPORT_SYMBOLs it uses
 #
 # EL2 sources: -D__KVM_NVHE_HYPERVISOR__ -D__DISABLE_EXPORTS, no sanitizers,
 # no stack protector, no unwind tables; `ld -r -T hyp.lds` into the .hyp.*
@@ -22,6 +23,13 @@
 #   <MODNAME>.ko     (target <target>_ko) when aarch64-linux-gnu-gcc is found:
 #                    the AArch64 module for the Unicorn backend
 #                    (cmake/PkvmModuleAarch64.cmake).
+#
+# DEPENDS (compat slice, issue 8; what KBUILD_EXTRA_SYMBOLS is to Kbuild):
+# the module calls functions other modules export (EXPORT_SYMBOL, also of
+# their EL2 functions: EXPORT_SYMBOL(kvm_nvhe_sym(fn))). The static library
+# links them, NAME.so needs their .so (DT_NEEDED, found next to it), and the
+# module records their names (descriptor `depends`, .modinfo depends=):
+# loading it before them fails with a message naming the missing module.
 include_guard(GLOBAL)
 include("${CMAKE_CURRENT_LIST_DIR}/PkvmModuleAarch64.cmake")
 
@@ -37,7 +45,7 @@ function(_pkvm_compiler_include_dir out)
 endfunction()
 
 function(pkvm_add_module target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "GENERATION;MODNAME;OUTPUT_DIRECTORY" "EL1;EL2")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "GENERATION;MODNAME;OUTPUT_DIRECTORY" "EL1;EL2;DEPENDS")
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "pkvm_add_module(${target}): unexpected arguments: ${ARG_UNPARSED_ARGUMENTS}")
   endif()
@@ -92,6 +100,9 @@ function(pkvm_add_module target)
     # Makefile.nvhe: no sanitizer instrumentation of hypervisor code.
     target_compile_options(${target}_el2 PRIVATE ${common_options} -fno-sanitize=all
                            -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables)
+    # Freestanding as the AArch64 build (compat slice, issue 8): memset/memcpy
+    # calls stay calls, so a module's own definitions are used by both builds.
+    target_compile_options(${target}_el2 PRIVATE -ffreestanding)
     if(ARG_GENERATION EQUAL 16)
       # CONFIG_PKVM_FTRACE: every EL2 function entry and return can be traced
       # (func / func_ret events); the kernel patches function entries, the
@@ -138,6 +149,25 @@ function(pkvm_add_module target)
 
   set(PKVM_TARGET "${target}")
   set(PKVM_MODNAME "${kbuild_modname}")
+  # compat slice (issue 8): the modules this one imports from.
+  set(dep_names "")
+  foreach(dep IN LISTS ARG_DEPENDS)
+    if(NOT TARGET ${dep}_so)
+      message(FATAL_ERROR "pkvm_add_module(${target}): DEPENDS ${dep} is not a pkvm_add_module() "
+                          "target defined before it")
+    endif()
+    get_target_property(dep_name ${dep}_so PKVM_MODULE_NAME)
+    list(APPEND dep_names "${dep_name}")
+  endforeach()
+  list(JOIN dep_names "," PKVM_DEPENDS)
+  # Calls into each dependency bind to that build's renamed exports.
+  set(dep_redefs "")
+  set(dep_objects "")
+  foreach(dep IN LISTS ARG_DEPENDS)
+    get_target_property(dep_dir ${dep} PKVM_MODULE_BUILD_DIR)
+    list(APPEND dep_redefs "--redefine-syms=${dep_dir}/${dep}.redef")
+    list(APPEND dep_objects "${dep_dir}/${dep}.o")
+  endforeach()
   configure_file("${_PKVM_MODULE_DIR}/module.mod.c.in" "${dir}/${target}.mod.c" @ONLY)
   configure_file("${_PKVM_MODULE_DIR}/module.entry.c.in" "${dir}/${target}.entry.c" @ONLY)
 
@@ -154,12 +184,19 @@ function(pkvm_add_module target)
     OUTPUT "${module_object}"
     COMMAND "${CMAKE_LINKER}" -r "$<TARGET_OBJECTS:${target}_el1>" ${nvhe_object}
             -o "${dir}/${target}.all.o"
-    # One global symbol per module: any number of modules link side by side.
-    # module_param() descriptors: a section per module (module.mod.c.in).
-    COMMAND "${CMAKE_OBJCOPY}" --keep-global-symbol=pkvm_module_${target}
+    # One global symbol per module, plus what it exports (EXPORT_SYMBOL):
+    # any number of modules link side by side. module_param() descriptors:
+    # a section per module (module.mod.c.in).
+    COMMAND "${CMAKE_COMMAND}" "-DNM=${CMAKE_NM}" "-DOBJECT=${dir}/${target}.all.o"
+            "-DTARGET=${target}" "-DOUT=${dir}/${target}"
+            -P "${_PKVM_MODULE_DIR}/PkvmExports.cmake"
+    COMMAND "${CMAKE_OBJCOPY}" "--redefine-syms=${dir}/${target}.redef" ${dep_redefs}
             --rename-section __pkvm_param=__pkvm_param_${target}
-            "${dir}/${target}.all.o" "${module_object}"
-    DEPENDS "$<TARGET_OBJECTS:${target}_el1>" ${nvhe_object}
+            "${dir}/${target}.all.o" "${dir}/${target}.renamed.o"
+    COMMAND "${CMAKE_OBJCOPY}" "--keep-global-symbols=${dir}/${target}.keep"
+            "${dir}/${target}.renamed.o" "${module_object}"
+    DEPENDS "$<TARGET_OBJECTS:${target}_el1>" ${nvhe_object} "${_PKVM_MODULE_DIR}/PkvmExports.cmake"
+            ${dep_objects}
     COMMENT "pKVM module ${ARG_MODNAME}: linking ${target}.o"
     COMMAND_EXPAND_LISTS VERBATIM)
 
@@ -170,10 +207,18 @@ function(pkvm_add_module target)
   add_library(${target}_so MODULE "${module_object}" "${dir}/${target}.entry.c")
   target_link_libraries(${target}_so PRIVATE pkvm::pkvm)
   target_link_options(${target}_so PRIVATE -Wl,--no-undefined)
+  foreach(dep IN LISTS ARG_DEPENDS)  # compat slice (issue 8)
+    target_link_libraries(${target} INTERFACE ${dep})
+    add_dependencies(${target}_so ${dep}_so)
+    # A flag, so CMake passes the .so by its path (its name has no lib prefix).
+    target_link_libraries(${target}_so PRIVATE "-Wl,$<TARGET_FILE:${dep}_so>")
+    set_property(TARGET ${target}_so APPEND PROPERTY BUILD_RPATH "$<TARGET_FILE_DIR:${dep}_so>")
+  endforeach()
   set_target_properties(${target}_so PROPERTIES PREFIX "" OUTPUT_NAME "${kbuild_modname}"
                         LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
+  set_target_properties(${target} PROPERTIES PKVM_MODULE_BUILD_DIR "${dir}")  # compat slice
   set_target_properties(${target} ${target}_so PROPERTIES PKVM_MODULE_NAME "${kbuild_modname}"
                         PKVM_MODULE_GENERATION "${ARG_GENERATION}")
   _pkvm_add_module_ko(${target} ${ARG_GENERATION} ${kbuild_modname} "${ARG_OUTPUT_DIRECTORY}"
-                      EL1 ${ARG_EL1} EL2 ${ARG_EL2})
+                      EL1 ${ARG_EL1} EL2 ${ARG_EL2} DEPENDS "${PKVM_DEPENDS}")
 endfunction()

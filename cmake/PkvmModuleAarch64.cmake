@@ -147,7 +147,7 @@ endfunction()
 #                     EL1 <sources> [EL2 <sources>]): called at the end of
 # pkvm_add_module(), after <target>_el1 (and <target>_el2) exist.
 function(_pkvm_add_module_ko target gen modname outdir)
-  cmake_parse_arguments(PARSE_ARGV 4 ARG "" "" "EL1;EL2")
+  cmake_parse_arguments(PARSE_ARGV 4 ARG "" "DEPENDS" "EL1;EL2")
   set(cmake_dir "${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
   _pkvm_a64_find_toolchain()
   if(NOT PKVM_AARCH64_FOUND OR NOT PKVM_AARCH64_MODULES)
@@ -225,6 +225,7 @@ function(_pkvm_add_module_ko target gen modname outdir)
 
   set(PKVM_TARGET "${target}")
   set(PKVM_MODNAME "${modname}")
+  set(PKVM_DEPENDS "${ARG_DEPENDS}")  # compat slice (issue 8): .modinfo depends=
   configure_file("${cmake_dir}/module.ko.mod.c.in" "${dir}/${target}.ko.mod.c" @ONLY)
   set(objs "")
   set(n 0)

@@ -372,6 +372,8 @@ absl::Status Hypervisor::Impl::LoadModule(const std::string& name) {
                                            " not found (it was not offered to the machine)"));
   if (std::find(loaded_names.begin(), loaded_names.end(), name) != loaded_names.end())
     return absl::OkStatus();  // modprobe of a loaded module succeeds
+  // compat slice (issue 8): a module using another's exports needs it loaded.
+  if (absl::Status s = internal::CheckModuleDepends(*this, *mod); !s.ok()) return s;
   if (mod->desc == nullptr) return LoadKoModule(*mod);
   const pkvm_native_module& d = *mod->desc;
   internal::ResetNativeModuleImage(d);

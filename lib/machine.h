@@ -53,6 +53,8 @@ struct OfferedModule {
   std::shared_ptr<void> dl_handle;  // set for modules loaded from a file
   std::string path;
   std::vector<uint8_t> ko;  // Unicorn backend: the AArch64 .ko
+  // compat slice (issue 8): modules whose exports it uses (loaded first).
+  std::vector<std::string> depends;
 };
 
 // A page mapped at EL2 by __pkvm_map_module_page.

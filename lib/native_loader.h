@@ -3,7 +3,9 @@
 #define PKVM_LIB_NATIVE_LOADER_H_
 
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -25,6 +27,13 @@ void PrepareNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d);
 // init runs: a native module's image is shared by every machine in the
 // process.
 void ResetNativeModuleImage(const pkvm_native_module& d);
+
+// compat slice (issue 8), lib/module_deps.cc: the modules `mod` imports
+// from (descriptor `depends` / .ko .modinfo depends=), and the check that
+// they are loaded before it.
+std::vector<std::string> SplitDepends(const char* csv);
+std::vector<std::string> KoDepends(std::span<const uint8_t> ko);
+absl::Status CheckModuleDepends(const Hypervisor::Impl& m, const OfferedModule& mod);
 
 }  // namespace pkvm::internal
 

@@ -72,6 +72,9 @@ struct pkvm_native_module {
    * (pkvm/abi/module_param.h), [params, params_end); NULL without any. */
   const struct pkvm_module_param *params;
   const struct pkvm_module_param *params_end;
+  /* ABI 4 too (compat slice, issue 8): the modules whose exports this one uses,
+   * comma-separated ("" for none); they must be loaded before it. */
+  const char *depends;
 };
 
 #define PKVM_DECLARE_NATIVE_MODULE(target) \

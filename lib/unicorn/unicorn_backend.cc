@@ -18,8 +18,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "absl/strings/str_split.h"  // compat slice (issue 8)
 #include "glue/pkvm_a64_glue.h"
 #include "guest_printk.h"
+#include "kernel_mem.h"  // compat slice (issue 8)
 #include "mem/memory.h"
 #include "module_linker.h"
 #include "module_param.h"  // smc slice
@@ -70,6 +72,8 @@ struct KoModule {
   // Its EL2 functions (offset in .hyp.text, unprefixed name), 0-terminated.
   std::vector<std::string> function_names;
   std::vector<pkvm_ftrace_sym> functions;
+  // compat slice (issue 8): what its EL1 code EXPORT_SYMBOLs (.pkvm_exports).
+  std::vector<std::string> exports;
 };
 
 struct UnicornBackend::Impl {
@@ -614,6 +618,7 @@ struct UnicornBackend::Impl {
     el1->SetHostCall(PKVM_A64_HOSTCALL_EL2_IMPORTS, [this](UnicornCpu&, TrapFrame& f) {
       f.x[0] = static_cast<uint64_t>(static_cast<int64_t>(PrepareEl2(f.x[1])));
     }).IgnoreError();
+    InstallKernelMemHostCalls(m, *el1);  // compat slice (issue 8): kmalloc & co.
 
     // hvc/smc from EL1: the host interface, handled as on a device.
     el1->SetHvcHandler([this](UnicornCpu& cpu, TrapFrame& f) {
@@ -663,8 +668,24 @@ struct UnicornBackend::Impl {
     return 0;
   }
 
+  // compat slice (issue 8): an EL2 function a module loaded earlier exports
+  // (EXPORT_SYMBOL(kvm_nvhe_sym(fn))), at its hyp VA; 0 when none does.
+  uint64_t ModuleExportEl2(absl::string_view name) const {
+    for (const auto& mod : modules) {
+      if (mod.get() == loading || mod->hyp_va == 0) continue;
+      if (std::find(mod->exports.begin(), mod->exports.end(), name) == mod->exports.end()) continue;
+      const arm64::LinkedSymbol* sym = mod->linked.FindSymbol(name);
+      if (sym == nullptr || !sym->defined || sym->addr < mod->linked.hyp.text.start ||
+          sym->addr >= mod->linked.hyp.text.end)
+        continue;
+      return mod->linked.HypVa(sym->addr, mod->hyp_va);
+    }
+    return 0;
+  }
+
   // Hypervisor functions EL2 code may call directly (libpkvm's EL2 helpers).
   absl::StatusOr<uint64_t> El2Import(absl::string_view name) {
+    if (const uint64_t va = ModuleExportEl2(name); va != 0) return va;  // compat slice (issue 8)
     if (auto it = el2_imports.find(std::string(name)); it != el2_imports.end()) return it->second;
     arm64::TrapHandler fn;
     if (name == "__kvm_nvhe_tracing_reserve_entry") {
@@ -1112,6 +1133,14 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::spa
   });
   if (!linked.ok()) return ErrnoError(ENOEXEC, absl::StrCat(name, ": ", linked.status().message()));
   mod->linked = std::move(linked).value();
+  // compat slice (issue 8): the names its EL1 code exports, NUL-separated.
+  if (const arm64::ElfSection* ex = image->elf().FindSection(".pkvm_exports")) {
+    const std::span<const uint8_t> c = image->elf().contents(*ex);
+    for (absl::string_view n : absl::StrSplit(
+             absl::string_view(reinterpret_cast<const char*>(c.data()), c.size()), '\0',
+             absl::SkipEmpty()))
+      mod->exports.emplace_back(n);
+  }
   if (absl::Status s = arm64::InitModuleHyp(mod->linked, region, GenerationNumber(m.gen)); !s.ok())
     return ErrnoError(ENOEXEC, absl::StrCat(name, ": ", s.message()));
   // smc slice: module_param() values from the command line, before module_init.

@@ -42,6 +42,19 @@
  * ext_symbols; libpkvm's EL2 helpers) for the image at hyp_va. 0 or -errno. */
 #define PKVM_A64_HOSTCALL_EL2_IMPORTS 5
 
+/* compat slice (issue 8): the simulated kernel's memory for EL1 module code
+ * (lib/kernel_mem.h, <linux/slab.h>, <linux/gfp.h>, <asm/memory.h>).
+ * unsigned long __pkvm_page_alloc(unsigned long nr, unsigned long align,
+ *                                 unsigned int gfp): physical address (== EL1
+ * VA) of nr pages, 0 on failure. */
+#define PKVM_A64_HOSTCALL_PAGE_ALLOC 10
+/* void __pkvm_page_free(unsigned long addr, unsigned long nr) */
+#define PKVM_A64_HOSTCALL_PAGE_FREE 11
+/* unsigned long __pkvm_virt_to_phys(const volatile void *): the identity */
+#define PKVM_A64_HOSTCALL_VIRT_TO_PHYS 12
+/* void *__pkvm_phys_to_virt(unsigned long): the identity */
+#define PKVM_A64_HOSTCALL_PHYS_TO_VIRT 13
+
 #define PKVM_A64_HOSTCALL_FIRST_DYNAMIC 16
 
 #endif /* PKVM_ARCH_AARCH64_GLUE_PKVM_A64_GLUE_H_ */

@@ -36,5 +36,7 @@
 
 /* The hypervisor's symbols as seen from EL1. */
 #define kvm_nvhe_sym(sym) __kvm_nvhe_##sym
+/* compat slice (issue 8): an EL2 symbol named from EL1 code. */
+#define DECLARE_KVM_NVHE_SYM(sym) extern char kvm_nvhe_sym(sym)[]
 
 #endif

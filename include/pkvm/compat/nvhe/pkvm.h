@@ -1,0 +1,18 @@
+/* File: include/pkvm/compat/nvhe/pkvm.h -- the hypervisor's VM bookkeeping
+ * header. (compat slice of issue 8)
+ *
+ * struct pkvm_hyp_vm / pkvm_hyp_vcpu stay opaque: modules get them as
+ * handles from the ops table and never look inside. What module sources use
+ * from this header is its includes.
+ */
+#ifndef __ARM64_KVM_NVHE_PKVM_H__
+#define __ARM64_KVM_NVHE_PKVM_H__
+
+#include <asm/kvm_pkvm_module.h>
+#include <nvhe/mem_protect.h>
+#include <nvhe/spinlock.h>
+
+struct pkvm_hyp_vm;
+struct pkvm_hyp_vcpu;
+
+#endif
