@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -116,6 +117,12 @@ struct UnicornCpu::Impl {
   };
   std::vector<Mapping> mappings;
   FaultResolver resolver;
+  // uart slice: MMIO mappings' callbacks, by address (stable for Unicorn).
+  struct MmioHooks {
+    MmioRead read;
+    MmioWrite write;
+  };
+  std::map<uint64_t, std::unique_ptr<MmioHooks>> mmio;
 
   ~Impl() {
     for (uc_context* c : saved)
@@ -382,11 +389,39 @@ absl::Status UnicornCpu::Protect(uint64_t addr, uint64_t size, uint32_t perms) {
   return absl::OkStatus();
 }
 
+absl::Status UnicornCpu::MapMmio(uint64_t addr, uint64_t size, MmioRead read, MmioWrite write,
+                                 void* backing) {
+  if (addr % kPage != 0 || size % kPage != 0 || size == 0)
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "MapMmio(%#x, %#x): address and size must be non-zero 4 KiB multiples", addr, size));
+  if (addr >= kMaxGuestAddress || size > kMaxGuestAddress - addr || impl_->OverlapsPrivate(addr, size))
+    return absl::InvalidArgumentError(
+        absl::StrFormat("MapMmio(%#x, %#x): outside the guest address space", addr, size));
+  auto hooks = std::make_unique<Impl::MmioHooks>(Impl::MmioHooks{std::move(read), std::move(write)});
+  auto rd = [](uc_engine*, uint64_t offset, unsigned n, void* user) -> uint64_t {
+    return static_cast<Impl::MmioHooks*>(user)->read(offset, n);
+  };
+  auto wr = [](uc_engine*, uint64_t offset, unsigned n, uint64_t value, void* user) {
+    static_cast<Impl::MmioHooks*>(user)->write(offset, value, n);
+  };
+  if (auto s = Checked(uc_mmio_map(impl_->uc, addr, size, rd, hooks.get(), wr, hooks.get()),
+                       absl::StrFormat("uc_mmio_map(%#x, %#x)", addr, size));
+      !s.ok())
+    return s;
+  impl_->mmio[addr] = std::move(hooks);
+  if (backing != nullptr)
+    impl_->mappings.push_back({addr, size, kPermRead | kPermWrite, static_cast<uint8_t*>(backing)});
+  return absl::OkStatus();
+}
+
 absl::Status UnicornCpu::Unmap(uint64_t addr, uint64_t size) {
   if (auto s = Checked(uc_mem_unmap(impl_->uc, addr, size),
                        absl::StrFormat("uc_mem_unmap(%#x, %#x)", addr, size));
       !s.ok())
     return s;
+  // uart slice: MMIO callbacks of the range go with it.
+  for (auto it = impl_->mmio.lower_bound(addr); it != impl_->mmio.end() && it->first < addr + size;)
+    it = impl_->mmio.erase(it);
   std::erase_if(impl_->mappings, [&](const Impl::Mapping& m) {
     return m.addr >= addr && m.addr + m.size <= addr + size;
   });

@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "devices/devices.h"  // uart slice
 #include "glue/pkvm_a64_glue.h"
 #include "guest_printk.h"
 #include "mem/memory.h"
@@ -152,6 +153,10 @@ struct UnicornBackend::Impl {
     const uint64_t page = addr & kPageMask;
     El2Mapping want;
     if (!WantEl2(page, &want)) return false;
+    if (want.linear && MapDeviceModel(*el2, page, want.host)) {  // uart slice
+      lazy.emplace(page, want);
+      return true;
+    }
     if (!el2->Map(page, want.host, kPage, want.perms).ok()) return false;
     lazy.emplace(page, want);
     return true;
@@ -185,9 +190,32 @@ struct UnicornBackend::Impl {
 
   bool ResolveEl1(uint64_t addr) {
     const uint64_t page = addr & kPageMask;
-    if (uint8_t* p = mem::PhysToPtr(m, page))  // device registers (RAM is mapped whole)
+    uint8_t* p = mem::PhysToPtr(m, page);
+    if (p != nullptr && MapDeviceModel(*el1, page, p)) return true;  // uart slice
+    if (p != nullptr)  // device registers (RAM is mapped whole)
       return el1->Map(page, p, kPage, arm64::kPermRead | arm64::kPermWrite).ok();
     return false;
+  }
+
+  // uart slice: a page of a device with a model attached is an MMIO mapping
+  // whose loads and stores call the model (docs/devices.md). False when no
+  // model answers `page`.
+  bool MapDeviceModel(UnicornCpu& cpu, uint64_t page, void* backing) {
+    uint64_t off = 0;
+    MmioDevice* d = devices::ModelAt(m, page, &off);
+    if (d == nullptr) return false;
+    Hypervisor::Impl* mp = &m;
+    return cpu.MapMmio(page, kPage,
+                       [mp, page](uint64_t o, unsigned n) -> uint64_t {
+                         uint64_t v = 0;
+                         devices::ModelAccess(*mp, page + o, reinterpret_cast<uint8_t*>(&v), n, false);
+                         return v;
+                       },
+                       [mp, page](uint64_t o, uint64_t v, unsigned n) {
+                         devices::ModelAccess(*mp, page + o, reinterpret_cast<uint8_t*>(&v), n, true);
+                       },
+                       backing)
+        .ok();
   }
 
   uint64_t Window(const void* p) {
@@ -423,6 +451,44 @@ struct UnicornBackend::Impl {
     el1->SetHostCall(PKVM_A64_HOSTCALL_EL2_MOD_ADD, [this](UnicornCpu&, TrapFrame& f) {
       const std::string name = loading != nullptr ? loading->name : std::string("?");
       m.el2_modules.push_back(LoadedModule{name, f.x[1], f.x[2], f.x[3]});
+    }).IgnoreError();
+    // uart slice: of_* from EL1 module code (linux/of.h), x7 says which.
+    el1->SetHostCall(PKVM_A64_HOSTCALL_OF, [this, read1](UnicornCpu& cpu, TrapFrame& f) {
+      auto str = [&](uint64_t a) { return a == 0 ? std::string() : arm64::ReadGuestString(read1, a); };
+      int64_t r = -EINVAL;
+      switch (f.x[7]) {
+        case devices::kOfFindCompatible: {
+          const std::string type = str(f.x[1]), compat = str(f.x[2]);
+          f.x[0] = devices::OfFindCompatible(m, f.x[0], f.x[1] == 0 ? nullptr : type.c_str(),
+                                             compat.c_str());
+          return;
+        }
+        case devices::kOfReadU32: {
+          uint32_t v = 0;
+          r = devices::OfReadU32(m, f.x[0], str(f.x[1]).c_str(), &v);
+          if (r == 0 && !cpu.Write(f.x[2], &v, sizeof v)) r = -EFAULT;
+          break;
+        }
+        case devices::kOfReadU64: {
+          uint64_t v = 0;
+          r = devices::OfReadU64(m, f.x[0], str(f.x[1]).c_str(), &v);
+          if (r == 0 && !cpu.Write(f.x[2], &v, sizeof v)) r = -EFAULT;
+          break;
+        }
+        case devices::kOfAddressToResource: {
+          devices::KernelResource res{};
+          r = devices::OfAddressToResource(m, f.x[0], static_cast<int>(f.x[1]), &res);
+          if (r == 0 && !cpu.Write(f.x[2], &res, sizeof res)) r = -EFAULT;
+          break;
+        }
+        case devices::kOfDeviceIsAvailable:
+          r = devices::OfDeviceIsAvailable(m, f.x[0]) ? 1 : 0;
+          break;
+        case devices::kOfNodePut:
+          r = 0;
+          break;
+      }
+      f.x[0] = static_cast<uint64_t>(r);
     }).IgnoreError();
     el1->SetHostCall(PKVM_A64_HOSTCALL_EL2_IMPORTS, [this](UnicornCpu&, TrapFrame& f) {
       f.x[0] = static_cast<uint64_t>(static_cast<int64_t>(PrepareEl2(f.x[1])));

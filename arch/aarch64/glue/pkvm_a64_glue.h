@@ -42,6 +42,11 @@
  * ext_symbols; libpkvm's EL2 helpers) for the image at hyp_va. 0 or -errno. */
 #define PKVM_A64_HOSTCALL_EL2_IMPORTS 5
 
+/* uart slice: the device-tree functions of linux/of.h and linux/of_address.h
+ * (of_find_compatible_node, ...): x0..x2 their arguments, x7 which one
+ * (lib/devices/devices.h: OfCall). */
+#define PKVM_A64_HOSTCALL_OF 15
+
 #define PKVM_A64_HOSTCALL_FIRST_DYNAMIC 16
 
 #endif /* PKVM_ARCH_AARCH64_GLUE_PKVM_A64_GLUE_H_ */
