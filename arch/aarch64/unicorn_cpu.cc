@@ -121,6 +121,9 @@ struct UnicornCpu::Impl {
   struct MmioHooks {
     MmioRead read;
     MmioWrite write;
+    uint64_t addr = 0;
+    uint8_t* backing = nullptr;
+    uc_hook hook = 0;
   };
   std::map<uint64_t, std::unique_ptr<MmioHooks>> mmio;
 
@@ -397,20 +400,42 @@ absl::Status UnicornCpu::MapMmio(uint64_t addr, uint64_t size, MmioRead read, Mm
   if (addr >= kMaxGuestAddress || size > kMaxGuestAddress - addr || impl_->OverlapsPrivate(addr, size))
     return absl::InvalidArgumentError(
         absl::StrFormat("MapMmio(%#x, %#x): outside the guest address space", addr, size));
-  auto hooks = std::make_unique<Impl::MmioHooks>(Impl::MmioHooks{std::move(read), std::move(write)});
-  auto rd = [](uc_engine*, uint64_t offset, unsigned n, void* user) -> uint64_t {
-    return static_cast<Impl::MmioHooks*>(user)->read(offset, n);
+  if (backing == nullptr)
+    return absl::InvalidArgumentError(absl::StrFormat("MapMmio(%#x): no backing memory", addr));
+  // Unicorn 2.0.1's uc_mmio_map splits a 64-bit access into two 32-bit
+  // callbacks; a device sees each access whole through memory hooks on an
+  // ordinary mapping instead: a read hook runs before the load and puts the
+  // model's value where the load reads it; a write hook gets the stored
+  // value and its width.
+  auto hooks = std::make_unique<Impl::MmioHooks>();
+  hooks->read = std::move(read);
+  hooks->write = std::move(write);
+  hooks->addr = addr;
+  hooks->backing = static_cast<uint8_t*>(backing);
+  auto cb = [](uc_engine*, uc_mem_type type, uint64_t a, int n, int64_t value, void* user) {
+    auto* h = static_cast<Impl::MmioHooks*>(user);
+    const uint64_t off = a - h->addr;
+    if (type == UC_MEM_READ) {
+      const uint64_t v = h->read(off, static_cast<unsigned>(n));
+      std::memcpy(h->backing + off, &v, static_cast<size_t>(n));
+    } else if (type == UC_MEM_WRITE) {
+      h->write(off, static_cast<uint64_t>(value), static_cast<unsigned>(n));
+    }
   };
-  auto wr = [](uc_engine*, uint64_t offset, unsigned n, uint64_t value, void* user) {
-    static_cast<Impl::MmioHooks*>(user)->write(offset, value, n);
-  };
-  if (auto s = Checked(uc_mmio_map(impl_->uc, addr, size, rd, hooks.get(), wr, hooks.get()),
-                       absl::StrFormat("uc_mmio_map(%#x, %#x)", addr, size));
+  if (auto s = Checked(uc_mem_map_ptr(impl_->uc, addr, size, UC_PROT_READ | UC_PROT_WRITE, backing),
+                       absl::StrFormat("uc_mem_map_ptr(%#x, %#x)", addr, size));
       !s.ok())
     return s;
+  if (auto s = Checked(uc_hook_add(impl_->uc, &hooks->hook, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                                   reinterpret_cast<void*>(+cb), hooks.get(), addr,
+                                   addr + size - 1),
+                       absl::StrFormat("hook MMIO at %#x", addr));
+      !s.ok()) {
+    uc_mem_unmap(impl_->uc, addr, size);
+    return s;
+  }
   impl_->mmio[addr] = std::move(hooks);
-  if (backing != nullptr)
-    impl_->mappings.push_back({addr, size, kPermRead | kPermWrite, static_cast<uint8_t*>(backing)});
+  impl_->mappings.push_back({addr, size, kPermRead | kPermWrite, static_cast<uint8_t*>(backing)});
   return absl::OkStatus();
 }
 
@@ -420,8 +445,10 @@ absl::Status UnicornCpu::Unmap(uint64_t addr, uint64_t size) {
       !s.ok())
     return s;
   // uart slice: MMIO callbacks of the range go with it.
-  for (auto it = impl_->mmio.lower_bound(addr); it != impl_->mmio.end() && it->first < addr + size;)
+  for (auto it = impl_->mmio.lower_bound(addr); it != impl_->mmio.end() && it->first < addr + size;) {
+    uc_hook_del(impl_->uc, it->second->hook);
     it = impl_->mmio.erase(it);
+  }
   std::erase_if(impl_->mappings, [&](const Impl::Mapping& m) {
     return m.addr >= addr && m.addr + m.size <= addr + size;
   });

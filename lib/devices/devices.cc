@@ -281,6 +281,14 @@ void pkvm_mmio_write(volatile void* addr, uint64_t value, unsigned size) {
   }
   pkvm::devices::PlainWrite(addr, value, size);
 }
+void* pkvm_ioremap(uint64_t phys, size_t size) {
+  const pkvm::ExecContext* c = pkvm::CurrentContext();
+  if (c == nullptr || c->machine == nullptr || size == 0 || phys + size < phys) return nullptr;
+  pkvm::Hypervisor::Impl& m = *c->machine;
+  const pkvm::mem::MmioRegion* r = m.memory.pages.MmioAt(phys >> 12);
+  if (r == nullptr || phys + size > (r->base_pfn + r->nr_pages) << 12) return nullptr;
+  return pkvm::mem::PhysToPtr(m, phys);
+}
 uint64_t __kvm_nvhe_pkvm_mmio_read(const volatile void* addr, unsigned size) {
   return pkvm_mmio_read(addr, size);
 }

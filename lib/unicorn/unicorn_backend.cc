@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -191,7 +192,10 @@ struct UnicornBackend::Impl {
   bool ResolveEl1(uint64_t addr) {
     const uint64_t page = addr & kPageMask;
     uint8_t* p = mem::PhysToPtr(m, page);
-    if (p != nullptr && MapDeviceModel(*el1, page, p)) return true;  // uart slice
+    if (p != nullptr && MapDeviceModel(*el1, page, p)) {  // uart slice
+      el1_models.insert(page);
+      return true;
+    }
     if (p != nullptr)  // device registers (RAM is mapped whole)
       return el1->Map(page, p, kPage, arm64::kPermRead | arm64::kPermWrite).ok();
     return false;
@@ -216,6 +220,26 @@ struct UnicornBackend::Impl {
                        },
                        backing)
         .ok();
+  }
+
+  // uart slice: device-model pages are mapped before guest code can touch
+  // them (at every host -> guest entry and after every op), never from the
+  // fault path: a load or store retried after a lazy mapping skips the
+  // memory hooks, so the model would miss that access.
+  std::set<uint64_t> el1_models;
+  void SyncDeviceModels() {
+    if (m.devices == nullptr) return;
+    for (const auto& [base, d] : m.devices->by_phys) {
+      for (uint64_t page = d.phys; page < d.phys + d.size; page += kPage) {
+        if (el1_models.count(page) == 0) {
+          uint8_t* p = mem::PhysToPtr(m, page);
+          if (p != nullptr && MapDeviceModel(*el1, page, p)) el1_models.insert(page);
+        }
+        El2Mapping want;
+        if (lazy.count(page) == 0 && WantEl2(page, &want) && MapDeviceModel(*el2, page, want.host))
+          lazy.emplace(page, want);
+      }
+    }
   }
 
   uint64_t Window(const void* p) {
@@ -327,6 +351,7 @@ struct UnicornBackend::Impl {
   template <typename F>
   auto Guarded(F&& f) {
     const bool outer = depth++ == 0;
+    if (outer) SyncDeviceModels();  // uart slice
     if (outer && m.opts.call_time_limit_ms != 0) {
       timed_out = false;
       const auto now = std::chrono::steady_clock::now().time_since_epoch();
@@ -767,6 +792,7 @@ struct UnicornBackend::Impl {
         bool on;
         ~Revoke() {
           if (on) b.RevalidateEl2Mappings(/*linear_only=*/true);
+          b.SyncDeviceModels();  // uart slice
         }
       } revoke{b, RevokesHypAccess(name)};
       if constexpr (std::is_void_v<R>) {
@@ -993,6 +1019,7 @@ void UnicornBackend::HypPageUnmapped(uint64_t va) {
 void UnicornBackend::Restored(std::span<const std::pair<uint64_t, uint64_t>> changed_phys) {
   Impl& b = *impl_;
   b.RevalidateEl2Mappings(/*linear_only=*/false);
+  b.SyncDeviceModels();  // uart slice
   for (const auto& [first, end] : changed_phys) {
     b.el1->InvalidateCode(first, end - first);
     b.el2->InvalidateCode(first, end - first);

@@ -93,4 +93,26 @@ static inline void __raw_writeq(u64 v, volatile void __iomem *a) { pkvm_mmio_wri
 #define writel(v, c) ({ __pkvm_io_bw(); writel_relaxed((v), (c)); })
 #define writeq(v, c) ({ __pkvm_io_bw(); writeq_relaxed((v), (c)); })
 
+/* ioremap() for EL1 code: a pointer to a device's registers (NULL when no
+ * device of the machine covers the range). .ko modules in Unicorn: the
+ * physical address itself (EL1 runs with VA == PA there); natively: where
+ * libpkvm keeps the device, so readl/writel find its model. */
+#ifndef __KVM_NVHE_HYPERVISOR__
+#ifdef PKVM_A64_KO
+static inline void __iomem *ioremap(phys_addr_t phys, size_t size) {
+  (void)size;
+  return (void __iomem *)(unsigned long)phys;
+}
+#else
+#ifdef __cplusplus
+extern "C"
+#endif
+void __iomem *pkvm_ioremap(phys_addr_t phys, size_t size);
+#define ioremap(phys, size) pkvm_ioremap((phys), (size))
+#endif
+#define ioremap_nocache ioremap
+#define ioremap_wc ioremap
+static inline void iounmap(volatile void __iomem *addr) { (void)addr; }
+#endif
+
 #endif /* _ASM_IO_H */
