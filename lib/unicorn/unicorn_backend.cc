@@ -227,6 +227,7 @@ struct UnicornBackend::Impl {
   // fault path: a load or store retried after a lazy mapping skips the
   // memory hooks, so the model would miss that access.
   std::set<uint64_t> el1_models;
+  size_t device_models_synced = 0;  // how many models SyncDeviceModels() has seen at entry
   void SyncDeviceModels() {
     if (m.devices == nullptr) return;
     for (const auto& [base, d] : m.devices->by_phys) {
@@ -351,7 +352,11 @@ struct UnicornBackend::Impl {
   template <typename F>
   auto Guarded(F&& f) {
     const bool outer = depth++ == 0;
-    if (outer) SyncDeviceModels();  // uart slice
+    // uart slice: new models (attached before Boot()) get mapped; then ops keep them in sync.
+    if (outer && m.devices != nullptr && m.devices->by_phys.size() != device_models_synced) {
+      SyncDeviceModels();
+      device_models_synced = m.devices->by_phys.size();
+    }
     if (outer && m.opts.call_time_limit_ms != 0) {
       timed_out = false;
       const auto now = std::chrono::steady_clock::now().time_since_epoch();
