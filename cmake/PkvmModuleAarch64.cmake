@@ -58,7 +58,9 @@ function(_pkvm_a64_cflags out)
   set(${out} -O2 -std=gnu11 -nostdinc -isystem "${PKVM_AARCH64_CC_INCLUDE}" -ffreestanding
       -fno-common -fno-strict-aliasing -fno-PIE -mgeneral-regs-only -mno-outline-atomics
       -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables
-      -Wno-pointer-sign PARENT_SCOPE)
+      -Wno-pointer-sign
+      # uart slice: asm/io.h uses real loads and stores in .ko code.
+      -DPKVM_A64_KO=1 PARENT_SCOPE)
 endfunction()
 
 # _pkvm_a64_compile(<out.o> <source> [flags...]): one cross-compiled object.

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "absl/strings/str_format.h"
+#include "devices/devices.h"  // uart slice
 #include "machine.h"
 #include "trace/trace_ops.h"
 
@@ -63,7 +64,8 @@ struct Unimplemented<kName, R (*)(A...)> {
 
 void SerialPutc(Hypervisor::Impl& m, char c) {
   if (m.serial_putc == 0) return;
-  m.serial.push_back(c);
+  // uart slice: with a console UART attached, serial output is what the UART transmits.
+  if (!devices::HasConsole(m)) m.serial.push_back(c);
   // Unwind only if the driver itself panicked: a panic notifier printing on
   // an already panicked machine must get its whole line out.
   const bool was_panicked = m.state == MachineState::kPanicked;

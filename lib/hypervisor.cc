@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "devices/devices.h"  // uart slice
 #include "machine.h"
 #include "native_loader.h"
 #include "module_param.h"  // smc slice
@@ -441,6 +442,8 @@ absl::Status Hypervisor::Impl::Boot() {
   Log(absl::StrCat("Kernel command line: ", opts.cmdline));
   for (const std::string& w : cmdline.warnings) Log(absl::StrCat("kvm [0]: warning: ", w));
   BootTracing();
+  // uart slice: device-tree nodes bind their device models.
+  if (absl::Status s = devices::BindDeviceTree(*this); !s.ok()) return s;
 
   // finalize_pkvm(): pkvm_load_early_modules(), then deprivilege.
   absl::Status first_failure;

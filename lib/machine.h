@@ -95,6 +95,9 @@ class Tracefs;
 namespace pkvm {
 
 class UnicornBackend;  // lib/unicorn/unicorn_backend.h
+namespace devices {
+struct DeviceState;  // lib/devices/devices.h
+}
 struct UnicornBackendDeleter {
   void operator()(UnicornBackend* b) const;
 };
@@ -162,6 +165,10 @@ struct Hypervisor::Impl {
 
   // --- memory, guests and devices (lib/mem/) ---
   mem::MemoryState memory{kRamBase, opts.ram_size, opts.cpus};
+
+  // --- emulated MMIO devices and the device tree (lib/devices/; uart slice) ---
+  // Models and DTB: set before Boot(), not part of snapshots.
+  std::shared_ptr<devices::DeviceState> devices;
 
   // --- the Unicorn backend (nullptr on the native backend) ---
   std::unique_ptr<UnicornBackend, UnicornBackendDeleter> uc;

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -119,6 +120,15 @@ struct UnicornCpu::Impl {
   // ResumeAt(): the access that faulted is not made; the call goes on at pc.
   bool resume_pending = false;
   uint64_t resume_pc = 0;
+  // uart slice: MMIO mappings' callbacks, by address (stable for Unicorn).
+  struct MmioHooks {
+    MmioRead read;
+    MmioWrite write;
+    uint64_t addr = 0;
+    uint8_t* backing = nullptr;
+    uc_hook hook = 0;
+  };
+  std::map<uint64_t, std::unique_ptr<MmioHooks>> mmio;
 
   ~Impl() {
     for (uc_context* c : saved)
@@ -389,11 +399,63 @@ absl::Status UnicornCpu::Protect(uint64_t addr, uint64_t size, uint32_t perms) {
   return absl::OkStatus();
 }
 
+absl::Status UnicornCpu::MapMmio(uint64_t addr, uint64_t size, MmioRead read, MmioWrite write,
+                                 void* backing) {
+  if (addr % kPage != 0 || size % kPage != 0 || size == 0)
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "MapMmio(%#x, %#x): address and size must be non-zero 4 KiB multiples", addr, size));
+  if (addr >= kMaxGuestAddress || size > kMaxGuestAddress - addr || impl_->OverlapsPrivate(addr, size))
+    return absl::InvalidArgumentError(
+        absl::StrFormat("MapMmio(%#x, %#x): outside the guest address space", addr, size));
+  if (backing == nullptr)
+    return absl::InvalidArgumentError(absl::StrFormat("MapMmio(%#x): no backing memory", addr));
+  // Unicorn 2.0.1's uc_mmio_map splits a 64-bit access into two 32-bit
+  // callbacks; a device sees each access whole through memory hooks on an
+  // ordinary mapping instead: a read hook runs before the load and puts the
+  // model's value where the load reads it; a write hook gets the stored
+  // value and its width.
+  auto hooks = std::make_unique<Impl::MmioHooks>();
+  hooks->read = std::move(read);
+  hooks->write = std::move(write);
+  hooks->addr = addr;
+  hooks->backing = static_cast<uint8_t*>(backing);
+  auto cb = [](uc_engine*, uc_mem_type type, uint64_t a, int n, int64_t value, void* user) {
+    auto* h = static_cast<Impl::MmioHooks*>(user);
+    const uint64_t off = a - h->addr;
+    if (type == UC_MEM_READ) {
+      const uint64_t v = h->read(off, static_cast<unsigned>(n));
+      std::memcpy(h->backing + off, &v, static_cast<size_t>(n));
+    } else if (type == UC_MEM_WRITE) {
+      h->write(off, static_cast<uint64_t>(value), static_cast<unsigned>(n));
+    }
+  };
+  if (auto s = Checked(uc_mem_map_ptr(impl_->uc, addr, size, UC_PROT_READ | UC_PROT_WRITE, backing),
+                       absl::StrFormat("uc_mem_map_ptr(%#x, %#x)", addr, size));
+      !s.ok())
+    return s;
+  if (auto s = Checked(uc_hook_add(impl_->uc, &hooks->hook, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                                   reinterpret_cast<void*>(+cb), hooks.get(), addr,
+                                   addr + size - 1),
+                       absl::StrFormat("hook MMIO at %#x", addr));
+      !s.ok()) {
+    uc_mem_unmap(impl_->uc, addr, size);
+    return s;
+  }
+  impl_->mmio[addr] = std::move(hooks);
+  impl_->mappings.push_back({addr, size, kPermRead | kPermWrite, static_cast<uint8_t*>(backing)});
+  return absl::OkStatus();
+}
+
 absl::Status UnicornCpu::Unmap(uint64_t addr, uint64_t size) {
   if (auto s = Checked(uc_mem_unmap(impl_->uc, addr, size),
                        absl::StrFormat("uc_mem_unmap(%#x, %#x)", addr, size));
       !s.ok())
     return s;
+  // uart slice: MMIO callbacks of the range go with it.
+  for (auto it = impl_->mmio.lower_bound(addr); it != impl_->mmio.end() && it->first < addr + size;) {
+    uc_hook_del(impl_->uc, it->second->hook);
+    it = impl_->mmio.erase(it);
+  }
   std::erase_if(impl_->mappings, [&](const Impl::Mapping& m) {
     return m.addr >= addr && m.addr + m.size <= addr + size;
   });

@@ -132,6 +132,14 @@ class UnicornCpu {
   // are invalidated in the translation cache.
   absl::Status Map(uint64_t addr, void* host, uint64_t size, uint32_t perms);
   absl::Status Protect(uint64_t addr, uint64_t size, uint32_t perms);
+  // uart slice: maps `size` bytes at `addr` as device memory: every load and
+  // store calls `read`/`write` with the offset in the range and the access
+  // size (uc_mmio_map). `backing` (may be null) is what HostPointer() gives
+  // for the range. Removed with Unmap().
+  using MmioRead = std::function<uint64_t(uint64_t offset, unsigned size)>;
+  using MmioWrite = std::function<void(uint64_t offset, uint64_t value, unsigned size)>;
+  absl::Status MapMmio(uint64_t addr, uint64_t size, MmioRead read, MmioWrite write,
+                       void* backing);
   absl::Status Unmap(uint64_t addr, uint64_t size);
   // Where guest address `addr` is in this process (a Map()ped range or the
   // CPU's own code page and stack); nullptr when nothing is mapped there.

@@ -116,6 +116,13 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::st
         return false;
       }
       out->tracefs_writes.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+    } else if (name == "--dtb" || name == "--dts") {  // uart slice
+      if (value.empty() || !out->dtb.empty() || !out->dts.empty()) {
+        *error = value.empty() ? absl::StrCat(name, " needs a file")
+                               : "give one device tree: --dtb FILE or --dts FILE, once";
+        return false;
+      }
+      (name == "--dtb" ? out->dtb : out->dts) = value;
     } else if (name == "--tracefs-dump") {
       if (value.empty()) {
         *error = "--tracefs-dump needs a directory";

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cli_args.h"
+#include "cli_dt.h"
 #include "pkvm/hypervisor.h"
 
 namespace {
@@ -21,7 +22,7 @@ Commands:
 pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
          [--backend native|unicorn] [--module PATH]... [--hvc ID[:ARG]...]...
          [--tracefs-write PATH=VALUE]... [--print-trace] [--tracefs-dump DIR]
-         [--trace-clock host|manual]
+         [--trace-clock host|manual] [--dtb FILE | --dts FILE]
 
   --generation G   kernel generation: 14 = android14-6.1, 15 = android15-6.6
                    (default), 16 = android16-6.12
@@ -52,6 +53,11 @@ pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
                    pages and their text as `trace`), for libtraceevent readers
   --trace-clock C  host (default): timestamps from the CPU counter; manual: all
                    timestamps 0, for byte-exact comparisons
+  --dtb FILE       describe the machine with a flattened device tree: EL1
+                   module code reads it with of_*; every "arm,pl011" node with
+                   a reg gets an emulated PL011 whose output is the serial
+                   output (docs/devices.md)
+  --dts FILE       the same from device-tree source, compiled with `dtc`
 
 Output: the boot log, the hypervisor's serial output, one line per HVC.
 Exit status: 0 when every named module loaded; 1 when the machine booted with
@@ -86,6 +92,18 @@ int Run(const std::vector<std::string>& args) {
     return 2;
   }
   pkvm::Hypervisor& hv = **hv_or;
+  if (!opts.dtb.empty() || !opts.dts.empty()) {  // uart slice
+    std::vector<uint8_t> dtb;
+    if (!pkvm::cli::LoadDeviceTree(opts.dtb, opts.dts, &dtb, &error)) {
+      std::fprintf(stderr, "pkvm: %s\n", error.c_str());
+      return 2;
+    }
+    if (pkvm::Status s = hv.SetDeviceTree(std::move(dtb)); !s.ok()) {
+      std::fprintf(stderr, "pkvm: %s: %s\n", (opts.dtb.empty() ? opts.dts : opts.dtb).c_str(),
+                   s.ToString().c_str());
+      return 2;
+    }
+  }
   for (const std::string& path : opts.modules) {
     auto name = hv.OfferModuleFile(path);
     if (!name.ok()) {

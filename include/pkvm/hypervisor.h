@@ -113,6 +113,7 @@ struct HostExceptionResult {
 };
 
 class Hypervisor;
+class MmioDevice;  // pkvm/devices.h
 
 // A saved state of a booted machine (Hypervisor::TakeSnapshot): memory, CPU
 // registers, module and hypervisor state, trace buffers. Immutable and cheap
@@ -266,6 +267,24 @@ class Hypervisor {
   // to the guest. ReclaimDevice runs it with false (an error panics).
   Status AssignDevice(uint64_t phys, uint16_t handle, int cpu = 0);
   Status ReclaimDevice(uint64_t phys, int cpu = 0);
+
+  // --- emulated MMIO devices and the device tree (pkvm/devices.h, docs/devices.md) ---
+  // Attaches a device model at [phys, phys + size) before Boot() (-EBUSY
+  // after): every access to the range -- EL2 readl/writel, Unicorn EL1/EL2
+  // loads and stores, host_read/host_write -- reaches the model. Registers
+  // the MMIO region as AddMmioRegion does unless one already covers it;
+  // -EEXIST when a model is attached there, -EINVAL for a bad range. A
+  // console model (Pl011Device) carries the machine's serial_output().
+  Status AttachMmioDevice(uint64_t phys, uint64_t size, std::shared_ptr<MmioDevice> device,
+                          const std::string& name);
+  // The model attached at `phys` (by the test or bound from the device tree
+  // at Boot()); nullptr when none.
+  std::shared_ptr<MmioDevice> mmio_device(uint64_t phys) const;
+  // Describes the machine with a flattened device tree before Boot() (-EBUSY
+  // after); a blob libfdt rejects is -EINVAL. EL1 code reads it with the
+  // of_* functions; at Boot() every available "arm,pl011" (or
+  // "arm,primecell") node with a `reg` and no model gets a Pl011Device.
+  Status SetDeviceTree(std::vector<uint8_t> dtb);
 
   struct Impl;
 

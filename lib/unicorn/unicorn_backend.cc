@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -19,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_split.h"  // compat slice (issue 8)
+#include "devices/devices.h"  // uart slice
 #include "glue/pkvm_a64_glue.h"
 #include "guest_printk.h"
 #include "kernel_mem.h"  // compat slice (issue 8)
@@ -159,6 +161,10 @@ struct UnicornBackend::Impl {
     const uint64_t page = addr & kPageMask;
     El2Mapping want;
     if (!WantEl2(page, &want)) return false;
+    if (want.linear && MapDeviceModel(*el2, page, want.host)) {  // uart slice
+      lazy.emplace(page, want);
+      return true;
+    }
     if (!el2->Map(page, want.host, kPage, want.perms).ok()) return false;
     lazy.emplace(page, want);
     return true;
@@ -295,6 +301,10 @@ struct UnicornBackend::Impl {
             pfn);
         return false;
       }
+      if (uint8_t* p = mem::PhysToPtr(m, page); MapDeviceModel(*el1, page, p)) {  // uart slice
+        el1_models.insert(page);
+        return true;
+      }
       if (el1_maps.size() >= kMaxEl1Maps) DropEl1Maps();
       constexpr int kRwx = arm64::kPermRead | arm64::kPermWrite | arm64::kPermExec;
       if (perms == kRwx && m.memory.pages.KindOf(pfn) == PageKind::kRam) {
@@ -368,6 +378,48 @@ struct UnicornBackend::Impl {
     }
     el1->ResumeAt(r->elr);
     return false;
+  }
+
+  // uart slice: a page of a device with a model attached is an MMIO mapping
+  // whose loads and stores call the model (docs/devices.md). False when no
+  // model answers `page`.
+  bool MapDeviceModel(UnicornCpu& cpu, uint64_t page, void* backing) {
+    uint64_t off = 0;
+    MmioDevice* d = devices::ModelAt(m, page, &off);
+    if (d == nullptr) return false;
+    Hypervisor::Impl* mp = &m;
+    return cpu.MapMmio(page, kPage,
+                       [mp, page](uint64_t o, unsigned n) -> uint64_t {
+                         uint64_t v = 0;
+                         devices::ModelAccess(*mp, page + o, reinterpret_cast<uint8_t*>(&v), n, false);
+                         return v;
+                       },
+                       [mp, page](uint64_t o, uint64_t v, unsigned n) {
+                         devices::ModelAccess(*mp, page + o, reinterpret_cast<uint8_t*>(&v), n, true);
+                       },
+                       backing)
+        .ok();
+  }
+
+  // uart slice: device-model pages are mapped before guest code can touch
+  // them (at every host -> guest entry and after every op), never from the
+  // fault path: a load or store retried after a lazy mapping skips the
+  // memory hooks, so the model would miss that access.
+  std::set<uint64_t> el1_models;
+  size_t device_models_synced = 0;  // how many models SyncDeviceModels() has seen at entry
+  void SyncDeviceModels() {
+    if (m.devices == nullptr) return;
+    for (const auto& [base, d] : m.devices->by_phys) {
+      for (uint64_t page = d.phys; page < d.phys + d.size; page += kPage) {
+        if (el1_models.count(page) == 0) {
+          uint8_t* p = mem::PhysToPtr(m, page);
+          if (p != nullptr && MapDeviceModel(*el1, page, p)) el1_models.insert(page);
+        }
+        El2Mapping want;
+        if (lazy.count(page) == 0 && WantEl2(page, &want) && MapDeviceModel(*el2, page, want.host))
+          lazy.emplace(page, want);
+      }
+    }
   }
 
   uint64_t Window(const void* p) {
@@ -483,6 +535,11 @@ struct UnicornBackend::Impl {
   template <typename F>
   auto Guarded(F&& f) {
     const bool outer = depth++ == 0;
+    // uart slice: new models (attached before Boot()) get mapped; then ops keep them in sync.
+    if (outer && m.devices != nullptr && m.devices->by_phys.size() != device_models_synced) {
+      SyncDeviceModels();
+      device_models_synced = m.devices->by_phys.size();
+    }
     if (outer && m.opts.call_time_limit_ms != 0) {
       timed_out = false;
       const auto now = std::chrono::steady_clock::now().time_since_epoch();
@@ -614,6 +671,44 @@ struct UnicornBackend::Impl {
     el1->SetHostCall(PKVM_A64_HOSTCALL_EL2_MOD_ADD, [this](UnicornCpu&, TrapFrame& f) {
       const std::string name = loading != nullptr ? loading->name : std::string("?");
       m.el2_modules.push_back(LoadedModule{name, f.x[1], f.x[2], f.x[3]});
+    }).IgnoreError();
+    // uart slice: of_* from EL1 module code (linux/of.h), x7 says which.
+    el1->SetHostCall(PKVM_A64_HOSTCALL_OF, [this, read1](UnicornCpu& cpu, TrapFrame& f) {
+      auto str = [&](uint64_t a) { return a == 0 ? std::string() : arm64::ReadGuestString(read1, a); };
+      int64_t r = -EINVAL;
+      switch (f.x[7]) {
+        case devices::kOfFindCompatible: {
+          const std::string type = str(f.x[1]), compat = str(f.x[2]);
+          f.x[0] = devices::OfFindCompatible(m, f.x[0], f.x[1] == 0 ? nullptr : type.c_str(),
+                                             compat.c_str());
+          return;
+        }
+        case devices::kOfReadU32: {
+          uint32_t v = 0;
+          r = devices::OfReadU32(m, f.x[0], str(f.x[1]).c_str(), &v);
+          if (r == 0 && !cpu.Write(f.x[2], &v, sizeof v)) r = -EFAULT;
+          break;
+        }
+        case devices::kOfReadU64: {
+          uint64_t v = 0;
+          r = devices::OfReadU64(m, f.x[0], str(f.x[1]).c_str(), &v);
+          if (r == 0 && !cpu.Write(f.x[2], &v, sizeof v)) r = -EFAULT;
+          break;
+        }
+        case devices::kOfAddressToResource: {
+          devices::KernelResource res{};
+          r = devices::OfAddressToResource(m, f.x[0], static_cast<int>(f.x[1]), &res);
+          if (r == 0 && !cpu.Write(f.x[2], &res, sizeof res)) r = -EFAULT;
+          break;
+        }
+        case devices::kOfDeviceIsAvailable:
+          r = devices::OfDeviceIsAvailable(m, f.x[0]) ? 1 : 0;
+          break;
+        case devices::kOfNodePut:
+          r = 0;
+          break;
+      }
+      f.x[0] = static_cast<uint64_t>(r);
     }).IgnoreError();
     el1->SetHostCall(PKVM_A64_HOSTCALL_EL2_IMPORTS, [this](UnicornCpu&, TrapFrame& f) {
       f.x[0] = static_cast<uint64_t>(static_cast<int64_t>(PrepareEl2(f.x[1])));
@@ -914,6 +1009,7 @@ struct UnicornBackend::Impl {
         bool on;
         ~Revoke() {
           if (on) b.RevalidateEl2Mappings(/*linear_only=*/true);
+          b.SyncDeviceModels();  // uart slice
         }
       } revoke{b, RevokesHypAccess(name)};
       if constexpr (std::is_void_v<R>) {
@@ -1207,6 +1303,7 @@ void UnicornBackend::Restored(std::span<const std::pair<uint64_t, uint64_t>> cha
   b.RevalidateEl2Mappings(/*linear_only=*/false);
   b.RevalidateEl1Maps();  // the host stage-2 is what the snapshot says
   b.el1_retries = 0;
+  b.SyncDeviceModels();  // uart slice
   for (const auto& [first, end] : changed_phys) {
     b.el1->InvalidateCode(first, end - first);
     b.el2->InvalidateCode(first, end - first);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tests of the `pkvm` command: output, exit status and messages.
-# usage: cli_test.sh PKVM A14_MODULE_SO A15_MODULE_SO HELLO_HYPERCALL_SO
+# usage: cli_test.sh PKVM A14_MODULE_SO A15_MODULE_SO HELLO_HYPERCALL_SO [DEBUG_UART_SO UART_DTS]
 set -u
-PKVM=$1 A14=$2 A15=$3 HELLO=$4
+PKVM=$1 A14=$2 A15=$3 HELLO=$4 UART=${5:-} UART_DTS=${6:-}
 pass=0 fail=0
 
 # expect NAME STATUS REGEX -- command...: runs it, checks the exit status and
@@ -79,6 +79,36 @@ expect trace-dump-files 0 'host_hcall id=128 invalid=0' -- cat "$DUMP/hyp/trace"
 expect trace-dump-format 0 '^name: pkvm_driver_event$' -- cat "$DUMP/hyp/events/pkvm_driver_event/format"
 rm -rf "$DUMP"
 
+# Device trees (issue 8, debug UART slice): the debug_uart module finds the
+# PL011 of the DT and prints through it.
+if [ -n "$UART" ]; then
+  UCMD="kvm-arm.protected_modules=debug_uart"
+  expect dts-uart 0 '^  0x0000000000000042$' -- \
+    "$PKVM" run --cmdline "$UCMD" --module "$UART" --dts "$UART_DTS" --hvc 128:1:0x42
+  expect dts-uart-hello 0 '^  debug_uart: hello from EL2$' -- \
+    "$PKVM" run --cmdline "$UCMD" --module "$UART" --dts "$UART_DTS" --hvc 128:1:0x42
+  expect dts-bound 0 'ttyAMA0 at MMIO 0x9000000 \(emulated PL011\)' -- \
+    "$PKVM" run --cmdline "$UCMD" --module "$UART" --dts "$UART_DTS"
+  expect no-dt-enodev 1 'debug_uart failed to load with -ENODEV' -- \
+    "$PKVM" run --cmdline "$UCMD" --module "$UART"
+  DTDIR=$(mktemp -d)
+  if command -v dtc >/dev/null; then
+    dtc -q -I dts -O dtb -o "$DTDIR/uart.dtb" "$UART_DTS"
+    expect dtb-uart 0 '^  debug_uart: hello from EL2$' -- \
+      "$PKVM" run --cmdline "$UCMD" --module "$UART" --dtb "$DTDIR/uart.dtb" --hvc 128:1:7
+  fi
+  printf '/dts-v1/;\n/ { oops\n' >"$DTDIR/bad.dts"
+  expect dts-bad-source 2 'dtc failed to compile .*bad.dts' -- \
+    "$PKVM" run --dts "$DTDIR/bad.dts"
+  expect dts-no-dtc 2 'needs the device-tree compiler `dtc`, which is not on PATH' -- \
+    env PATH=/nonexistent "$PKVM" run --dts "$UART_DTS"
+  expect dtb-missing 2 'cannot read /nonexistent.dtb' -- "$PKVM" run --dtb /nonexistent.dtb
+  expect dtb-not-a-dtb 2 '-EINVAL: not a valid flattened device tree' -- \
+    "$PKVM" run --dtb "$UART_DTS"
+  expect dt-twice 2 'give one device tree' -- "$PKVM" run --dtb a --dts b
+  rm -rf "$DTDIR"
+fi
+
 # The Unicorn backend (issue 4): the AArch64 .ko next to each .so gives the
 # same output as the native run, except where the two instruction sets make
 # the EL2 image differ (its page count and a handler's offset in it).
@@ -107,6 +137,10 @@ if [ -f "${A15%.so}.ko" ] && "$PKVM" run --backend unicorn >/dev/null 2>&1; then
     --cmdline "kvm-arm.protected_modules=hello_hypercall" --module "$HELLO@M@" --trace-clock manual \
     --tracefs-write hypervisor/tracing_on=1 \
     --tracefs-write hypervisor/events/hypervisor/__hyp_printk/enable=1 --hvc 128:7 --print-trace
+  if [ -n "$UART" ]; then  # the PL011 behind the DT, in Unicorn (uart slice)
+    same_as_native unicorn-dts-uart -- --cmdline "kvm-arm.protected_modules=debug_uart" \
+      --module "$UART@M@" --dts "$UART_DTS" --hvc 128:1:0x42 --hvc 128:2:0x18
+  fi
   expect unicorn-wrong-file 2 'is not an AArch64 module \(.ko\)' -- \
     "$PKVM" run --backend unicorn --cmdline "$CMD" --module "$A15"
   expect native-wrong-file 2 'run it on the unicorn backend' -- \

@@ -34,4 +34,23 @@
 	hostcall __pkvm_page_free, PKVM_A64_HOSTCALL_PAGE_FREE
 	hostcall __pkvm_virt_to_phys, PKVM_A64_HOSTCALL_VIRT_TO_PHYS
 	hostcall __pkvm_phys_to_virt, PKVM_A64_HOSTCALL_PHYS_TO_VIRT
+
+/* uart slice: the of_* functions, one host call with the function in x7. */
+.macro ofcall name, sub
+	.section .text.\name, "ax", %progbits
+	.global \name
+	.type \name, %function
+	.balign 4
+\name:
+	mov	x7, #\sub
+	brk	#(PKVM_A64_BRK_HOSTCALL + PKVM_A64_HOSTCALL_OF)
+	ret
+	.size \name, . - \name
+.endm
+	ofcall of_find_compatible_node, 0
+	ofcall of_property_read_u32, 1
+	ofcall of_property_read_u64, 2
+	ofcall of_address_to_resource, 3
+	ofcall of_device_is_available, 4
+	ofcall of_node_put, 5
 #endif

@@ -54,6 +54,10 @@
 #define PKVM_A64_HOSTCALL_VIRT_TO_PHYS 12
 /* void *__pkvm_phys_to_virt(unsigned long): the identity */
 #define PKVM_A64_HOSTCALL_PHYS_TO_VIRT 13
+/* uart slice: the device-tree functions of linux/of.h and linux/of_address.h
+ * (of_find_compatible_node, ...): x0..x2 their arguments, x7 which one
+ * (lib/devices/devices.h: OfCall). */
+#define PKVM_A64_HOSTCALL_OF 15
 
 #define PKVM_A64_HOSTCALL_FIRST_DYNAMIC 16
 
