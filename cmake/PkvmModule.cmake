@@ -103,6 +103,11 @@ function(pkvm_add_module target)
     # Freestanding as the AArch64 build (compat slice, issue 8): memset/memcpy
     # calls stay calls, so a module's own definitions are used by both builds.
     target_compile_options(${target}_el2 PRIVATE -ffreestanding)
+    # On an AArch64 host, atomics inline as in the kernel (arm64 builds with
+    # -mno-outline-atomics): no libgcc helper, which EL2 code has none of.
+    if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$")
+      target_compile_options(${target}_el2 PRIVATE -mno-outline-atomics)
+    endif()
     if(ARG_GENERATION EQUAL 16)
       # CONFIG_PKVM_FTRACE: every EL2 function entry and return can be traced
       # (func / func_ret events); the kernel patches function entries, the

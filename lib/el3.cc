@@ -65,17 +65,7 @@ SmcccRegs El2Smccc(Hypervisor::Impl& m, int conduit, const SmcccRegs& in, int cp
 
 namespace {
 
-Hypervisor::Impl& El3MachineOrDie(const char* fn) {
-  const ExecContext* ctx = CurrentContext();
-  if (ctx == nullptr) {
-    std::fprintf(stderr,
-                 "libpkvm: module code called %s() outside a simulated machine; call module "
-                 "functions through pkvm::Hypervisor (Boot(), HostHvc(), RunEl1())\n",
-                 fn);
-    std::abort();
-  }
-  return *ctx->machine;
-}
+Hypervisor::Impl& El3MachineOrDie(const char* fn) { return MachineOrDie(fn); }
 
 }  // namespace
 }  // namespace pkvm

@@ -56,17 +56,7 @@ void KernelPageFree(Hypervisor::Impl& m, uint64_t phys, uint64_t nr) {
 
 namespace {
 
-pkvm::Hypervisor::Impl& El1Machine(const char* fn) {
-  const pkvm::ExecContext* ctx = pkvm::CurrentContext();
-  if (ctx == nullptr) {
-    std::fprintf(stderr,
-                 "libpkvm: module code called %s() outside a simulated machine; call module "
-                 "functions through pkvm::Hypervisor (Boot(), HostHvc(), RunEl1())\n",
-                 fn);
-    std::abort();
-  }
-  return *ctx->machine;
-}
+pkvm::Hypervisor::Impl& El1Machine(const char* fn) { return pkvm::MachineOrDie(fn); }
 
 }  // namespace
 

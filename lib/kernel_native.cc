@@ -19,7 +19,6 @@
 #include "trace/hyp_trace.h"
 
 namespace pkvm {
-namespace {
 
 Hypervisor::Impl& MachineOrDie(const char* fn) {
   const ExecContext* ctx = CurrentContext();
@@ -32,6 +31,8 @@ Hypervisor::Impl& MachineOrDie(const char* fn) {
   }
   return *ctx->machine;
 }
+
+namespace {
 
 int CurrentCpu() { return CurrentContext()->cpu; }
 

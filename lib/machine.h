@@ -289,6 +289,9 @@ const ExecContext* CurrentContext();
 // The machine a pkvm_module_ops member is running for; aborts with a message
 // when EL2 code calls one outside any machine.
 Hypervisor::Impl& OpsMachine();
+// The machine module code (EL1 shims: printk, of_*, kmalloc, SMCs...) runs
+// for; aborts with a message naming `fn` when called outside any machine.
+Hypervisor::Impl& MachineOrDie(const char* fn);
 
 class ScopedContext {
  public:

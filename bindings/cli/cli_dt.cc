@@ -31,6 +31,25 @@ bool ReadFile(const std::string& path, std::vector<uint8_t>* out, std::string* e
   return true;
 }
 
+// The dtc executable on PATH, or "" (looked up here rather than trusting
+// posix_spawnp's ENOENT, which some runtimes, qemu-user among them, report
+// as a child exiting 127).
+std::string FindDtc() {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    const std::string candidate = dir + "/dtc";
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
 }  // namespace
 
 bool LoadDeviceTree(const std::string& dtb_path, const std::string& dts_path,
@@ -38,6 +57,12 @@ bool LoadDeviceTree(const std::string& dtb_path, const std::string& dts_path,
   if (!dtb_path.empty()) return ReadFile(dtb_path, out, error);
   if (access(dts_path.c_str(), R_OK) != 0) {
     *error = absl::StrCat("cannot read ", dts_path, ": ", std::strerror(errno));
+    return false;
+  }
+  const std::string dtc = FindDtc();
+  if (dtc.empty()) {
+    *error = "--dts needs the device-tree compiler `dtc`, which is not on PATH: install "
+             "Debian's device-tree-compiler, or compile the source yourself and pass --dtb";
     return false;
   }
   char dir[] = "/tmp/pkvm-dtc-XXXXXX";
@@ -55,7 +80,7 @@ bool LoadDeviceTree(const std::string& dtb_path, const std::string& dts_path,
   for (std::string& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, "dtc", &fa, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, dtc.c_str(), &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   bool ok = false;
   if (rc != 0) {

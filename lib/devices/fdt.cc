@@ -202,17 +202,7 @@ Status Hypervisor::SetDeviceTree(std::vector<uint8_t> dtb) {
 
 // ---- of_* for native EL1 module code (include/pkvm/compat/linux/of.h) ------------------
 namespace {
-pkvm::Hypervisor::Impl& OfMachine(const char* fn) {
-  const pkvm::ExecContext* ctx = pkvm::CurrentContext();
-  if (ctx == nullptr) {
-    std::fprintf(stderr,
-                 "libpkvm: module code called %s() outside a simulated machine; call module "
-                 "functions through pkvm::Hypervisor (Boot(), HostHvc(), RunEl1())\n",
-                 fn);
-    std::abort();
-  }
-  return *ctx->machine;
-}
+pkvm::Hypervisor::Impl& OfMachine(const char* fn) { return pkvm::MachineOrDie(fn); }
 uint64_t H(const void* p) { return reinterpret_cast<uint64_t>(p); }
 }  // namespace
 
