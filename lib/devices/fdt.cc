@@ -95,28 +95,30 @@ uint64_t OfFindCompatible(Hypervisor::Impl& m, uint64_t from, const char* type, 
 
 // The kernel's of_property_read_u32/u64 results: -EINVAL no such property,
 // -ENODATA no value, -EOVERFLOW too short.
-int OfReadU32(Hypervisor::Impl& m, uint64_t node, const char* name, uint32_t* out) {
+namespace {
+// `cells` 32-bit big-endian cells of a property as one number.
+int ReadCells(Hypervisor::Impl& m, uint64_t node, const char* name, int cells, uint64_t* out) {
   const int off = NodeOffset(m, node);
   if (off < 0 || name == nullptr) return -EINVAL;
   int len = 0;
   const void* p = fdt_getprop(Fdt(m), off, name, &len);
   if (p == nullptr) return -EINVAL;
   if (len == 0) return -ENODATA;
-  if (len < 4) return -EOVERFLOW;
-  *out = static_cast<uint32_t>(Cells(static_cast<const fdt32_t*>(p), 1));
+  if (len < 4 * cells) return -EOVERFLOW;
+  *out = Cells(static_cast<const fdt32_t*>(p), cells);
   return 0;
+}
+}  // namespace
+
+int OfReadU32(Hypervisor::Impl& m, uint64_t node, const char* name, uint32_t* out) {
+  uint64_t v = 0;
+  const int rc = ReadCells(m, node, name, 1, &v);
+  if (rc == 0) *out = static_cast<uint32_t>(v);
+  return rc;
 }
 
 int OfReadU64(Hypervisor::Impl& m, uint64_t node, const char* name, uint64_t* out) {
-  const int off = NodeOffset(m, node);
-  if (off < 0 || name == nullptr) return -EINVAL;
-  int len = 0;
-  const void* p = fdt_getprop(Fdt(m), off, name, &len);
-  if (p == nullptr) return -EINVAL;
-  if (len == 0) return -ENODATA;
-  if (len < 8) return -EOVERFLOW;
-  *out = Cells(static_cast<const fdt32_t*>(p), 2);
-  return 0;
+  return ReadCells(m, node, name, 2, out);
 }
 
 int OfAddressToResource(Hypervisor::Impl& m, uint64_t node, int index, KernelResource* out) {

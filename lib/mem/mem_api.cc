@@ -20,6 +20,15 @@
 
 namespace pkvm {
 
+uint64_t mem::HostDabtEsr(bool write, bool permission, const AccessSyndrome* a) {
+  uint64_t esr = (0x24ull << 26) | (1ull << 25) | (write ? 1ull << 6 : 0) |
+                 (permission ? 0x0fu : 0x07u);
+  if (a != nullptr)
+    esr |= (1ull << 24) | (uint64_t{a->sas} << 22) | (a->sse ? 1ull << 21 : 0) |
+           (uint64_t{a->srt} << 16) | (a->sf ? 1ull << 15 : 0);
+  return esr;
+}
+
 using mem::kPage;
 using mem::kPageShift;
 
@@ -45,11 +54,6 @@ Status CheckBootedCpu(const Impl& m, int cpu) {
   return CheckCpuArg(m, cpu);
 }
 
-// ESR_EL2 of a host data abort: EC = DABT_LOW, IL, WnR, level-3 translation
-// or permission fault.
-uint64_t DabtEsr(bool write, bool permission) {
-  return (0x24ull << 26) | (1ull << 25) | (write ? 1ull << 6 : 0) | (permission ? 0x0fu : 0x07u);
-}
 
 // An abort pKVM injects into the host without asking the modules (the host
 // touched a page it does not own): the illegal-abort notifier is told first.
@@ -89,7 +93,7 @@ Status HostAccess(Impl& m, uint64_t phys, uint8_t* buf, size_t len, bool write,
       if (a == mem::HostAccess::kTranslationFault) {
         // The host stage-2 has no valid entry: pKVM's idmap fault path finds
         // another owner and injects the abort; module handlers are not asked.
-        if (Status s = InjectHostAbort(m, DabtEsr(write, false), pa, cpu); !s.ok()) return s;
+        if (Status s = InjectHostAbort(m, mem::HostDabtEsr(write, false), pa, cpu); !s.ok()) return s;
         return Status(-EPERM, absl::StrFormat("host %s at %#x: the page is not the host's (%s); "
                                               "pKVM injected an abort into the host",
                                               what, pa, m.memory.pages.State(pfn).ToString()));
@@ -109,10 +113,11 @@ Status HostAccess(Impl& m, uint64_t phys, uint8_t* buf, size_t len, bool write,
       e.regs = m.cpus[static_cast<size_t>(cpu)].host_ctxt.regs;
       const bool single = (chunk == 1 || chunk == 2 || chunk == 4 || chunk == 8) &&
                           (pa & (chunk - 1)) == 0;
-      e.esr = DabtEsr(write, true);
+      mem::AccessSyndrome x0;
+      x0.sas = chunk == 1 ? 0 : chunk == 2 ? 1 : chunk == 4 ? 2 : 3;
+      x0.sf = chunk == 8;
+      e.esr = mem::HostDabtEsr(write, true, single ? &x0 : nullptr);
       if (single) {
-        const uint64_t sas = chunk == 1 ? 0 : chunk == 2 ? 1 : chunk == 4 ? 2 : 3;
-        e.esr |= (1ull << 24) | (sas << 22) | (0ull << 16) | (chunk == 8 ? 1ull << 15 : 0);
         if (write) {
           e.regs.regs[0] = 0;
           std::memcpy(&e.regs.regs[0], buf + done, chunk);
@@ -130,8 +135,7 @@ Status HostAccess(Impl& m, uint64_t phys, uint8_t* buf, size_t len, bool write,
         emulated = true;
         break;  // emulated: the host goes on after the instruction
       }
-      StatusOr<int> rc = r->result;
-      if (*rc == -EPERM)
+      if (r->result == -EPERM)
         return Status(-EPERM, absl::StrFormat("host %s at %#x: host stage-2 permission fault "
                                               "(%s); the abort was injected into the host",
                                               what, pa, m.memory.pages.State(pfn).ToString()));

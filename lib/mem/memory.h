@@ -142,6 +142,18 @@ std::string EarlyMappingsLeft(const Hypervisor::Impl& m);
 // Where the bytes of physical address `phys` are in this process (RAM or a
 // device's registers); nullptr when nothing is there.
 uint8_t* PhysToPtr(Hypervisor::Impl& m, uint64_t phys);
+
+// The syndrome of one load or store of 2^sas bytes to/from register srt
+// (ESR_ELx ISV/SAS/SSE/SRT/SF), when the architecture reports it.
+struct AccessSyndrome {
+  unsigned sas = 0;
+  unsigned srt = 0;
+  bool sse = false;  // sign-extending load
+  bool sf = false;   // 64-bit register
+};
+// ESR_EL2 of a host data abort: EC = DABT_LOW, IL, WnR, a level-3
+// translation or permission fault, and the access syndrome when known.
+uint64_t HostDabtEsr(bool write, bool permission, const AccessSyndrome* access = nullptr);
 // The physical address behind a pointer PhysToPtr() handed out; false when
 // `p` is neither in RAM nor in a device.
 bool PtrToPhys(const Hypervisor::Impl& m, const void* p, uint64_t* phys);

@@ -325,20 +325,19 @@ struct UnicornBackend::Impl {
   // single-register loads and stores without writeback (what the
   // architecture reports), none for the rest (pairs, atomics, SIMD...).
   static uint64_t El1AbortEsr(uint32_t insn, bool write, bool fetch) {
-    const uint64_t fsc = 0x0f;  // permission fault, level 3
-    if (fetch) return (0x20ull << 26) | (1ull << 25) | fsc;
-    uint64_t esr = (0x24ull << 26) | (1ull << 25) | (write ? 1ull << 6 : 0) | fsc;
+    if (fetch) return (0x20ull << 26) | (1ull << 25) | 0x0f;  // IABT_LOW, permission L3
     const uint32_t size = insn >> 30, opc = (insn >> 22) & 3;
-    const bool ldst = (insn & 0x3b000000u) == 0x39000000u ||            // unsigned offset
-                      ((insn & 0x3b200c00u) == 0x38000000u) ||          // unscaled (LDUR/STUR)
-                      ((insn & 0x3b200c00u) == 0x38200800u);            // register offset
-    if (!ldst || (size == 3 && opc >= 2) || (size == 2 && opc == 3)) return esr;  // PRFM, ...
-    const bool load = opc != 0;
-    const bool sign = opc >= 2;
-    const bool sf = size == 3 || (sign && opc == 2);
-    esr |= (1ull << 24) | (uint64_t{size} << 22) | (uint64_t{insn & 31} << 16) |
-           (load && sign ? 1ull << 21 : 0) | (sf ? 1ull << 15 : 0);
-    return esr;
+    const bool ldst = (insn & 0x3b000000u) == 0x39000000u ||    // unsigned offset
+                      (insn & 0x3b200c00u) == 0x38000000u ||    // unscaled (LDUR/STUR)
+                      (insn & 0x3b200c00u) == 0x38200800u;      // register offset
+    if (!ldst || (size == 3 && opc >= 2) || (size == 2 && opc == 3))  // PRFM, ...
+      return mem::HostDabtEsr(write, true);
+    mem::AccessSyndrome a;
+    a.sas = size;
+    a.srt = insn & 31;
+    a.sse = opc >= 2;
+    a.sf = size == 3 || opc == 2;
+    return mem::HostDabtEsr(write, true, &a);
   }
 
   // EL1 touched a page beyond its host stage-2 permissions: the modules'
