@@ -1130,6 +1130,15 @@ absl::StatusOr<std::string> UnicornBackend::ProbeModule(std::span<const uint8_t>
   if (!image.ok())
     return ErrnoError(ENOEXEC, absl::StrCat(path, ": not a loadable AArch64 module: ",
                                             image.status().message()));
+  // The image must fit the machine's module memory (a quarter of RAM, from
+  // the middle up) before anything is allocated for it: a small .ko can
+  // declare gigabytes of NOBITS sections.
+  const uint64_t room = impl_->kernel_end - impl_->kernel_next;
+  if (image->size() > room)
+    return ErrnoError(ENOMEM, absl::StrFormat(
+        "%s: the module's image needs %u KiB but the machine has %u KiB of module memory (a "
+        "quarter of HypervisorOptions::ram_size)",
+        path, image->size() >> 10, room >> 10));
   std::vector<uint8_t> scratch(image->size());
   arm64::GuestRegion region{kRamBase, {scratch.data(), scratch.size()}};
   auto linked = arm64::LinkModule(*image, region, [](absl::string_view n) -> absl::StatusOr<uint64_t> {
