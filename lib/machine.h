@@ -256,6 +256,11 @@ struct Hypervisor::Impl {
   absl::StatusOr<HostExceptionResult> HostPermFault(const HostException& e, int cpu);
   absl::StatusOr<HostExceptionResult> HostTrap(const HostException& e, int cpu);
   absl::Status CheckRunnable() const;
+  // The first line of panic_report, for error messages: the whole report
+  // (registers, backtrace) is in the boot log once, so the errors of the
+  // call that panicked and of every later call name the panic without
+  // repeating it.
+  std::string PanicHeadline() const;
 
   // --- snapshots (lib/snapshot.cc) ---
   absl::StatusOr<std::shared_ptr<const Snapshot::Data>> TakeSnapshot();

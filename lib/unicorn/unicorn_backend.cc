@@ -601,7 +601,7 @@ struct UnicornBackend::Impl {
   }
 
   // An op (C++) running for EL2 code ended in a hyp panic: stop the EL2 code.
-  void StopForPanic(UnicornCpu& cpu) { cpu.Stop(absl::StrCat("hyp panic: ", m.panic_report)); }
+  void StopForPanic(UnicornCpu& cpu) { cpu.Stop(absl::StrCat("hyp panic: ", m.PanicHeadline())); }
 
   // ---- host calls -------------------------------------------------------------------
 
@@ -1251,7 +1251,7 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::spa
   if (!r.ok() || b.timed_out.load()) {
     if (m.state != MachineState::kPanicked)
       b.KernelPanic(b.FaultReport(b.el1->last_fault(), "EL1"));
-    return ErrnoError(EIO, absl::StrCat("module ", name, " crashed in module_init: ", m.panic_report));
+    return ErrnoError(EIO, absl::StrCat("module ", name, " crashed in module_init: ", m.PanicHeadline()));
   }
   const int rc = static_cast<int32_t>(*r);
   if (rc != 0 && loading->events_added && loading->hyp_va != 0 &&
@@ -1276,7 +1276,7 @@ absl::StatusOr<user_pt_regs> UnicornBackend::HostHvc(const user_pt_regs& in, int
   if (!r.ok() || b.timed_out.load()) {
     if (b.m.state != MachineState::kPanicked)
       b.m.HypPanic(b.FaultReport(b.el1->last_fault(), "EL1"), cpu);
-    return ErrnoError(EIO, b.m.panic_report);
+    return ErrnoError(EIO, b.m.PanicHeadline());
   }
   user_pt_regs out = in;
   for (int i = 0; i < 18; ++i) out.regs[i] = b.el1->ReadReg(i);
