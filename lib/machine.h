@@ -142,6 +142,9 @@ struct Hypervisor::Impl {
   uint64_t hcr_el2 = kHcrRw | kHcrTsc | kHcrApi | kHcrApk | kHcrAta;
   uint64_t hfgwtr_el2 = 0;
   std::set<std::string> unimplemented_reported;
+  // ops->putc/puts/putx64 before a serial driver is registered print nothing
+  // (as in the kernel); the boot log says so once.
+  bool serial_drop_reported = false;
 
   // Simulated RAM (hyp_va/hyp_pa arithmetic is over it).
   uint8_t* ram = nullptr;
@@ -276,7 +279,8 @@ struct Hypervisor::Impl {
   X(boot_log) X(cpus) X(next_module_va) X(module_va_ranges) X(hyp_pages) X(host_to_hyp)   \
   X(serial) X(serial_putc) X(perm_fault_handlers) X(host_smc_handlers) X(default_trap)    \
   X(illegal_abt) X(psci_notifier) X(panic_notifier) X(unmask_serror) X(mask_serror)       \
-  X(hcr_el2) X(hfgwtr_el2) X(unimplemented_reported) X(trace_printk_mirror)               \
+  X(hcr_el2) X(hfgwtr_el2) X(unimplemented_reported) X(serial_drop_reported)             \
+  X(trace_printk_mirror)                                                                  \
   X(hyp_event_names) X(hyp_ftrace_filter) X(memory)
 
 // ---- execution context ------------------------------------------------------
