@@ -94,9 +94,7 @@ namespace internal {
 const user_pt_regs* RegsOf(const HvcResult& r, ::testing::MatchResultListener*) { return &r.regs; }
 const user_pt_regs* RegsOf(const StatusOr<HvcResult>& r, ::testing::MatchResultListener* l) {
   if (r.ok()) return &r->regs;
-  // gtest has printed the status as the value already: say what is wrong
-  // with it without repeating it (a panic's message is long).
-  *l << "which is an error, not a register file";
+  *l << "which failed: " << r.status().ToString();
   return nullptr;
 }
 const user_pt_regs* RegsOf(const HostSmcResult& r, ::testing::MatchResultListener*) {
@@ -104,9 +102,7 @@ const user_pt_regs* RegsOf(const HostSmcResult& r, ::testing::MatchResultListene
 }
 const user_pt_regs* RegsOf(const StatusOr<HostSmcResult>& r, ::testing::MatchResultListener* l) {
   if (r.ok()) return &r->result.regs;
-  // gtest has printed the status as the value already: say what is wrong
-  // with it without repeating it (a panic's message is long).
-  *l << "which is an error, not a register file";
+  *l << "which failed: " << r.status().ToString();
   return nullptr;
 }
 const user_pt_regs* RegsOf(const user_pt_regs& r, ::testing::MatchResultListener*) { return &r; }
