@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "devices/devices.h"  // uart slice
+#include "devices/devices.h"
 #include "machine.h"
 #include "trace/trace_ops.h"
 
@@ -77,7 +77,7 @@ bool NoSerialDriver(Hypervisor::Impl& m, const char* op) {
 
 void SerialPutc(Hypervisor::Impl& m, char c) {
   if (m.serial_putc == 0) return;
-  // uart slice: with a console UART attached, serial output is what the UART transmits.
+  // With a console UART attached, serial output is what the UART transmits.
   if (!devices::HasConsole(m)) m.serial.push_back(c);
   // Unwind only if the driver itself panicked: a panic notifier printing on
   // an already panicked machine must get its whole line out.

@@ -13,10 +13,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "devices/devices.h"  // uart slice
+#include "devices/devices.h"
 #include "machine.h"
 #include "native_loader.h"
-#include "module_param.h"  // smc slice
+#include "module_param.h"
 #include "status_internal.h"
 #include "trace/hyp_trace.h"
 #include "trace/tracefs.h"
@@ -379,13 +379,13 @@ absl::Status Hypervisor::Impl::LoadModule(const std::string& name) {
                                            " not found (it was not offered to the machine)"));
   if (std::find(loaded_names.begin(), loaded_names.end(), name) != loaded_names.end())
     return absl::OkStatus();  // modprobe of a loaded module succeeds
-  // compat slice (issue 8): a module using another's exports needs it loaded.
+  // A module using another's exports needs it loaded.
   if (absl::Status s = internal::CheckModuleDepends(*this, *mod); !s.ok()) return s;
   if (mod->desc == nullptr) return LoadKoModule(*mod);
   const pkvm_native_module& d = *mod->desc;
   internal::ResetNativeModuleImage(d);
   internal::PrepareNativeModule(*this, d);  // the arm64 loader's module_init_hyp
-  // smc slice: module_param() values from the command line, before module_init.
+  // module_param() values from the command line, before module_init.
   if (absl::Status s = internal::ApplyNativeModuleParams(*this, d); !s.ok()) return s;
   int rc = 0;
   if (d.init != nullptr && *d.init != nullptr) {
@@ -448,7 +448,7 @@ absl::Status Hypervisor::Impl::Boot() {
   Log(absl::StrCat("Kernel command line: ", opts.cmdline));
   for (const std::string& w : cmdline.warnings) Log(absl::StrCat("kvm [0]: warning: ", w));
   BootTracing();
-  // uart slice: device-tree nodes bind their device models.
+  // Device-tree nodes bind their device models.
   if (absl::Status s = devices::BindDeviceTree(*this); !s.ok()) return s;
 
   // finalize_pkvm(): pkvm_load_early_modules(), then deprivilege.

@@ -53,7 +53,7 @@ struct OfferedModule {
   std::shared_ptr<void> dl_handle;  // set for modules loaded from a file
   std::string path;
   std::vector<uint8_t> ko;  // Unicorn backend: the AArch64 .ko
-  // compat slice (issue 8): modules whose exports it uses (loaded first).
+  // Modules whose exports it uses (loaded first).
   std::vector<std::string> depends;
 };
 
@@ -169,7 +169,7 @@ struct Hypervisor::Impl {
   // --- memory, guests and devices (lib/mem/) ---
   mem::MemoryState memory{kRamBase, opts.ram_size, opts.cpus};
 
-  // --- emulated MMIO devices and the device tree (lib/devices/; uart slice) ---
+  // --- emulated MMIO devices and the device tree (lib/devices/) ---
   // Models and DTB: set before Boot(), not part of snapshots.
   std::shared_ptr<devices::DeviceState> devices;
 
@@ -200,7 +200,7 @@ struct Hypervisor::Impl {
     }
   }
 
-  // --- the fake EL3 firmware (smc slice: lib/el3.cc) ---
+  // --- the fake EL3 firmware (lib/el3.cc) ---
   // Programmed services by function id, and every call made (test harness
   // state, not machine state: snapshots leave both alone).
   std::map<uint32_t, El3Handler> el3_handlers;
@@ -367,7 +367,7 @@ bool Hypervisor::Impl::CallEl2(uint64_t el2_addr, int cpu, R* ret, A... args) {
   }
 }
 
-// smc slice: an SMCCC call EL2 code makes (conduit 2 = smc reaches the fake
+// An SMCCC call EL2 code makes (conduit 2 = smc reaches the fake
 // EL3; an hvc at EL2 is NOT_SUPPORTED), lib/el3.cc.
 SmcccRegs El2Smccc(Hypervisor::Impl& m, int conduit, const SmcccRegs& in, int cpu);
 

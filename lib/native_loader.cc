@@ -105,7 +105,7 @@ absl::StatusOr<std::string> OfferKoFile(Hypervisor::Impl& m, const std::string& 
   o.name = n;
   o.path = path;
   o.ko = std::move(bytes).value();
-  o.depends = KoDepends(o.ko);  // compat slice (issue 8)
+  o.depends = KoDepends(o.ko);
   m.offered.push_back(std::move(o));
   return n;
 #else
@@ -192,7 +192,7 @@ absl::Status OfferNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d,
   }
   if (absl::Status s = CheckOfferable(m, name); !s.ok()) return s;
   m.offered.push_back(OfferedModule{name, &d, std::move(dl_handle), path});
-  m.offered.back().depends = SplitDepends(d.depends);  // compat slice (issue 8)
+  m.offered.back().depends = SplitDepends(d.depends);
   return absl::OkStatus();
 }
 

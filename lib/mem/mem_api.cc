@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "devices/devices.h"  // uart slice
+#include "devices/devices.h"
 #include "machine.h"
 #include "mem/memory.h"
 #include "pkvm/abi/smccc.h"
@@ -142,7 +142,7 @@ Status HostAccess(Impl& m, uint64_t phys, uint8_t* buf, size_t len, bool write,
       // 0 (resolved) or -EAGAIN: the host retries the access.
     }
     if (!emulated) {
-      // uart slice: a device model answers the access itself.
+      // A device model answers the access itself.
       if (!devices::ModelAccess(m, pa, buf + done, chunk, write)) {
         uint8_t* p = mem::PhysToPtr(m, pa);
         if (write)
