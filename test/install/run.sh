@@ -28,3 +28,8 @@ cmake -S "$ROOT/test/install/my_module" -B "$WORK/my_module/build" -G Ninja \
   -DCMAKE_PREFIX_PATH="$WORK/prefix" >/dev/null
 cmake --build "$WORK/my_module/build" -j "${JOBS:-2}"
 ctest --test-dir "$WORK/my_module/build" --output-on-failure
+# A C-only project: the C API needs no C++ settings from its consumer.
+cmake -S "$ROOT/test/install/c_only" -B "$WORK/c_only" -G Ninja -DCMAKE_PREFIX_PATH="$WORK/prefix" \
+  -DPKVM_DOCS_DIR="$ROOT/docs" -DPKVM_DRIVER_SO="$WORK/build/pkvm_driver.so" >/dev/null
+cmake --build "$WORK/c_only" -j "${JOBS:-2}"
+ctest --test-dir "$WORK/c_only" --output-on-failure
