@@ -1,13 +1,22 @@
 """ctest doc_blocks_marked: every fenced code block of the given Markdown
 files is marked (see doc_blocks.py): executed by a test, or illustrative.
-  check_doc_blocks.py FILE.md...   exit 1 listing each unmarked block"""
+  check_doc_blocks.py FILE.md...   exit 1 listing each unmarked block
+  check_doc_blocks.py --repo DIR   the same for DIR/README.md and DIR/docs/*.md
+                                   (found when the test runs: new pages too)"""
+import glob
+import os
 import sys
 
 from doc_blocks import blocks
 
+paths = sys.argv[1:]
+if paths[:1] == ["--repo"]:
+    repo = paths[1]
+    paths = [os.path.join(repo, "README.md")] + sorted(glob.glob(os.path.join(repo, "docs", "*.md")))
+
 bad = 0
 total = 0
-for path in sys.argv[1:]:
+for path in paths:
     for b in blocks(path):
         total += 1
         if b.marker is None:
