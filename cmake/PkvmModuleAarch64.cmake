@@ -149,7 +149,7 @@ endfunction()
 #                     EL1 <sources> [EL2 <sources>]): called at the end of
 # pkvm_add_module(), after <target>_el1 (and <target>_el2) exist.
 function(_pkvm_add_module_ko target gen modname outdir)
-  cmake_parse_arguments(PARSE_ARGV 4 ARG "" "DEPENDS" "EL1;EL2")
+  cmake_parse_arguments(PARSE_ARGV 4 ARG "" "DEPENDS" "EL1;EL2;EL1_OPTIONS;EL2_OPTIONS")
   set(cmake_dir "${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
   _pkvm_a64_find_toolchain()
   if(NOT PKVM_AARCH64_FOUND OR NOT PKVM_AARCH64_MODULES)
@@ -206,6 +206,7 @@ function(_pkvm_add_module_ko target gen modname outdir)
       get_filename_component(base "${src}" NAME_WE)
       string(REPLACE "-" "_" base "${base}")
       _pkvm_a64_compile("${dir}/${base}.nvhe.o" "${abs}" ${cflags} ${el2_flags} ${ftrace_flags}
+                        ${ARG_EL2_OPTIONS} ${_pkvm_source_options_${abs}}
                         "-DKBUILD_MODNAME=\"${base}.nvhe\"" "-DKBUILD_BASENAME=\"${base}\"")
       list(APPEND objs "${dir}/${base}.nvhe.o")
     endforeach()
@@ -235,7 +236,8 @@ function(_pkvm_add_module_ko target gen modname outdir)
     get_filename_component(abs "${src}" ABSOLUTE)
     get_filename_component(base "${src}" NAME_WE)
     math(EXPR n "${n} + 1")
-    _pkvm_a64_compile("${dir}/el1_${n}_${base}.o" "${abs}" ${cflags} ${el1_flags})
+    _pkvm_a64_compile("${dir}/el1_${n}_${base}.o" "${abs}" ${cflags} ${el1_flags} ${ARG_EL1_OPTIONS}
+                      ${_pkvm_source_options_${abs}})
     list(APPEND objs "${dir}/el1_${n}_${base}.o")
   endforeach()
 
