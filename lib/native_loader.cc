@@ -193,23 +193,15 @@ absl::StatusOr<std::string> OfferNativeModuleFile(Hypervisor::Impl& m, const std
   std::shared_ptr<void> handle(h, [](void* p) { dlclose(p); });
   void* sym = dlsym(h, "pkvm_native_module_entry");
   if (sym == nullptr) {
-    // A module whose EL2 part is AArch64 assembly: only its .ko runs.
+    // A module whose EL2 part is AArch64 assembly: only its .ko runs, on
+    // the Unicorn backend (OfferModuleFile() sends .ko files there).
     if (const auto* u = static_cast<const pkvm_native_module_unavailable*>(
             dlsym(h, "pkvm_native_module_unavailable"));
         u != nullptr && u->magic == PKVM_NATIVE_MODULE_MAGIC) {
-      const char* name = u->name != nullptr ? u->name : path.c_str();
-      const char* reason = u->reason != nullptr ? u->reason : "it cannot run natively";
-      if (m.uc == nullptr)
-        return ErrnoError(ENOEXEC, absl::StrCat("module ", name, ": ", reason));
-      if (static_cast<int>(u->generation) != GenerationNumber(m.gen))
-        return ErrnoError(ENOEXEC, absl::StrCat("module ", name, " was built for A", u->generation,
-                                                " but the machine runs A",
-                                                GenerationNumber(m.gen)));
-      if (u->ko_path == nullptr)
-        return ErrnoError(ENOEXEC, absl::StrCat("module ", name, " has no AArch64 build (", name,
-                                                ".ko): install gcc-aarch64-linux-gnu and "
-                                                "rebuild it for the unicorn backend"));
-      return OfferKoFile(m, u->ko_path);
+      return ErrnoError(
+          ENOEXEC, absl::StrCat("module ", u->name != nullptr ? u->name : path.c_str(), ": ",
+                                u->reason != nullptr ? u->reason : "it cannot run natively",
+                                u->ko_path != nullptr ? absl::StrCat(" (", u->ko_path, ")") : ""));
     }
   }
   if (sym == nullptr)

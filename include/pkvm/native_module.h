@@ -79,8 +79,8 @@ struct pkvm_native_module {
 
 /* What NAME.so exports (`pkvm_native_module_unavailable`) instead of
  * `pkvm_native_module_entry` when the module cannot run natively: its EL2
- * part has AArch64 assembly. The native backend refuses it with `reason`;
- * the Unicorn backend loads `ko_path`, the AArch64 build of the module. */
+ * part has AArch64 assembly. The native backend refuses it with `reason`,
+ * naming `ko_path`, the AArch64 build to run on the Unicorn backend. */
 struct pkvm_native_module_unavailable {
   pkvm_u64 magic;          /* PKVM_NATIVE_MODULE_MAGIC */
   const char *name;        /* KBUILD_MODNAME */
