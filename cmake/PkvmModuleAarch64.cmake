@@ -158,7 +158,11 @@ function(_pkvm_add_module_ko target gen modname outdir)
   # In libpkvm's tree: the glue and gen_hyprel targets. Against an installed
   # libpkvm: pkvm::gen_hyprel and the glue archives it installed in
   # <libdir>/pkvm/aarch64 (this file is in <libdir>/cmake/pkvm).
+  # (PKVM_A64_GLUE_DIR: the archives of a libpkvm build tree used as a package.)
   set(installed_glue "${cmake_dir}/../../pkvm/aarch64")
+  if(DEFINED PKVM_A64_GLUE_DIR)
+    set(installed_glue "${PKVM_A64_GLUE_DIR}")
+  endif()
   if(TARGET pkvm_gen_hyprel AND TARGET pkvm_a64_glue)
     set(gen_hyprel pkvm_gen_hyprel)
     get_property(el1_glue GLOBAL PROPERTY PKVM_A64_EL1_GLUE_A${gen})
