@@ -163,6 +163,12 @@ function(_kb_expand out text file line)
       message(FATAL_ERROR "${file}:${line}: variable expansion does not end")
     endif()
   endwhile()
+  # What is left is a reference this reader cannot take apart ($$, quotes...).
+  if(text MATCHES "(\\$[({][^ ]*)")
+    message(FATAL_ERROR "${file}:${line}: '${CMAKE_MATCH_1}': make expression not understood by "
+                        "libpkvm's Kbuild reader (it knows $(VAR), $(CONFIG_X), $(addprefix), "
+                        "$(addsuffix)); pass what it computes as options instead")
+  endif()
   set(${out} "${text}" PARENT_SCOPE)
 endfunction()
 

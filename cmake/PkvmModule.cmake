@@ -240,6 +240,8 @@ function(pkvm_add_module target)
   # (in front of the project's own launcher, ccache for instance).
   set(launcher sh "${_PKVM_MODULE_DIR}/pkvm-cc-notes.sh" ${ARG_GENERATION} ${ARG_MODNAME} --
       ${CMAKE_C_COMPILER_LAUNCHER})
+  # The same notes on the AArch64 build's compiles (cmake/PkvmModuleAarch64.cmake).
+  set(_pkvm_a64_launcher sh "${_PKVM_MODULE_DIR}/pkvm-cc-notes.sh" ${ARG_GENERATION} ${ARG_MODNAME} --)
 
   set(nvhe_object "")
   set(ftrace_source "${dir}/${target}.ftrace.c")
@@ -315,6 +317,8 @@ function(pkvm_add_module target)
     # One target runs the command; the targets using its outputs wait for it
     # (with the Makefile generators each of them would otherwise run it).
     add_custom_target(${target}_nvhe DEPENDS "${nvhe_object}" "${ftrace_source}")
+    # The Makefile generators need the object files' target built first.
+    add_dependencies(${target}_nvhe ${target}_el2)
   else()
     file(WRITE "${ftrace_source}.in" "/* no EL2 code */\n#include <pkvm/native_module.h>\n"
          "const struct pkvm_ftrace_sym pkvm_ftrace_syms_${target}[1];\n")
@@ -429,6 +433,7 @@ __attribute__((visibility(\"default\"))) const struct pkvm_native_module_unavail
     COMMENT "pKVM module ${ARG_MODNAME}: linking ${target}.o"
     COMMAND_EXPAND_LISTS VERBATIM)
   add_custom_target(${target}_object DEPENDS "${module_object}")
+  add_dependencies(${target}_object ${target}_el1)
   foreach(dep IN LISTS ARG_DEPENDS)
     add_dependencies(${target}_object ${dep}_object)
   endforeach()

@@ -63,12 +63,14 @@ function(_pkvm_a64_cflags out)
       -DPKVM_A64_KO=1 PARENT_SCOPE)
 endfunction()
 
-# _pkvm_a64_compile(<out.o> <source> [flags...]): one cross-compiled object.
+# _pkvm_a64_compile(<out.o> <source> [flags...]): one cross-compiled object
+# (through ${_pkvm_a64_launcher}, the compiler notes of a module's objects,
+# when the caller sets it).
 function(_pkvm_a64_compile out src)
   get_filename_component(name "${out}" NAME)
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND "${PKVM_AARCH64_CC}" ${ARGN} -MD -MF "${out}.d" -MT "${out}" -c "${src}" -o "${out}"
+    COMMAND ${_pkvm_a64_launcher} "${PKVM_AARCH64_CC}" ${ARGN} -MD -MF "${out}.d" -MT "${out}" -c "${src}" -o "${out}"
     DEPENDS "${src}"
     DEPFILE "${out}.d"
     COMMENT "AArch64 CC ${name}"
