@@ -232,7 +232,7 @@ function(pkvm_add_module target)
     set(src "${CMAKE_MATCH_1}")
     separate_arguments(flags UNIX_COMMAND "${CMAKE_MATCH_2}")
     get_filename_component(abs "${src}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
-    set(_pkvm_source_options_${abs} ${flags})
+    list(APPEND _pkvm_source_options_${abs} ${flags})
   endforeach()
 
   # Compiler errors that name a missing API or header get a note saying what

@@ -65,12 +65,12 @@ for gen in Ninja "Unix Makefiles"; do
   fi
 done
 
-# Without the tree's root, the kernel-tree-relative HYP_EVENT_FILE of the
-# EL1 part is not found, and the note says which option supplies it.
-expect needs-source-root 1 'pkvm: pkvm_kbuild: "\.\./\.\./\.\./\.\./drivers/misc/pkvm_kbuild/hyp/events\.h" is a path relative to the kernel tree: pass the tree.s root with SOURCE_ROOT \(pkvm_add_module\) or --source-root \(pkvm build\)' -- \
-  "$PKVM" build "$M/pkvm_kbuild" --out "$WORK/no-root"
-
 E=$ERRORS
+# Without the tree's root, a kernel-tree-relative HYP_EVENT_FILE is not
+# found, and the note says which option supplies it.
+expect needs-source-root 1 'pkvm: needs_root_event: "\.\./\.\./\.\./\.\./drivers/misc/acme/hyp/events\.h" is a path relative to the kernel tree: pass the tree.s root with SOURCE_ROOT \(pkvm_add_module\) or --source-root \(pkvm build\)' -- \
+  "$PKVM" build "$E/needs_root_event" --out "$WORK/no-root"
+
 expect unknown-construct 1 "unknown_construct/Kbuild:3: 'define BAD_RECIPE': Kbuild construct not understood" -- \
   "$PKVM" build "$E/unknown_construct" --out "$WORK/e1"
 expect unknown-make-function 1 "unknown_function/Kbuild:2: '\\\$\(shell': make expression not understood" -- \

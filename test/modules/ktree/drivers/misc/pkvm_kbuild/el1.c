@@ -4,6 +4,7 @@
 #include <linux/module.h>
 #include <linux/kernel.h>
 #include <asm/kvm_pkvm_module.h>
+#include <pkvm_kbuild_shared.h>
 
 /* The EL1 side of the events, relative to the kernel tree. */
 #define HYP_EVENT_FILE ../../../../drivers/misc/pkvm_kbuild/hyp/events.h
@@ -21,6 +22,9 @@ static int __init pkvm_kbuild_init(void)
 	unsigned long token;
 	int ret;
 
+	/* shared.o, built from ../pkvm_common/shared.c by an explicit rule. */
+	if (pkvm_kbuild_shared_check() != PKVM_KBUILD_SHARED)
+		return -EINVAL;
 	ret = pkvm_load_el2_module(__kvm_nvhe_pkvm_kbuild_hyp_init, &token);
 	if (ret)
 		return ret;

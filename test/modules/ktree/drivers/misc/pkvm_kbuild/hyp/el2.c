@@ -4,6 +4,7 @@
  * per-object flag leaked into EL2 (it must not). */
 #include <asm/kvm_pkvm_module.h>
 #include <pkvm_kbuild_vendor.h>
+#include <pkvm_kbuild_shared.h>  /* subdir-ccflags-y reaches the hyp directory */
 
 #include "calc.h"
 #include "events.h"
