@@ -60,6 +60,14 @@ for gen in Ninja "Unix Makefiles"; do
       "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_asm --module "$O/asm/pkvm_asm.so"
     expect "$g/asm-runs-on-unicorn" 0 "hvc 0xc6000080 -> x0=0x0 x1=0xc" -- \
       "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_asm --module "$O/asm/pkvm_asm.ko" --hvc 128:5:6
+    expect "$g/inline-asm-needs-unicorn-only" 1 "pkvm: pkvm_inline_asm: this looks like AArch64 inline assembly, which the native backend cannot build: build the module for the Unicorn backend only \(pkvm_add_module\(\.\.\. UNICORN_ONLY\), pkvm build --unicorn-only\)" -- \
+      "$PKVM" build "$M/pkvm_inline_asm" --out "$O/inline-asm-native" --generator "$gen"
+    expect "$g/inline-asm-builds-unicorn-only" 0 "pkvm run --backend unicorn .*pkvm_inline_asm.ko" -- \
+      "$PKVM" build "$M/pkvm_inline_asm" --unicorn-only --out "$O/inline-asm" --generator "$gen"
+    expect "$g/inline-asm-runs-on-unicorn" 0 "hvc 0xc6000080 -> x0=0x0 x1=0x6" -- \
+      "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_inline_asm --module "$O/inline-asm/pkvm_inline_asm.ko" --hvc 128:5
+    expect "$g/inline-asm-refused-natively" 2 "module pkvm_inline_asm: this module has AArch64 assembly in its EL2 part \(inline assembly\): use --backend unicorn" -- \
+      "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_inline_asm --module "$O/inline-asm/pkvm_inline_asm.so"
     expect "$g/kbuild-runs-on-unicorn" 0 "hvc 0xc6000080 -> x0=0x0 x1=0x100f x2=0x1 x3=0x0" -- \
       "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_kbuild --module "$O/kbuild/pkvm_kbuild.ko" --hvc 128:5
   fi

@@ -4,7 +4,8 @@
 // per-object flags, vendor include directories of the tree, -DMODULE at EL2,
 // Kconfig values, DDK local_defines and ddk_headers -- on both backends. The
 // module with an EL2 .S file runs on the Unicorn backend only, and says so
-// on the native one.
+// on the native one, as does the module with AArch64 inline assembly built
+// UNICORN_ONLY.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -96,6 +97,26 @@ TYPED_TEST(KbuildModuleTest, El2AssemblyRunsOnUnicornAndIsRefusedNatively) {
     EXPECT_THAT(offered.status().ToString(),
                 HasSubstr("this module has AArch64 assembly in its EL2 part (add.S): use "
                           "--backend unicorn"));
+  }
+}
+
+TYPED_TEST(KbuildModuleTest, InlineAssemblyModuleBuiltUnicornOnlyRunsOnUnicorn) {
+  if constexpr (TestFixture::kUnicorn) {
+    auto hv = this->Boot(Generation::kA15, "pkvm_inline_asm",
+                         {PKVM_TEST_INLINE_ASM_SO, PKVM_TEST_INLINE_ASM_KO});
+    ASSERT_NE(hv, nullptr);
+    auto r = hv->HostHvc(PKVM_HOST_SMCCC_ID(128), {41});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->x(1), 42u);  // the AArch64 `add` in el2.c
+  } else {
+    auto hv = MakeMachine(TypeParam::kKind, Generation::kA15,
+                          "kvm-arm.protected_modules=pkvm_inline_asm");
+    ASSERT_NE(hv, nullptr);
+    auto offered = hv->OfferModuleFile(PKVM_TEST_INLINE_ASM_SO);
+    ASSERT_FALSE(offered.ok());
+    EXPECT_THAT(offered.status().ToString(),
+                HasSubstr("AArch64 assembly in its EL2 part (inline assembly): use --backend "
+                          "unicorn"));
   }
 }
 
