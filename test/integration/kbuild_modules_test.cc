@@ -62,6 +62,16 @@ TYPED_TEST(KbuildModuleTest, KbuildModuleGetsItsDirectoryAndObjectFlags) {
   EXPECT_EQ(r->x(3), 0u);
 }
 
+TYPED_TEST(KbuildModuleTest, AddModuleOptionsReachTheHalfTheyName) {
+  auto hv = this->Boot(Generation::kA15, "options", {PKVM_TEST_OPTIONS_SO, PKVM_TEST_OPTIONS_KO});
+  ASSERT_NE(hv, nullptr);
+  auto r = hv->HostHvc(PKVM_HOST_SMCCC_ID(128), {5});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->x(1), 5u * 4 + 2);   // EL2_DEFINES, EL2_COMPILE_OPTIONS
+  EXPECT_EQ(r->x(2), 9u + 100);     // KCONFIG value, DEFINES
+  EXPECT_EQ(r->x(3), 0x500u);       // INCLUDE_DIRS; EL1_DEFINES stayed at EL1
+}
+
 TYPED_TEST(KbuildModuleTest, DdkModuleGetsLibraryDefinesHeadersAndModuleAtEl2) {
   auto hv = this->Boot(Generation::kA16, "pkvm_ddk", {PKVM_TEST_DDK_SO, PKVM_TEST_DDK_KO});
   ASSERT_NE(hv, nullptr);
