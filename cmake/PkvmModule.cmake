@@ -29,10 +29,11 @@
 # -Werror=implicit-function-declaration and -Wframe-larger-than=2048 (the
 # kernel's defaults), and the generation picked with -DPKVM_GENERATION.
 #
-# A `.S` file among the EL2 sources (or UNICORN_ONLY) makes the module
-# Unicorn-only: assembly for AArch64 cannot run natively. It is then built as
-# NAME.ko only, and NAME.so is a stub that names the assembly and refuses to
-# load on the native backend (on the Unicorn backend it loads NAME.ko).
+# A `.S` file among the EL2 sources (or UNICORN_ONLY, for AArch64 inline
+# assembly) makes the module Unicorn-only: AArch64 code cannot run natively.
+# It is then built as NAME.ko only, and NAME.so is a stub whose load fails
+# with the reason and the .ko's path (a configure-time STATUS line says so
+# too). No static library <target> is made for it.
 #
 # Results:
 #   <target>         a static library to link into a test binary; the module is
