@@ -106,10 +106,17 @@ function(_pkvm_source_root_anchor root dir out)
   endforeach()
   file(GLOB entries RELATIVE "${root}/arch/arm64" "${root}/arch/arm64/*")
   foreach(e IN LISTS entries)
-    if(NOT e STREQUAL "include" AND NOT EXISTS "${anchor}/arch/arm64/${e}")
+    if(NOT e MATCHES "^(include|kvm)$" AND NOT EXISTS "${anchor}/arch/arm64/${e}")
       file(CREATE_LINK "${root}/arch/arm64/${e}" "${anchor}/arch/arm64/${e}" SYMBOLIC)
     endif()
   endforeach()
+  # The hypervisor's own headers, reached by tree-relative paths such as
+  # "../../../../arch/arm64/kvm/hyp/include/nvhe/ffa.h", are libpkvm's.
+  _pkvm_compat_dir(compat)
+  if(compat AND NOT EXISTS "${anchor}/arch/arm64/kvm/hyp/include")
+    file(MAKE_DIRECTORY "${anchor}/arch/arm64/kvm/hyp")
+    file(CREATE_LINK "${compat}" "${anchor}/arch/arm64/kvm/hyp/include" SYMBOLIC)
+  endif()
   set(${out} "${anchor}/arch/arm64/include/asm" PARENT_SCOPE)
 endfunction()
 

@@ -6,6 +6,9 @@
 #include <pkvm_kbuild_vendor.h>
 #include <pkvm_kbuild_shared.h>  /* subdir-ccflags-y reaches the hyp directory */
 
+/* A hypervisor header by its path in the kernel tree, as some vendor
+ * modules write it: libpkvm's, through SOURCE_ROOT. */
+#include "../../../../arch/arm64/kvm/hyp/include/nvhe/trap_handler.h"
 #include "calc.h"
 #include "events.h"
 /* Relative to the kernel tree, as vendor modules write it. */
