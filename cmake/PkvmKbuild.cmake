@@ -3,6 +3,8 @@
 #
 #   pkvm_add_kbuild_module(DIR drivers/misc/pkvm-foo GENERATION 15
 #                          [NAME target]          # default: the module's name
+#                          [MODNAME module]       # which one, when there are several
+#                          [MAKE_VARIABLES NAME=value...]  # as on make's command line
 #                          [any pkvm_add_module() option: INCLUDE_DIRS, DEFINES,
 #                           COMPILE_OPTIONS, KCONFIG, SOURCE_ROOT, OUTPUT_DIRECTORY, ...])
 #
@@ -27,7 +29,7 @@
 #
 # Script mode, for tests and for looking at what the reader found:
 #   cmake -DPKVM_KBUILD_DIR=dir [-DPKVM_KCONFIG=CONFIG_X=y;file] [-DPKVM_SOURCE_ROOT=dir]
-#         [-DPKVM_NAME=mod] -P PkvmKbuild.cmake
+#         [-DPKVM_NAME=mod] [-DPKVM_MAKE_VARIABLES=NAME=value;...] -P PkvmKbuild.cmake
 include_guard(GLOBAL)
 if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)
   cmake_minimum_required(VERSION 3.25)
@@ -595,6 +597,15 @@ endmacro()
 function(_pkvm_read_kbuild dir name kconfig source_root)
   set(_kb_kconfig "${kconfig}")
   set(_kb_unset_configs "")
+  # Variables the make command line would set (DEVICE_MODULES_PATH=...),
+  # and $(M), the external module's directory.
+  set(_kbv_M "${dir}")
+  foreach(v IN LISTS _pkvm_make_variables)
+    if(NOT v MATCHES "^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+      message(FATAL_ERROR "MAKE_VARIABLES / --make-var '${v}' is not NAME=VALUE")
+    endif()
+    set(_kbv_${CMAKE_MATCH_1} "${CMAKE_MATCH_2}")
+  endforeach()
   set(_kb_source_root "${source_root}")
   set(_kb_dir "${dir}")
   if(EXISTS "${dir}/Kbuild")
@@ -1209,7 +1220,7 @@ endfunction()
 
 function(pkvm_add_kbuild_module)
   cmake_parse_arguments(PARSE_ARGV 0 ARG "UNICORN_ONLY" "DIR;NAME;GENERATION;MODNAME;OUTPUT_DIRECTORY;SOURCE_ROOT"
-    "DEPENDS;INCLUDE_DIRS;EL1_INCLUDE_DIRS;EL2_INCLUDE_DIRS;DEFINES;EL1_DEFINES;EL2_DEFINES;COMPILE_OPTIONS;EL1_COMPILE_OPTIONS;EL2_COMPILE_OPTIONS;SOURCE_OPTIONS;KCONFIG")
+    "MAKE_VARIABLES;DEPENDS;INCLUDE_DIRS;EL1_INCLUDE_DIRS;EL2_INCLUDE_DIRS;DEFINES;EL1_DEFINES;EL2_DEFINES;COMPILE_OPTIONS;EL1_COMPILE_OPTIONS;EL2_COMPILE_OPTIONS;SOURCE_OPTIONS;KCONFIG")
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "pkvm_add_kbuild_module: unexpected arguments: ${ARG_UNPARSED_ARGUMENTS}")
   endif()
@@ -1238,6 +1249,7 @@ function(pkvm_add_kbuild_module)
   if(ARG_MODNAME)
     set(pick "${ARG_MODNAME}")
   endif()
+  set(_pkvm_make_variables "${ARG_MAKE_VARIABLES}")
   _pkvm_read_module_dir("${dir}" "${pick}" "${kconfig}" "${root}")
   set(target "${ARG_NAME}")
   if(NOT target)
@@ -1285,6 +1297,7 @@ if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE AND DEFINED PKVM_KBUI
     _pkvm_kconfig_values(kconfig "PKVM_KCONFIG" ${PKVM_KCONFIG})
   endif()
   get_filename_component(dir "${PKVM_KBUILD_DIR}" ABSOLUTE)
+  set(_pkvm_make_variables "${PKVM_MAKE_VARIABLES}")
   _pkvm_read_module_dir("${dir}" "${PKVM_NAME}" "${kconfig}" "${PKVM_SOURCE_ROOT}")
   foreach(v KB_NAME KB_EL1 KB_EL2 KB_EL1_INCLUDES KB_EL1_DEFINES KB_EL1_OPTIONS KB_EL2_INCLUDES
             KB_EL2_DEFINES KB_EL2_OPTIONS KB_SOURCE_OPTIONS)

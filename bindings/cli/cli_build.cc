@@ -33,7 +33,8 @@ namespace fs = std::filesystem;
 
 constexpr char kBuildUsage[] = R"(usage: pkvm build DIR [--generation 14|15|16] [--out DIR]
                   [-I DIR]... [-D NAME[=VALUE]]... [--kconfig FILE|CONFIG_X=VALUE]...
-                  [--source-root DIR] [--name MODULE] [--unicorn-only]
+                  [--source-root DIR] [--make-var NAME=VALUE]... [--name MODULE]
+                  [--unicorn-only]
                   [--generator Ninja|"Unix Makefiles"] [--pkvm-dir DIR]
 
 Builds the pKVM module in DIR, a directory as it sits in a kernel tree, from
@@ -48,6 +49,8 @@ and NAME.ko (Unicorn backend), and prints the `pkvm run` line that loads it.
                    repeatable. y -> CONFIG_X 1, m -> CONFIG_X_MODULE 1, n: unset
   --source-root D  the kernel tree's root: $(srctree) paths and kernel-tree-
                    relative includes (HYP_EVENT_FILE ../../../../drivers/...)
+  --make-var N=V   a make variable the Kbuild uses, as on make's command line
+                   (DEVICE_MODULES_PATH=~/vendor); repeatable
   --name MODULE    the module to build when obj-m / the BUILD.bazel has several
   --unicorn-only   the EL2 part has AArch64 inline assembly: build NAME.ko only
   --generator G    CMake generator (default: Ninja when ninja is on PATH)
@@ -133,7 +136,7 @@ std::map<std::string, std::string> ReadKeyValues(const fs::path& file) {
 int Build(const std::vector<std::string>& args) {
   std::string dir, out, source_root, name, generator, pkvm_dir;
   std::string generation = "15";
-  std::vector<std::string> includes, defines, kconfig;
+  std::vector<std::string> includes, defines, kconfig, make_vars;
   bool unicorn_only = false;
   auto usage_error = [](const std::string& msg) {
     std::fprintf(stderr, "pkvm build: %s (see pkvm build --help)\n", msg.c_str());
@@ -165,6 +168,10 @@ int Build(const std::vector<std::string>& args) {
     } else if (a == "--kconfig") {
       if (!value(v)) return usage_error("--kconfig needs a file or CONFIG_X=VALUE");
       kconfig.push_back(v.rfind("CONFIG_", 0) == 0 ? v : Absolute(v));
+    } else if (a == "--make-var") {
+      if (!value(v) || v.find('=') == std::string::npos)
+        return usage_error("--make-var needs NAME=VALUE");
+      make_vars.push_back(v);
     } else if (a == "--unicorn-only") {
       unicorn_only = true;
     } else if (a == "-I") {
@@ -236,6 +243,7 @@ int Build(const std::vector<std::string>& args) {
   list("INCLUDE_DIRS", includes);
   list("DEFINES", defines);
   list("KCONFIG", kconfig);
+  list("MAKE_VARIABLES", make_vars);
   cm << ")\n"
      << "get_target_property(pkvm_name pkvm_build_module_so PKVM_MODULE_NAME)\n"
      << "get_target_property(pkvm_unicorn_only pkvm_build_module_so PKVM_UNICORN_ONLY)\n"

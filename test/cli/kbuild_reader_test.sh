@@ -72,6 +72,15 @@ EOF
 touch "$WORK/wrapper/main.c"
 read_dir wrapper-makefile 0 "KB_NAME=wrap KB_EL1=main.c" "$WORK/wrapper"
 
+# Make variables from the command line ($(DEVICE_MODULES_PATH)) and $(M).
+mk vars/Kbuild <<'EOF'
+obj-m := v.o
+ccflags-y += -I$(DEVICE_MODULES_PATH)/include -DFROM_M=$(M)
+EOF
+touch "$WORK/vars/v.c"
+read_dir make-variables 0 "KB_EL1_INCLUDES=/opt/vendor/include KB_EL1_DEFINES=FROM_M=$WORK/vars" \
+  "$WORK/vars" -DPKVM_MAKE_VARIABLES=DEVICE_MODULES_PATH=/opt/vendor
+
 # Several modules: choose one.
 mk two/Kbuild <<'EOF'
 obj-m := one.o two.o
