@@ -37,39 +37,39 @@ for gen in Ninja "Unix Makefiles"; do
   expect "$g/kbuild-builds" 0 "built module pkvm_kbuild: .*pkvm run --generation 15 --cmdline kvm-arm.protected_modules=pkvm_kbuild --module $O/kbuild/pkvm_kbuild.so" -- \
     "$PKVM" build "$M/pkvm_kbuild" --source-root "$KTREE" --out "$O/kbuild" --generator "$gen"
   expect "$g/kbuild-runs" 0 "hvc 0xc6000080 -> x0=0x0 x1=0x100f x2=0x1 x3=0x0" -- \
-    "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_kbuild --module "$O/kbuild/pkvm_kbuild.so" --hvc 128:5
+    "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_kbuild --module "$O/kbuild/pkvm_kbuild.so" -v --hvc 128:5
   expect "$g/ddk-builds" 0 "built module pkvm_ddk:" -- \
     "$PKVM" build "$M/pkvm_ddk" --generation 16 --out "$O/ddk" --generator "$gen"
   expect "$g/ddk-runs" 0 "hvc 0xc6000080 -> x0=0x0 x1=0x28 x2=0x1" -- \
-    "$PKVM" run --generation 16 --cmdline kvm-arm.protected_modules=pkvm_ddk --module "$O/ddk/pkvm_ddk.so" --hvc 128:5
+    "$PKVM" run --generation 16 --cmdline kvm-arm.protected_modules=pkvm_ddk --module "$O/ddk/pkvm_ddk.so" -v --hvc 128:5
   expect "$g/kconfig-builds" 0 "built module pkvm_kconfig:" -- \
     "$PKVM" build "$M/pkvm_kconfig" --kconfig "$M/pkvm_kconfig/pkvm_kconfig.config" --out "$O/kconfig" --generator "$gen"
   expect "$g/kconfig-runs" 0 "hvc 0xc6000080 -> x0=0x0 x1=0x2a x2=0x3 x3=0x66" -- \
-    "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_kconfig --module "$O/kconfig/pkvm_kconfig.so" --hvc 128
+    "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_kconfig --module "$O/kconfig/pkvm_kconfig.so" -v --hvc 128
   # The same Kbuild with one value changed: extra.o is not built, the ifeq
   # takes its else branch.
   expect "$g/kconfig-value-builds" 0 "built module pkvm_kconfig:" -- \
     "$PKVM" build "$M/pkvm_kconfig" --kconfig "$M/pkvm_kconfig/pkvm_kconfig.config" \
     --kconfig CONFIG_PKVM_KCONFIG_EXTRA=n --out "$O/kconfig-n" --generator "$gen"
   expect "$g/kconfig-value-runs" 0 "hvc 0xc6000080 -> x0=0x0 x1=0x0 x2=0x3 x3=0x2" -- \
-    "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_kconfig --module "$O/kconfig-n/pkvm_kconfig.so" --hvc 128
+    "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_kconfig --module "$O/kconfig-n/pkvm_kconfig.so" -v --hvc 128
   if [ -n "$UNICORN" ]; then
     expect "$g/asm-builds" 0 "its EL2 part has AArch64 assembly: it runs on the unicorn backend only" -- \
       "$PKVM" build "$M/pkvm_asm" --out "$O/asm" --generator "$gen"
     expect "$g/asm-refused-natively" 2 "module pkvm_asm: this module has AArch64 assembly in its EL2 part \(add.S\): use --backend unicorn" -- \
       "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_asm --module "$O/asm/pkvm_asm.so"
     expect "$g/asm-runs-on-unicorn" 0 "hvc 0xc6000080 -> x0=0x0 x1=0xc" -- \
-      "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_asm --module "$O/asm/pkvm_asm.ko" --hvc 128:5:6
+      "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_asm --module "$O/asm/pkvm_asm.ko" -v --hvc 128:5:6
     expect "$g/inline-asm-needs-unicorn-only" 1 "pkvm: pkvm_inline_asm: this looks like AArch64 inline assembly, which the native backend cannot build: build the module for the Unicorn backend only \(pkvm_add_module\(\.\.\. UNICORN_ONLY\), pkvm build --unicorn-only\)" -- \
       "$PKVM" build "$M/pkvm_inline_asm" --out "$O/inline-asm-native" --generator "$gen"
     expect "$g/inline-asm-builds-unicorn-only" 0 "pkvm run --backend unicorn .*pkvm_inline_asm.ko" -- \
       "$PKVM" build "$M/pkvm_inline_asm" --unicorn-only --out "$O/inline-asm" --generator "$gen"
     expect "$g/inline-asm-runs-on-unicorn" 0 "hvc 0xc6000080 -> x0=0x0 x1=0x6" -- \
-      "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_inline_asm --module "$O/inline-asm/pkvm_inline_asm.ko" --hvc 128:5
+      "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_inline_asm --module "$O/inline-asm/pkvm_inline_asm.ko" -v --hvc 128:5
     expect "$g/inline-asm-refused-natively" 2 "module pkvm_inline_asm: this module has AArch64 assembly in its EL2 part \(inline assembly\): use --backend unicorn" -- \
       "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_inline_asm --module "$O/inline-asm/pkvm_inline_asm.so"
     expect "$g/kbuild-runs-on-unicorn" 0 "hvc 0xc6000080 -> x0=0x0 x1=0x100f x2=0x1 x3=0x0" -- \
-      "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_kbuild --module "$O/kbuild/pkvm_kbuild.ko" --hvc 128:5
+      "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_kbuild --module "$O/kbuild/pkvm_kbuild.ko" -v --hvc 128:5
   fi
 done
 

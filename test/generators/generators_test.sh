@@ -26,16 +26,16 @@ for gen in Ninja "Unix Makefiles"; do
   check "$g/rebuild" "" -- cmake --build "$B" -j 2
   check "$g/hello_hypercall" "hvc 0xc6000080 -> x0=0x0 x1=0x0" -- \
     "$PKVM" run --generation 16 --cmdline kvm-arm.protected_modules=hello_hypercall \
-    --module "$B/hello_hypercall.so" --hvc 128
+    --module "$B/hello_hypercall.so" -v --hvc 128
   check "$g/provider+consumer" "pKVM module consumer loaded" -- \
     "$PKVM" run --cmdline kvm-arm.protected_modules=provider,consumer \
     --module "$B/provider.so" --module "$B/consumer.so"
   check "$g/kbuild" "hvc 0xc6000080 -> x0=0x0 x1=0x100f x2=0x1 x3=0x0" -- \
-    "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_kbuild --module "$B/pkvm_kbuild.so" --hvc 128:5
+    "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_kbuild --module "$B/pkvm_kbuild.so" -v --hvc 128:5
   if [ -f "$B/pkvm_kbuild.ko" ]; then
     check "$g/kbuild.ko" "hvc 0xc6000080 -> x0=0x0 x1=0x100f x2=0x1 x3=0x0" -- \
       "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_kbuild \
-      --module "$B/pkvm_kbuild.ko" --hvc 128:5
+      --module "$B/pkvm_kbuild.ko" -v --hvc 128:5
   fi
 done
 echo "$pass passed, $fail failed"
