@@ -37,6 +37,13 @@ endif()
 
 # ---- Kconfig ------------------------------------------------------------------
 
+# A build file read at configure time: editing it reconfigures the project.
+function(_pkvm_configure_depends file)
+  if(NOT CMAKE_SCRIPT_MODE_FILE)
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
+  endif()
+endfunction()
+
 # _pkvm_kconfig_values(<out> <context> items...): items are CONFIG_X=value
 # or .config-style files (CONFIG_X=value lines, `# CONFIG_X is not set`).
 # <out> is a list of NAME=value, later entries winning.
@@ -46,6 +53,7 @@ function(_pkvm_kconfig_values out ctx)
     if(item MATCHES "^(CONFIG_[A-Za-z0-9_]+)=(.*)$")
       list(APPEND values "${item}")
     elseif(EXISTS "${item}" AND NOT IS_DIRECTORY "${item}")
+      _pkvm_configure_depends("${item}")
       file(STRINGS "${item}" lines)
       set(n 0)
       foreach(line IN LISTS lines)
@@ -238,6 +246,7 @@ macro(_kb_read_makefile _kb_file)
   _kb_builtin_vars("${_kb_mkdir}")
   set(_kb_is_hyp OFF)
   set(_kb_assigned "")
+  _pkvm_configure_depends("${_kb_file}")
   file(READ "${_kb_file}" _kb_text)
   # One list element per line; protect what CMake lists would split on.
   string(REPLACE "\\" "@BS@" _kb_text "${_kb_text}")
@@ -743,6 +752,7 @@ endfunction()
 # string, i = identifier, p = punctuation), _bz_v (values) and _bz_l (lines)
 # in the caller's scope.
 macro(_bz_tokenize _bz_file)
+  _pkvm_configure_depends("${_bz_file}")
   file(READ "${_bz_file}" _bz_rest)
   string(REPLACE ";" "@SC@" _bz_rest "${_bz_rest}")
   string(REPLACE "[" "@LB@" _bz_rest "${_bz_rest}")
