@@ -32,6 +32,16 @@ for gen in Ninja "Unix Makefiles"; do
     --module "$B/provider.so" --module "$B/consumer.so"
   check "$g/kbuild" "hvc 0xc6000080 -> x0=0x0 x1=0x100f x2=0x1 x3=0x0" -- \
     "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_kbuild --module "$B/pkvm_kbuild.so" -v --hvc 128:5
+  check "$g/ddk" "hvc 0xc6000080 -> x0=0x0 x1=0x28 x2=0x1" -- \
+    "$PKVM" run --generation 16 --cmdline kvm-arm.protected_modules=pkvm_ddk --module "$B/pkvm_ddk.so" -v --hvc 128:5
+  check "$g/kconfig" "hvc 0xc6000080 -> x0=0x0 x1=0x2a x2=0x3 x3=0x66" -- \
+    "$PKVM" run --cmdline kvm-arm.protected_modules=pkvm_kconfig --module "$B/pkvm_kconfig.so" -v --hvc 128
+  if [ -f "$B/pkvm_asm.ko" ]; then
+    check "$g/asm.ko" "hvc 0xc6000080 -> x0=0x0 x1=0xc" -- \
+      "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_asm --module "$B/pkvm_asm.ko" -v --hvc 128:5:6
+    check "$g/inline_asm.ko" "hvc 0xc6000080 -> x0=0x0 x1=0x6" -- \
+      "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_inline_asm --module "$B/pkvm_inline_asm.ko" -v --hvc 128:5
+  fi
   if [ -f "$B/pkvm_kbuild.ko" ]; then
     check "$g/kbuild.ko" "hvc 0xc6000080 -> x0=0x0 x1=0x100f x2=0x1 x3=0x0" -- \
       "$PKVM" run --backend unicorn --cmdline kvm-arm.protected_modules=pkvm_kbuild \
