@@ -63,12 +63,14 @@ function(_pkvm_a64_cflags out)
       -DPKVM_A64_KO=1 PARENT_SCOPE)
 endfunction()
 
-# _pkvm_a64_compile(<out.o> <source> [flags...]): one cross-compiled object.
+# _pkvm_a64_compile(<out.o> <source> [flags...]): one cross-compiled object
+# (through ${_pkvm_a64_launcher}, the compiler notes of a module's objects,
+# when the caller sets it).
 function(_pkvm_a64_compile out src)
   get_filename_component(name "${out}" NAME)
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND "${PKVM_AARCH64_CC}" ${ARGN} -MD -MF "${out}.d" -MT "${out}" -c "${src}" -o "${out}"
+    COMMAND ${_pkvm_a64_launcher} "${PKVM_AARCH64_CC}" ${ARGN} -MD -MF "${out}.d" -MT "${out}" -c "${src}" -o "${out}"
     DEPENDS "${src}"
     DEPFILE "${out}.d"
     COMMENT "AArch64 CC ${name}"
@@ -149,7 +151,7 @@ endfunction()
 #                     EL1 <sources> [EL2 <sources>]): called at the end of
 # pkvm_add_module(), after <target>_el1 (and <target>_el2) exist.
 function(_pkvm_add_module_ko target gen modname outdir)
-  cmake_parse_arguments(PARSE_ARGV 4 ARG "" "DEPENDS" "EL1;EL2")
+  cmake_parse_arguments(PARSE_ARGV 4 ARG "" "DEPENDS" "EL1;EL2;EL1_OPTIONS;EL2_OPTIONS")
   set(cmake_dir "${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
   _pkvm_a64_find_toolchain()
   if(NOT PKVM_AARCH64_FOUND OR NOT PKVM_AARCH64_MODULES)
@@ -158,7 +160,11 @@ function(_pkvm_add_module_ko target gen modname outdir)
   # In libpkvm's tree: the glue and gen_hyprel targets. Against an installed
   # libpkvm: pkvm::gen_hyprel and the glue archives it installed in
   # <libdir>/pkvm/aarch64 (this file is in <libdir>/cmake/pkvm).
+  # (PKVM_A64_GLUE_DIR: the archives of a libpkvm build tree used as a package.)
   set(installed_glue "${cmake_dir}/../../pkvm/aarch64")
+  if(DEFINED PKVM_A64_GLUE_DIR)
+    set(installed_glue "${PKVM_A64_GLUE_DIR}")
+  endif()
   if(TARGET pkvm_gen_hyprel AND TARGET pkvm_a64_glue)
     set(gen_hyprel pkvm_gen_hyprel)
     get_property(el1_glue GLOBAL PROPERTY PKVM_A64_EL1_GLUE_A${gen})
@@ -206,6 +212,7 @@ function(_pkvm_add_module_ko target gen modname outdir)
       get_filename_component(base "${src}" NAME_WE)
       string(REPLACE "-" "_" base "${base}")
       _pkvm_a64_compile("${dir}/${base}.nvhe.o" "${abs}" ${cflags} ${el2_flags} ${ftrace_flags}
+                        ${ARG_EL2_OPTIONS} ${_pkvm_source_options_${abs}}
                         "-DKBUILD_MODNAME=\"${base}.nvhe\"" "-DKBUILD_BASENAME=\"${base}\"")
       list(APPEND objs "${dir}/${base}.nvhe.o")
     endforeach()
@@ -235,7 +242,8 @@ function(_pkvm_add_module_ko target gen modname outdir)
     get_filename_component(abs "${src}" ABSOLUTE)
     get_filename_component(base "${src}" NAME_WE)
     math(EXPR n "${n} + 1")
-    _pkvm_a64_compile("${dir}/el1_${n}_${base}.o" "${abs}" ${cflags} ${el1_flags})
+    _pkvm_a64_compile("${dir}/el1_${n}_${base}.o" "${abs}" ${cflags} ${el1_flags} ${ARG_EL1_OPTIONS}
+                      ${_pkvm_source_options_${abs}})
     list(APPEND objs "${dir}/el1_${n}_${base}.o")
   endforeach()
 

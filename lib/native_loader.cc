@@ -205,6 +205,18 @@ absl::StatusOr<std::string> OfferNativeModuleFile(Hypervisor::Impl& m, const std
   }
   std::shared_ptr<void> handle(h, [](void* p) { dlclose(p); });
   void* sym = dlsym(h, "pkvm_native_module_entry");
+  if (sym == nullptr) {
+    // A module whose EL2 part is AArch64 assembly: only its .ko runs, on
+    // the Unicorn backend (OfferModuleFile() sends .ko files there).
+    if (const auto* u = static_cast<const pkvm_native_module_unavailable*>(
+            dlsym(h, "pkvm_native_module_unavailable"));
+        u != nullptr && u->magic == PKVM_NATIVE_MODULE_MAGIC) {
+      return ErrnoError(
+          ENOEXEC, absl::StrCat("module ", u->name != nullptr ? u->name : path.c_str(), ": ",
+                                u->reason != nullptr ? u->reason : "it cannot run natively",
+                                u->ko_path != nullptr ? absl::StrCat(" (", u->ko_path, ")") : ""));
+    }
+  }
   if (sym == nullptr)
     return ErrnoError(ENOEXEC, absl::StrCat(path, " is not a libpkvm native module (no "
                                                   "pkvm_native_module_entry; build it with "

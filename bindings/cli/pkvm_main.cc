@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "cli_args.h"
+#include "cli_build.h"
 #include "cli_dt.h"
 #include "pkvm/hypervisor.h"
 
@@ -20,6 +21,7 @@ constexpr char kUsage[] = R"(usage: pkvm <command> [options]
 
 Commands:
   run        boot a simulated pKVM machine, load modules, issue hypercalls
+  build      build a module directory (Kbuild or BUILD.bazel): pkvm build --help
   version    print the libpkvm version
   help       print this help
 
@@ -299,6 +301,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "run") return Run({args.begin() + 1, args.end()});
+  if (args[0] == "build") return pkvm::cli::Build({args.begin() + 1, args.end()});
   std::fprintf(stderr, "pkvm: unknown command '%s' (see pkvm --help)\n", args[0].c_str());
   return 2;
 }

@@ -77,6 +77,18 @@ struct pkvm_native_module {
   const char *depends;
 };
 
+/* What NAME.so exports (`pkvm_native_module_unavailable`) instead of
+ * `pkvm_native_module_entry` when the module cannot run natively: its EL2
+ * part has AArch64 assembly. The native backend refuses it with `reason`,
+ * naming `ko_path`, the AArch64 build to run on the Unicorn backend. */
+struct pkvm_native_module_unavailable {
+  pkvm_u64 magic;          /* PKVM_NATIVE_MODULE_MAGIC */
+  const char *name;        /* KBUILD_MODNAME */
+  pkvm_u32 generation;     /* 14, 15 or 16 */
+  const char *reason;      /* what to do, for the error message */
+  const char *ko_path;     /* NAME.ko, or NULL when none was built */
+};
+
 #define PKVM_DECLARE_NATIVE_MODULE(target) \
   extern const struct pkvm_native_module pkvm_module_##target
 #define PKVM_NATIVE_MODULE(target) (pkvm_module_##target)

@@ -22,6 +22,13 @@ if ! readelf -d "$libc" | grep -q 'RUNPATH.*\$ORIGIN'; then
   exit 1
 fi
 ctest --test-dir "$WORK/build" --output-on-failure
+# The same project with CMake's Makefile generator: pkvm_add_module() and
+# pkvm_add_kbuild_module() work with both.
+cmake -S "$ROOT/test/install" -B "$WORK/build-make" -G "Unix Makefiles" \
+  -DCMAKE_PREFIX_PATH="$WORK/prefix" -DPKVM_EXAMPLES_DIR="$ROOT/examples" \
+  -DPKVM_DOCS_DIR="$ROOT/docs" >/dev/null
+cmake --build "$WORK/build-make" -j "${JOBS:-2}"
+ctest --test-dir "$WORK/build-make" --output-on-failure
 # README.md's "Test your own module" project; README's `pkvm run` line runs
 # in $WORK/my_module (test/docs/run_doc_commands.py).
 cmake -S "$ROOT/test/install/my_module" -B "$WORK/my_module/build" -G Ninja \

@@ -1,0 +1,1 @@
+unsigned long pkvm_kbuild_step(unsigned long x);
