@@ -26,6 +26,8 @@ struct RunOptions {
   std::vector<std::pair<std::string, std::string>> tracefs_writes;
   bool print_trace = false;
   std::string tracefs_dump;
+  // Traces for standard tools, written from the same events as the dump.
+  std::string trace_dat, perfetto;
   // The machine's device tree (uart slice): a blob, or a source for dtc.
   std::string dtb, dts;
 };
