@@ -18,6 +18,7 @@
 #include "trace/host_clock.h"
 #include "trace/ring_reader.h"
 #include "trace/text_format.h"
+#include "trace/trace_desc.h"
 
 namespace pkvm::trace {
 
@@ -181,16 +182,26 @@ struct HypTrace::CpuBuffer {
   std::unique_ptr<RingReader> reader;
   uint64_t lost_pending = 0;  // reported by swaps, not printed yet
 
-  absl::Status Init(uint32_t nr_pages, const TraceClock* clock, uint32_t data_size) {
+  // The host's allocation: the meta page, then the data pages.
+  absl::Status Alloc(int cpu, uint32_t nr_pages, CpuBufferVa* va) {
     const size_t bytes = static_cast<size_t>(nr_pages + 1) * kPageSize;
     mem.reset(static_cast<uint8_t*>(std::aligned_alloc(kPageSize, bytes)));
     if (mem == nullptr) return ErrnoError(ENOMEM, "cannot allocate the trace buffer");
     std::memset(mem.get(), 0, bytes);
+    va->cpu = cpu;
+    va->meta = reinterpret_cast<uintptr_t>(mem.get());
     for (uint32_t i = 0; i < nr_pages; ++i)
-      pages.push_back(reinterpret_cast<pkvm_buffer_data_page*>(mem.get() + (i + 1) * kPageSize));
+      va->pages.push_back(reinterpret_cast<uintptr_t>(mem.get() + (i + 1) * kPageSize));
+    return absl::OkStatus();
+  }
+
+  // The hypervisor's side: the ring over the pages the descriptor named.
+  absl::Status Start(const CpuBufferVa& va, const TraceClock* clock, uint32_t data_size) {
+    for (uintptr_t p : va.pages) pages.push_back(reinterpret_cast<pkvm_buffer_data_page*>(p));
+    const auto nr_pages = static_cast<uint32_t>(pages.size());
     descs = std::make_unique<RingPage[]>(nr_pages);
-    const int rc = ring.Init(reinterpret_cast<trace_buffer_meta*>(mem.get()), pages.data(),
-                             nr_pages, descs.get(), clock, data_size);
+    const int rc = ring.Init(reinterpret_cast<trace_buffer_meta*>(va.meta), pages.data(), nr_pages,
+                             descs.get(), clock, data_size);
     if (rc != 0) return ErrnoError(-rc, "the hypervisor refused the trace buffer");
     reader = std::make_unique<RingReader>(&ring);
     return absl::OkStatus();
@@ -643,12 +654,25 @@ absl::Status HypTrace::EnsureLoaded() {
     return ErrnoError(ENOMEM, absl::StrFormat("a %u KiB trace buffer on %d CPUs does not fit the "
                                               "machine's memory (limit %u KiB in total)",
                                               buffer_size_kb_, cpus_, max_buffer_bytes_ / 1024));
+  // The host allocates every CPU's pages and describes them in the
+  // flavour's descriptor layout; the hypervisor checks the descriptor and
+  // builds its rings from what it names.
   std::vector<std::unique_ptr<CpuBuffer>> bufs;
+  std::vector<CpuBufferVa> vas(static_cast<size_t>(cpus_));
   for (int cpu = 0; cpu < cpus_; ++cpu) {
     auto b = std::make_unique<CpuBuffer>();
-    if (absl::Status s = b->Init(static_cast<uint32_t>(data_pages + 1), &clock_, data_size()); !s.ok())
+    if (absl::Status s = b->Alloc(cpu, static_cast<uint32_t>(data_pages + 1), &vas[static_cast<size_t>(cpu)]);
+        !s.ok())
       return s;
     bufs.push_back(std::move(b));
+  }
+  last_desc_ = BuildTraceDesc(flavor_, vas);
+  absl::StatusOr<std::vector<CpuBufferVa>> loaded_vas =
+      ParseTraceDesc(flavor_, last_desc_.data(), last_desc_.size(), cpus_);
+  if (!loaded_vas.ok()) return loaded_vas.status();
+  for (const CpuBufferVa& va : *loaded_vas) {
+    if (absl::Status s = bufs[static_cast<size_t>(va.cpu)]->Start(va, &clock_, data_size()); !s.ok())
+      return s;
   }
   buffers_ = std::move(bufs);
   return absl::OkStatus();

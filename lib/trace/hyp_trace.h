@@ -201,6 +201,9 @@ class HypTrace {
   std::string HeaderEventText() const;
   std::string FormatFileText(const EventType& e) const;
   uint32_t data_size() const;
+  // The load descriptor of the last buffer load, in the flavour's layout
+  // (trace_desc.h), as the host handed it to the hypervisor.
+  const std::vector<uint8_t>& last_load_descriptor() const { return last_desc_; }
 
   // ---- function tracing (A16) ---------------------------------------------
   struct ModuleInfo {
@@ -297,6 +300,7 @@ class HypTrace {
   bool tracing_on_ = false;
   uint64_t buffer_size_kb_ = kDefaultBufferSizeKb;
   std::vector<std::unique_ptr<CpuBuffer>> buffers_;
+  std::vector<uint8_t> last_desc_;
 };
 
 }  // namespace pkvm::trace

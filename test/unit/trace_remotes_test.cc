@@ -13,7 +13,9 @@
 
 #include "status_internal.h"
 #include "trace/hyp_trace.h"
+#include "trace/trace_desc.h"
 #include "trace/tracefs.h"
+#include "pkvm/abi/trace.h"
 
 namespace pkvm::trace {
 namespace {
@@ -236,6 +238,101 @@ TEST(TraceRemotes, DumpHasThePagesAndTheTreeWithoutTracePipeRaw) {
   EXPECT_EQ(pages[1].second.size(), 4096u);
   EXPECT_EQ(up.t.FormatRawPages(pages), "[001]\t    0.000001: host_hcall id=77 invalid=0\n");
   EXPECT_EQ(up.Read("trace"), "");  // consumed
+}
+
+// ---- load descriptors ----------------------------------------------------------
+
+std::vector<CpuBufferVa> TwoCpus() {
+  return {CpuBufferVa{0, 0x1000, {0x2000, 0x3000, 0x4000}}, CpuBufferVa{1, 0x5000, {0x6000, 0x7000}}};
+}
+
+template <typename T>
+T At(const std::vector<uint8_t>& d, size_t off) {
+  T v;
+  std::memcpy(&v, d.data() + off, sizeof v);
+  return v;
+}
+
+TEST(TraceDesc, UpstreamCarriesStructLenAndStartsEntriesAt16) {
+  const std::vector<uint8_t> d = BuildTraceDesc(TracefsFlavor::kUpstream, TwoCpus());
+  // 16-byte header, then {cpu, nr, meta, pages[]} = 16 + 8 * nr per CPU.
+  ASSERT_EQ(d.size(), 16u + (16 + 3 * 8) + (16 + 2 * 8));
+  EXPECT_EQ(At<int>(d, 0), 2);
+  EXPECT_EQ(At<size_t>(d, 8), d.size());  // struct_len
+  EXPECT_EQ(At<int>(d, 16), 0);            // first ring_buffer_desc.cpu
+  EXPECT_EQ(At<unsigned>(d, 20), 3u);
+  EXPECT_EQ(At<unsigned long>(d, 24), 0x1000ul);
+  EXPECT_EQ(At<unsigned long>(d, 32), 0x2000ul);
+  EXPECT_EQ(At<int>(d, 56), 1);  // second entry right after the first's pages
+  auto back = ParseTraceDesc(TracefsFlavor::kUpstream, d.data(), d.size(), 2);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, TwoCpus());
+}
+
+TEST(TraceDesc, AndroidHasNoStructLenAndStartsEntriesAt8) {
+  const std::vector<uint8_t> d = BuildTraceDesc(TracefsFlavor::kAndroid, TwoCpus());
+  ASSERT_EQ(d.size(), 8u + (16 + 3 * 8) + (16 + 2 * 8));
+  EXPECT_EQ(At<int>(d, 0), 2);
+  EXPECT_EQ(At<int>(d, 8), 0);  // first rb_page_desc.cpu
+  EXPECT_EQ(At<int>(d, 12), 3);
+  auto back = ParseTraceDesc(TracefsFlavor::kAndroid, d.data(), d.size(), 2);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, TwoCpus());
+  // Read with the other layout, the entries are 8 bytes off: refused.
+  EXPECT_EQ(Errno(ParseTraceDesc(TracefsFlavor::kUpstream, d.data(), d.size(), 2).status()), EINVAL);
+}
+
+TEST(TraceDesc, TheHypervisorRefusesBadDescriptors) {
+  std::vector<uint8_t> d = BuildTraceDesc(TracefsFlavor::kUpstream, TwoCpus());
+  auto parse = [&](const std::vector<uint8_t>& x, int cpus = 2) {
+    return Errno(ParseTraceDesc(TracefsFlavor::kUpstream, x.data(), x.size(), cpus).status());
+  };
+  EXPECT_EQ(parse(d), 0);
+  EXPECT_EQ(parse(d, 1), EINVAL);  // more CPUs than the machine has
+  std::vector<uint8_t> bad = d;
+  const size_t len = d.size() - 8;  // struct_len shorter than the entries
+  std::memcpy(bad.data() + 8, &len, sizeof len);
+  EXPECT_EQ(parse(bad), EINVAL);
+  bad = d;
+  const size_t big = d.size() + 8;  // struct_len past what was given
+  std::memcpy(bad.data() + 8, &big, sizeof big);
+  EXPECT_EQ(parse(bad), EINVAL);
+  bad = d;
+  const int cpu = 0;  // CPU 0 twice
+  std::memcpy(bad.data() + 56, &cpu, sizeof cpu);
+  EXPECT_EQ(parse(bad), EINVAL);
+  bad = d;
+  const unsigned one = 1;  // a ring needs a reader page and one more
+  std::memcpy(bad.data() + 20, &one, sizeof one);
+  EXPECT_EQ(parse(bad), EINVAL);
+  bad = d;
+  const unsigned long null_page = 0;
+  std::memcpy(bad.data() + 40, &null_page, sizeof null_page);
+  EXPECT_EQ(parse(bad), EINVAL);
+  bad.assign(d.begin(), d.begin() + 12);
+  EXPECT_EQ(parse(bad), EINVAL);
+}
+
+TEST(TraceDesc, BuffersAreLoadedThroughTheFlavoursDescriptor) {
+  Machine up(TracefsFlavor::kUpstream), android(TracefsFlavor::kAndroid);
+  for (Machine* m : {&up, &android}) ASSERT_EQ(m->Write("tracing_on", "1"), 0);
+  // 7 KiB: 2 data pages + the reader page per CPU, 2 CPUs.
+  const std::vector<uint8_t>& u = up.t.last_load_descriptor();
+  const std::vector<uint8_t>& a = android.t.last_load_descriptor();
+  EXPECT_EQ(u.size(), 16u + 2 * (16 + 3 * 8));
+  EXPECT_EQ(At<size_t>(u, 8), u.size());
+  EXPECT_EQ(a.size(), 8u + 2 * (16 + 3 * 8));
+  EXPECT_EQ(At<unsigned>(u, 20), 3u);
+  EXPECT_EQ(At<int>(a, 12), 3);
+  // The rings run on the pages the descriptor names: an event lands there.
+  ASSERT_EQ(up.Write("events/hypervisor/host_hcall/enable", "1"), 0);
+  up.Hcall(1, 5);
+  const auto reader_page1 = At<unsigned long>(u, 16 + 40 + 16);  // cpu 1's first page
+  const auto ring_page1 = At<unsigned long>(u, 16 + 40 + 24);
+  uint64_t commit_reader = 0, commit_ring = 0;
+  std::memcpy(&commit_reader, reinterpret_cast<const void*>(reader_page1 + 8), 8);
+  std::memcpy(&commit_ring, reinterpret_cast<const void*>(ring_page1 + 8), 8);
+  EXPECT_EQ(commit_reader + commit_ring, 16u);  // one 12-byte record, padded, with its header
 }
 
 }  // namespace
