@@ -876,9 +876,14 @@ void PrintTo(const TraceLine& l, std::ostream* os) {
 std::vector<TraceLine> ParseOurTrace(const std::string& text) {
   std::vector<TraceLine> out;
   static const std::regex re(R"(^\[(\d{3})\]\t *(\d+\.\d{6}): (\S+)(.*)$)");
+  static const std::regex lost(R"(^CPU:(\d+) \[LOST (\d+ )?EVENTS\]$)");
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     std::smatch m;
     const std::string l(line);
+    if (std::regex_match(l, m, lost)) {  // a "lost" line: CPU and count
+      out.push_back(TraceLine{std::stoi(m[1]), "", "LOST", m[2]});
+      continue;
+    }
     if (!std::regex_match(l, m, re)) {
       ADD_FAILURE() << "not a trace line: " << l;
       continue;
@@ -898,14 +903,21 @@ std::vector<TraceLine> ParseOurTrace(const std::string& text) {
 //  * the padding trace-cmd puts after "<name>:", and trailing blanks;
 //  * __hyp_printk: its text comes from the hypervisor's format table, which
 //    a trace.dat has no place for; trace-cmd prints the format file's print
-//    fmt, "Unknown" (as it would for a kernel's hyp trace).
+//    fmt, "Unknown" (as it would for a kernel's hyp trace);
+//  * lost events: trace-cmd words them "CPU:N [M EVENTS DROPPED]" where the
+//    kernel's `trace` says "CPU:N [LOST M EVENTS]"; CPU and count compared.
 std::vector<TraceLine> ParseTraceCmdReport(const std::string& text) {
   std::vector<TraceLine> out;
   static const std::regex re(R"(^\s*\S+?-(-?\d+)\s+\[(\d{3})\]\s+(\d+)\.(\d{9}): ([^:\s]+):(.*)$)");
+  static const std::regex dropped(R"(^CPU:(\d+) \[(\d+ )?EVENTS DROPPED\]$)");
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     const std::string l(line);
     if (l.rfind("cpus=", 0) == 0) continue;
     std::smatch m;
+    if (std::regex_match(l, m, dropped)) {
+      out.push_back(TraceLine{std::stoi(m[1]), "", "LOST", m[2]});
+      continue;
+    }
     if (!std::regex_match(l, m, re)) {
       ADD_FAILURE() << "unexpected trace-cmd report line: " << l;
       continue;
@@ -943,6 +955,33 @@ TEST_P(TraceeventTest, TraceCmdReportPrintsOurTrace) {
   const std::vector<TraceLine> theirs = ParseTraceCmdReport(report);
   EXPECT_GE(ours.size(), 38u);  // the whole scenario, not an empty file
   EXPECT_EQ(theirs, ours) << report;
+}
+
+// Many events on a small buffer: the lost-event lines agree too.
+TEST_P(TraceeventTest, TraceCmdReportShowsTheLostEvents) {
+  auto hv = BootMachine(GetParam());
+  ASSERT_NE(hv, nullptr);
+  ASSERT_TRUE(hv->TracefsWrite(Root(*hv) + "/buffer_size_kb", "1").ok());
+  Enable(*hv, {"host_hcall", "hyp_enter", "hyp_exit", "pkvm_driver_event"});
+  ASSERT_TRUE(hv->TracefsWrite(Root(*hv) + "/tracing_on", "1").ok());
+  for (int i = 0; i < 1000; ++i) {
+    hv->AdvanceTraceClock(700 + static_cast<uint64_t>(i % 13) * 111);
+    ASSERT_NO_FATAL_FAILURE(Hvc(*hv, kDriverHvc, {static_cast<uint64_t>(i), 3}, i % 3 == 0 ? 1 : 0));
+  }
+  TempDir dir;
+  TraceExport what;
+  what.text = true;
+  what.trace_dat = dir.path() + "/trace.dat";
+  auto text = hv->ExportTrace(what);
+  if (!text.ok() && text.status().error() == -EOPNOTSUPP)
+    GTEST_SKIP() << "this libpkvm has no libtracecmd: " << text.status().ToString();
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  int status = 0;
+  const std::string report = RunCommand("trace-cmd report -t " + what.trace_dat + " 2>&1", &status);
+  ASSERT_EQ(status, 0) << report;
+  const std::vector<TraceLine> ours = ParseOurTrace(*text);
+  EXPECT_GT(CountLines(*text, "[LOST "), 0u);
+  EXPECT_EQ(ParseTraceCmdReport(report), ours);
 }
 
 // The JSON trace-event format's rules (Chrome's "Trace Event Format"
