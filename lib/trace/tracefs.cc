@@ -24,7 +24,7 @@ constexpr uint32_t kWriteMode = 0640, kReadMode = 0440;
 
 std::string Tracefs::root() const {
   if (upstream()) return "remotes/hypervisor";
-  return t_->generation() == Generation::kA16 ? "hypervisor" : "hyp";
+  return since_a16() ? "hypervisor" : "hyp";
 }
 
 std::string Tracefs::EventsDirPrefix() const {
@@ -177,7 +177,7 @@ absl::StatusOr<std::string> Tracefs::Read(const std::string& path) {
   if (!node.ok()) return node.status();
   const Node& n = *node;
   // A16 and upstream answer alike where only A14/A15 differ.
-  const bool a16 = t_->generation() == Generation::kA16 || upstream();
+  const bool a16 = since_a16() || upstream();
   auto no_read = [&] {
     return ErrnoError(EINVAL, absl::StrCat(path, " cannot be read (it has no read operation)"));
   };
@@ -245,7 +245,7 @@ absl::Status Tracefs::Write(const std::string& path, const std::string& data) {
   absl::StatusOr<Node> node = Resolve(path);
   if (!node.ok()) return node.status();
   const Node& n = *node;
-  const bool a16 = t_->generation() == Generation::kA16 || upstream();
+  const bool a16 = since_a16() || upstream();
   auto no_write = [&] {
     return ErrnoError(EINVAL, absl::StrCat(path, " cannot be written (it has no write operation)"));
   };

@@ -83,8 +83,10 @@ class Tracefs {
   std::vector<Entry> Children(const Node& dir) const;
   std::string EventsDirPrefix() const;  // "events/hypervisor" or "events"
   bool upstream() const { return t_->flavor() == TracefsFlavor::kUpstream; }
-  // A16 and upstream: events under events/hypervisor/.
-  bool events_have_system() const { return upstream() || t_->generation() == Generation::kA16; }
+  // Android kernels from A16 on: hypervisor/ with events/hypervisor/.
+  bool since_a16() const { return GenerationNumber(t_->generation()) >= 16; }
+  // A16 and later, and upstream: events under events/hypervisor/.
+  bool events_have_system() const { return upstream() || since_a16(); }
 
   HypTrace* t_;
 };
