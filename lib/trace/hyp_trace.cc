@@ -849,9 +849,9 @@ std::string HypTrace::ReadPipeRaw(int cpu) {
   return out;
 }
 
-CpuPages HypTrace::ConsumeAllRaw() {
+absl::StatusOr<CpuPages> HypTrace::ConsumeAllRaw() {
   CpuPages out;
-  if (!EnsureLoaded().ok()) return out;
+  if (absl::Status s = EnsureLoaded(); !s.ok()) return s;
   for (int cpu = 0; cpu < cpus_; ++cpu) out.emplace_back(cpu, ReadPipeRaw(cpu));
   return out;
 }

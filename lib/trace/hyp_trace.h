@@ -181,9 +181,9 @@ class HypTrace {
   // Whole raw pages (kPageSize each) of one CPU, consumed.
   std::string ReadPipeRaw(int cpu);
   // Every CPU's raw pages, consumed (loads the buffers as opening
-  // trace_pipe_raw does): one read that a dump, a trace.dat and a Perfetto
-  // trace can all be written from.
-  CpuPages ConsumeAllRaw();
+  // trace_pipe_raw does; -ENOMEM when they do not fit): one read that a
+  // dump, a trace.dat and a Perfetto trace can all be written from.
+  absl::StatusOr<CpuPages> ConsumeAllRaw();
   // The unread events of `cpu` (-1: every CPU) as raw pages, without
   // consuming them: the upstream non-consuming `trace` iterator. Lost-event
   // counts are only known to consuming reads.

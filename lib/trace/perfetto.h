@@ -7,7 +7,7 @@
 // (module events, __hyp_printk, ...) an instant ("ph": "i") with the text
 // `trace` prints for it. Encoded with nlohmann::json.
 //
-//   std::string json = PerfettoJson(hyp_trace, hyp_trace.ConsumeAllRaw());
+//   std::string json = PerfettoJson(hyp_trace, hyp_trace.ConsumeAllRaw().value());
 #ifndef PKVM_LIB_TRACE_PERFETTO_H_
 #define PKVM_LIB_TRACE_PERFETTO_H_
 

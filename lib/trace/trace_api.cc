@@ -64,7 +64,9 @@ StatusOr<std::string> Hypervisor::ExportTrace(const TraceExport& what) {
   if (!what.trace_dat.empty() && !trace::TraceDatAvailable())
     return internal::ToPublic(trace::WriteTraceDat(*impl_->trace, {}, what.trace_dat));
   trace::HypTrace& t = *impl_->trace;
-  const trace::CpuPages pages = t.ConsumeAllRaw();
+  absl::StatusOr<trace::CpuPages> read = t.ConsumeAllRaw();
+  if (!read.ok()) return internal::ToPublic(read.status());
+  const trace::CpuPages& pages = *read;
   absl::Status status = absl::OkStatus();
   auto keep_first = [&status](absl::Status s) {
     if (status.ok()) status = std::move(s);

@@ -4,7 +4,7 @@
 // files, every event's format under the system "hypervisor", then each CPU's
 // raw ring-buffer pages. `trace-cmd report` and KernelShark read it.
 //
-//   CpuPages pages = hyp_trace.ConsumeAllRaw();
+//   CpuPages pages = hyp_trace.ConsumeAllRaw().value();
 //   absl::Status s = WriteTraceDat(hyp_trace, pages, "/tmp/trace.dat");
 #ifndef PKVM_LIB_TRACE_TRACE_DAT_H_
 #define PKVM_LIB_TRACE_TRACE_DAT_H_

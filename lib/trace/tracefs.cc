@@ -324,8 +324,9 @@ absl::Status Tracefs::Write(const std::string& path, const std::string& data) {
 }
 
 absl::Status Tracefs::Dump(const std::string& dir) {
-  CpuPages pages = t_->ConsumeAllRaw();
-  absl::Status s = DumpPages(dir, pages);
+  absl::StatusOr<CpuPages> pages = t_->ConsumeAllRaw();
+  if (!pages.ok()) return pages.status();
+  absl::Status s = DumpPages(dir, *pages);
   t_->MaybeTeardown();
   return s;
 }

@@ -232,12 +232,17 @@ TEST(TraceRemotes, DumpHasThePagesAndTheTreeWithoutTracePipeRaw) {
   ASSERT_EQ(up.Write("events/hypervisor/host_hcall/enable", "1"), 0);
   ASSERT_EQ(up.Write("tracing_on", "1"), 0);
   up.Hcall(1, 77);
-  const CpuPages pages = up.t.ConsumeAllRaw();
+  const CpuPages pages = up.t.ConsumeAllRaw().value();
   ASSERT_EQ(pages.size(), 2u);
   EXPECT_EQ(pages[0].second.size(), 0u);
   EXPECT_EQ(pages[1].second.size(), 4096u);
   EXPECT_EQ(up.t.FormatRawPages(pages), "[001]\t    0.000001: host_hcall id=77 invalid=0\n");
   EXPECT_EQ(up.Read("trace"), "");  // consumed
+  // Buffers that do not fit the machine: the read says so (nothing to dump).
+  Machine small(TracefsFlavor::kAndroid);
+  ASSERT_EQ(small.Write("buffer_size_kb", "100000"), 0);
+  EXPECT_EQ(Errno(small.t.ConsumeAllRaw().status()), ENOMEM);
+  EXPECT_EQ(Errno(small.fs.Dump(::testing::TempDir() + "/pkvm_dump_enomem")), ENOMEM);
 }
 
 // ---- load descriptors ----------------------------------------------------------
