@@ -50,6 +50,11 @@ std::string NormalizeModuleName(absl::string_view name) {
 
 absl::StatusOr<KernelCmdline> ParseKernelCmdline(absl::string_view cmdline) {
   KernelCmdline out;
+  if (cmdline.size() >= kCommandLineSize)
+    return ErrnoError(EINVAL, absl::StrCat("kernel command line: ", cmdline.size(),
+                                           " bytes is longer than the ", kCommandLineSize - 1,
+                                           " an arm64 kernel keeps (COMMAND_LINE_SIZE ",
+                                           kCommandLineSize, ")"));
   auto words = SplitWords(cmdline);
   if (!words.ok()) return words.status();
   bool seen_modules = false;

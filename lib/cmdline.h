@@ -23,8 +23,14 @@ struct KernelCmdline {
   std::vector<std::string> warnings;
 };
 
+// arm64's COMMAND_LINE_SIZE: the kernel keeps at most this many bytes of
+// the command line, terminating NUL included.
+inline constexpr size_t kCommandLineSize = 2048;
+
 // Splits on blanks (double quotes group, as the kernel's parser does) and
-// validates the options pKVM reads. Errors are -EINVAL with the reason.
+// validates the options pKVM reads. Errors are -EINVAL with the reason; a
+// line longer than the kernel keeps is one (a device would silently cut it,
+// which is never what a test meant).
 absl::StatusOr<KernelCmdline> ParseKernelCmdline(absl::string_view cmdline);
 
 // modprobe's name normalisation: '-' and '_' are the same.

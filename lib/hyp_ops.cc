@@ -11,8 +11,9 @@
 #include <cstring>
 #include <type_traits>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "devices/devices.h"  // uart slice
+#include "devices/devices.h"
 #include "machine.h"
 #include "trace/trace_ops.h"
 
@@ -62,9 +63,21 @@ struct Unimplemented<kName, R (*)(A...)> {
 
 // ---- serial -----------------------------------------------------------------
 
+// Output with no serial driver is dropped, as in the kernel; a module author
+// who expected to see it learns why from the boot log.
+bool NoSerialDriver(Hypervisor::Impl& m, const char* op) {
+  if (m.serial_putc != 0) return false;
+  if (!m.serial_drop_reported) {
+    m.serial_drop_reported = true;
+    m.Log(absl::StrCat("hyp: ops->", op, "() printed nothing: no serial driver is registered ",
+                       "(register_serial_driver()); output before one is registered is dropped"));
+  }
+  return true;
+}
+
 void SerialPutc(Hypervisor::Impl& m, char c) {
   if (m.serial_putc == 0) return;
-  // uart slice: with a console UART attached, serial output is what the UART transmits.
+  // With a console UART attached, serial output is what the UART transmits.
   if (!devices::HasConsole(m)) m.serial.push_back(c);
   // Unwind only if the driver itself panicked: a panic notifier printing on
   // an already panicked machine must get its whole line out.
@@ -76,17 +89,21 @@ int RegisterSerialDriver(void (*cb)(char)) {
   if (cb == nullptr) return -EINVAL;
   return Hypervisor::Impl::RegisterSlot(M().serial_putc, reinterpret_cast<uint64_t>(cb));
 }
-void Putc(char c) { SerialPutc(M(), c); }
+void Putc(char c) {
+  Hypervisor::Impl& m = M();
+  if (NoSerialDriver(m, "putc")) return;
+  SerialPutc(m, c);
+}
 void Puts(const char* s) {
   Hypervisor::Impl& m = M();
-  if (m.serial_putc == 0) return;
+  if (NoSerialDriver(m, "puts")) return;
   while (*s != '\0') SerialPutc(m, *s++);
   SerialPutc(m, '\n');
   SerialPutc(m, '\r');
 }
 void Putx64(pkvm_u64 x) {
   Hypervisor::Impl& m = M();
-  if (m.serial_putc == 0) return;
+  if (NoSerialDriver(m, "putx64")) return;
   SerialPutc(m, '0');
   SerialPutc(m, 'x');
   for (int i = 15; i >= 0; --i) SerialPutc(m, "0123456789abcdef"[(x >> (4 * i)) & 0xf]);

@@ -13,10 +13,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "devices/devices.h"  // uart slice
+#include "devices/devices.h"
 #include "machine.h"
 #include "native_loader.h"
-#include "module_param.h"  // smc slice
+#include "module_param.h"
 #include "status_internal.h"
 #include "trace/hyp_trace.h"
 #include "trace/tracefs.h"
@@ -134,8 +134,14 @@ void Hypervisor::Impl::ReportUnimplemented(const char* op) {
 
 absl::Status Hypervisor::Impl::CheckRunnable() const {
   if (state == MachineState::kPanicked)
-    return ErrnoError(EIO, absl::StrCat("the hypervisor panicked: ", panic_report));
+    return ErrnoError(EIO, absl::StrCat("the hypervisor panicked: ", PanicHeadline()));
   return absl::OkStatus();
+}
+
+std::string Hypervisor::Impl::PanicHeadline() const {
+  const size_t nl = panic_report.find('\n');
+  if (nl == std::string::npos) return panic_report;
+  return absl::StrCat(panic_report.substr(0, nl), " (the full report is in the boot log)");
 }
 
 void Hypervisor::Impl::HypPanic(const std::string& reason, int cpu) {
@@ -377,13 +383,13 @@ absl::Status Hypervisor::Impl::LoadModule(const std::string& name) {
                                            " not found (it was not offered to the machine)"));
   if (std::find(loaded_names.begin(), loaded_names.end(), name) != loaded_names.end())
     return absl::OkStatus();  // modprobe of a loaded module succeeds
-  // compat slice (issue 8): a module using another's exports needs it loaded.
+  // A module using another's exports needs it loaded.
   if (absl::Status s = internal::CheckModuleDepends(*this, *mod); !s.ok()) return s;
   if (mod->desc == nullptr) return LoadKoModule(*mod);
   const pkvm_native_module& d = *mod->desc;
   internal::ResetNativeModuleImage(d);
   internal::PrepareNativeModule(*this, d);  // the arm64 loader's module_init_hyp
-  // smc slice: module_param() values from the command line, before module_init.
+  // module_param() values from the command line, before module_init.
   if (absl::Status s = internal::ApplyNativeModuleParams(*this, d); !s.ok()) return s;
   int rc = 0;
   if (d.init != nullptr && *d.init != nullptr) {
@@ -392,7 +398,7 @@ absl::Status Hypervisor::Impl::LoadModule(const std::string& name) {
     const bool ok = RunGuarded([&] { rc = (*d.init)(); });
     loading = nullptr;
     if (!ok)
-      return ErrnoError(EIO, absl::StrCat("module ", name, " panicked during init: ", panic_report));
+      return ErrnoError(EIO, absl::StrCat("module ", name, " panicked during init: ", PanicHeadline()));
   }
   if (rc != 0)
     return ErrnoError(rc, absl::StrCat("module ", name, ": module_init returned ", rc, " (-",
@@ -446,7 +452,7 @@ absl::Status Hypervisor::Impl::Boot() {
   Log(absl::StrCat("Kernel command line: ", opts.cmdline));
   for (const std::string& w : cmdline.warnings) Log(absl::StrCat("kvm [0]: warning: ", w));
   BootTracing();
-  // uart slice: device-tree nodes bind their device models.
+  // Device-tree nodes bind their device models.
   if (absl::Status s = devices::BindDeviceTree(*this); !s.ok()) return s;
 
   // finalize_pkvm(): pkvm_load_early_modules(), then deprivilege.
@@ -455,7 +461,7 @@ absl::Status Hypervisor::Impl::Boot() {
     Log(absl::StrCat("kvm [0]: loading pKVM module ", name));
     absl::Status s = LoadModule(name);
     if (state == MachineState::kPanicked) {
-      return ErrnoError(EIO, absl::StrCat("hyp panic while loading ", name, ": ", panic_report));
+      return ErrnoError(EIO, absl::StrCat("hyp panic while loading ", name, ": ", PanicHeadline()));
     }
     if (!s.ok()) {
       Log(absl::StrFormat("kvm [0]: Failed to load pkvm module %s: %d", name,
@@ -625,7 +631,7 @@ StatusOr<HvcResult> Hypervisor::HostHvc(const user_pt_regs& regs, int cpu) {
   impl_->PollTrace();
   if (impl_->state == MachineState::kPanicked)
     return Status(-EIO, absl::StrCat("the hypercall panicked the hypervisor: ",
-                                     impl_->panic_report));
+                                     impl_->PanicHeadline()));
   return r;
 }
 
@@ -646,7 +652,7 @@ StatusOr<HostSmcResult> Hypervisor::HostSmc(const user_pt_regs& regs, int cpu) {
   HostSmcResult r = impl_->HostSmc(regs, cpu);
   impl_->PollTrace();
   if (impl_->state == MachineState::kPanicked)
-    return Status(-EIO, absl::StrCat("the SMC panicked the hypervisor: ", impl_->panic_report));
+    return Status(-EIO, absl::StrCat("the SMC panicked the hypervisor: ", impl_->PanicHeadline()));
   return r;
 }
 
@@ -657,7 +663,7 @@ Status Hypervisor::RunEl1(const std::function<void()>& fn, int cpu) {
   const bool ok = RunGuarded(fn);
   impl_->PollTrace();
   if (!ok || impl_->state == MachineState::kPanicked)
-    return Status(-EIO, absl::StrCat("EL1 code panicked the machine: ", impl_->panic_report));
+    return Status(-EIO, absl::StrCat("EL1 code panicked the machine: ", impl_->PanicHeadline()));
   return Status();
 }
 
@@ -708,7 +714,7 @@ absl::StatusOr<HostExceptionResult> Hypervisor::Impl::HostPermFault(const HostEx
     int rc = 0;
     const bool ok = gen == Generation::kA14 ? CallEl2(h, cpu, &rc, ctx, e.esr, e.ipa)
                                             : CallEl2(h, cpu, &rc, &ctx->regs, e.esr, e.ipa);
-    if (!ok) return internal::ErrnoError(EIO, panic_report);
+    if (!ok) return internal::ErrnoError(EIO, PanicHeadline());
     result = rc;
     if (rc != 0) break;  // the first non-zero result stops the chain
   }
@@ -716,14 +722,14 @@ absl::StatusOr<HostExceptionResult> Hypervisor::Impl::HostPermFault(const HostEx
     if (illegal_abt != 0) {
       const bool ok = gen == Generation::kA14 ? CallEl2Void(illegal_abt, cpu, ctx)
                                               : CallEl2Void(illegal_abt, cpu, &ctx->regs);
-      if (!ok) return internal::ErrnoError(EIO, panic_report);
+      if (!ok) return internal::ErrnoError(EIO, PanicHeadline());
     }
     Log(absl::StrFormat("hyp: host stage-2 permission fault at %#x (esr %#x): abort injected",
                         e.ipa, e.esr));
   } else if (result != 0 && result != -EAGAIN) {
     HypPanic(absl::StrFormat("host permission fault handler returned %d for %#x", result, e.ipa),
              cpu);
-    return internal::ErrnoError(EIO, panic_report);
+    return internal::ErrnoError(EIO, PanicHeadline());
   }
   trace->EmitHypExit(cpu);
   PollTrace();
@@ -737,11 +743,11 @@ absl::StatusOr<HostExceptionResult> Hypervisor::Impl::HostTrap(const HostExcepti
   if (default_trap != 0) {
     const bool ok = gen == Generation::kA14 ? CallEl2(default_trap, cpu, &handled, ctx)
                                             : CallEl2(default_trap, cpu, &handled, &ctx->regs);
-    if (!ok) return internal::ErrnoError(EIO, panic_report);
+    if (!ok) return internal::ErrnoError(EIO, PanicHeadline());
   }
   if (!handled) {
     HypPanic(absl::StrFormat("unhandled host trap, esr_el2 %#x", e.esr), cpu);
-    return internal::ErrnoError(EIO, panic_report);
+    return internal::ErrnoError(EIO, PanicHeadline());
   }
   return scope.Result(1);
 }
@@ -785,7 +791,7 @@ Status Hypervisor::InjectPsci(PsciNotification what, int cpu) {
   const auto n = static_cast<pkvm_psci_notification>(what);
   const bool ok = m.gen == Generation::kA14 ? m.CallEl2Void(m.psci_notifier, cpu, n, ctx)
                                             : m.CallEl2Void(m.psci_notifier, cpu, n, &ctx->regs);
-  return ok ? Status() : Status(-EIO, m.panic_report);
+  return ok ? Status() : Status(-EIO, m.PanicHeadline());
 }
 
 StatusOr<bool> Hypervisor::InjectSError(int cpu) {
@@ -795,9 +801,9 @@ StatusOr<bool> Hypervisor::InjectSError(int cpu) {
     return Status(-EOPNOTSUPP, "register_unmask_serror does not exist in A14");
   bool unmask = false;
   if (m.unmask_serror != 0 && !m.CallEl2(m.unmask_serror, cpu, &unmask))
-    return Status(-EIO, m.panic_report);
+    return Status(-EIO, m.PanicHeadline());
   if (unmask && m.mask_serror != 0 && !m.CallEl2Void(m.mask_serror, cpu))
-    return Status(-EIO, m.panic_report);
+    return Status(-EIO, m.PanicHeadline());
   return unmask;
 }
 

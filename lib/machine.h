@@ -53,7 +53,7 @@ struct OfferedModule {
   std::shared_ptr<void> dl_handle;  // set for modules loaded from a file
   std::string path;
   std::vector<uint8_t> ko;  // Unicorn backend: the AArch64 .ko
-  // compat slice (issue 8): modules whose exports it uses (loaded first).
+  // Modules whose exports it uses (loaded first).
   std::vector<std::string> depends;
 };
 
@@ -142,6 +142,9 @@ struct Hypervisor::Impl {
   uint64_t hcr_el2 = kHcrRw | kHcrTsc | kHcrApi | kHcrApk | kHcrAta;
   uint64_t hfgwtr_el2 = 0;
   std::set<std::string> unimplemented_reported;
+  // ops->putc/puts/putx64 before a serial driver is registered print nothing
+  // (as in the kernel); the boot log says so once.
+  bool serial_drop_reported = false;
 
   // Simulated RAM (hyp_va/hyp_pa arithmetic is over it).
   uint8_t* ram = nullptr;
@@ -166,7 +169,7 @@ struct Hypervisor::Impl {
   // --- memory, guests and devices (lib/mem/) ---
   mem::MemoryState memory{kRamBase, opts.ram_size, opts.cpus};
 
-  // --- emulated MMIO devices and the device tree (lib/devices/; uart slice) ---
+  // --- emulated MMIO devices and the device tree (lib/devices/) ---
   // Models and DTB: set before Boot(), not part of snapshots.
   std::shared_ptr<devices::DeviceState> devices;
 
@@ -197,7 +200,7 @@ struct Hypervisor::Impl {
     }
   }
 
-  // --- the fake EL3 firmware (smc slice: lib/el3.cc) ---
+  // --- the fake EL3 firmware (lib/el3.cc) ---
   // Programmed services by function id, and every call made (test harness
   // state, not machine state: snapshots leave both alone).
   std::map<uint32_t, El3Handler> el3_handlers;
@@ -256,6 +259,11 @@ struct Hypervisor::Impl {
   absl::StatusOr<HostExceptionResult> HostPermFault(const HostException& e, int cpu);
   absl::StatusOr<HostExceptionResult> HostTrap(const HostException& e, int cpu);
   absl::Status CheckRunnable() const;
+  // The first line of panic_report, for error messages: the whole report
+  // (registers, backtrace) is in the boot log once, so the errors of the
+  // call that panicked and of every later call name the panic without
+  // repeating it.
+  std::string PanicHeadline() const;
 
   // --- snapshots (lib/snapshot.cc) ---
   absl::StatusOr<std::shared_ptr<const Snapshot::Data>> TakeSnapshot();
@@ -271,7 +279,8 @@ struct Hypervisor::Impl {
   X(boot_log) X(cpus) X(next_module_va) X(module_va_ranges) X(hyp_pages) X(host_to_hyp)   \
   X(serial) X(serial_putc) X(perm_fault_handlers) X(host_smc_handlers) X(default_trap)    \
   X(illegal_abt) X(psci_notifier) X(panic_notifier) X(unmask_serror) X(mask_serror)       \
-  X(hcr_el2) X(hfgwtr_el2) X(unimplemented_reported) X(trace_printk_mirror)               \
+  X(hcr_el2) X(hfgwtr_el2) X(unimplemented_reported) X(serial_drop_reported)             \
+  X(trace_printk_mirror)                                                                  \
   X(hyp_event_names) X(hyp_ftrace_filter) X(memory)
 
 // ---- execution context ------------------------------------------------------
@@ -358,7 +367,7 @@ bool Hypervisor::Impl::CallEl2(uint64_t el2_addr, int cpu, R* ret, A... args) {
   }
 }
 
-// smc slice: an SMCCC call EL2 code makes (conduit 2 = smc reaches the fake
+// An SMCCC call EL2 code makes (conduit 2 = smc reaches the fake
 // EL3; an hvc at EL2 is NOT_SUPPORTED), lib/el3.cc.
 SmcccRegs El2Smccc(Hypervisor::Impl& m, int conduit, const SmcccRegs& in, int cpu);
 

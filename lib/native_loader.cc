@@ -2,6 +2,7 @@
 #include "native_loader.h"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <iterator>
@@ -104,7 +105,7 @@ absl::StatusOr<std::string> OfferKoFile(Hypervisor::Impl& m, const std::string& 
   o.name = n;
   o.path = path;
   o.ko = std::move(bytes).value();
-  o.depends = KoDepends(o.ko);  // compat slice (issue 8)
+  o.depends = KoDepends(o.ko);
   m.offered.push_back(std::move(o));
   return n;
 #else
@@ -119,11 +120,23 @@ absl::StatusOr<std::string> OfferModuleFile(Hypervisor::Impl& m, const std::stri
   // ELF e_type (offset 16) and e_machine (18): a .ko is ET_REL for EM_AARCH64.
   uint8_t hdr[20] = {};
   {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) {
+      const int err = errno;
+      return ErrnoError(err, absl::StrCat("cannot load module ", path, ": ", std::strerror(err)));
+    }
+    if (S_ISDIR(st.st_mode))
+      return ErrnoError(EISDIR, absl::StrCat("cannot load module ", path, ": it is a directory"));
     std::ifstream f(path, std::ios::binary);
-    if (!f) return ErrnoError(ENOENT, absl::StrCat("cannot load module ", path, ": no such file or directory"));
+    if (!f) return ErrnoError(EACCES, absl::StrCat("cannot load module ", path, ": cannot open it"));
     f.read(reinterpret_cast<char*>(hdr), sizeof hdr);
   }
   const bool elf = hdr[0] == 0x7f && hdr[1] == 'E' && hdr[2] == 'L' && hdr[3] == 'F';
+  // A file that is there but is no module: -ENOEXEC, as finit_module answers.
+  if (!elf)
+    return ErrnoError(ENOEXEC, absl::StrCat("cannot load module ", path,
+                                            ": not an ELF file (a module is the NAME.so or "
+                                            "NAME.ko pkvm_add_module() builds)"));
   const bool ko = elf && hdr[16] == 1 && hdr[17] == 0 && hdr[18] == 183 && hdr[19] == 0;
   if (m.uc != nullptr) {
     if (!ko)
@@ -179,7 +192,7 @@ absl::Status OfferNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d,
   }
   if (absl::Status s = CheckOfferable(m, name); !s.ok()) return s;
   m.offered.push_back(OfferedModule{name, &d, std::move(dl_handle), path});
-  m.offered.back().depends = SplitDepends(d.depends);  // compat slice (issue 8)
+  m.offered.back().depends = SplitDepends(d.depends);
   return absl::OkStatus();
 }
 
@@ -187,8 +200,8 @@ absl::StatusOr<std::string> OfferNativeModuleFile(Hypervisor::Impl& m, const std
   void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (h == nullptr) {
     const char* err = dlerror();
-    return ErrnoError(ENOENT, absl::StrCat("cannot load module ", path, ": ",
-                                           err != nullptr ? err : "dlopen failed"));
+    return ErrnoError(ENOEXEC, absl::StrCat("cannot load module ", path, ": ",
+                                            err != nullptr ? err : "dlopen failed"));
   }
   std::shared_ptr<void> handle(h, [](void* p) { dlclose(p); });
   void* sym = dlsym(h, "pkvm_native_module_entry");

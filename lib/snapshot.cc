@@ -72,7 +72,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot::Data>> Impl::TakeSnapshot() {
     return internal::ErrnoError(EPERM, "a snapshot needs a booted machine: call Boot() first");
   if (state == MachineState::kPanicked)
     return internal::ErrnoError(
-        EIO, absl::StrCat("cannot snapshot a machine that panicked (", panic_report,
+        EIO, absl::StrCat("cannot snapshot a machine that panicked (", PanicHeadline(),
                           "); restore an earlier snapshot instead"));
   if (const ExecContext* c = CurrentContext(); c != nullptr && c->machine == this)
     return internal::ErrnoError(EBUSY, "cannot take a snapshot from inside the machine's own code");

@@ -26,6 +26,12 @@ std::string ErrnoName(int err) {
     case EBUSY: return "EBUSY";
     case EEXIST: return "EEXIST";
     case ENODEV: return "ENODEV";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case ENXIO: return "ENXIO";
+    case EROFS: return "EROFS";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EOVERFLOW: return "EOVERFLOW";
     case EINVAL: return "EINVAL";
     case ENOSPC: return "ENOSPC";
     case ERANGE: return "ERANGE";

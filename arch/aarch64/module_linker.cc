@@ -20,6 +20,11 @@ static_assert(std::endian::native == std::endian::little,
 
 namespace {
 
+// |d| without negating INT64_MIN (undefined), for messages about distances.
+uint64_t AbsDistance(int64_t d) {
+  return d < 0 ? uint64_t{0} - static_cast<uint64_t>(d) : static_cast<uint64_t>(d);
+}
+
 constexpr uint64_t kNotLoaded = std::numeric_limits<uint64_t>::max();
 // Sanity limits: a pKVM module is kilobytes; these only stop absurd inputs
 // from making the layout arithmetic overflow.
@@ -350,7 +355,7 @@ absl::Status Linker::Apply(const ElfSection& target, const ElfRela& r) {
             "%s: target %#x is %#x bytes from the branch at %#x, out of the ±128 MiB range of "
             "B/BL (the kernel would add a PLT veneer; place the module within 128 MiB of the "
             "functions it calls)",
-            where, X, static_cast<uint64_t>(PX < 0 ? -PX : PX), P));
+            where, X, AbsDistance(PX), P));
       }
       if (PX & 3) return Err(absl::StrFormat("%s: target %#x is not 4-byte aligned", where, X));
       Write32(place, SetField(ins, static_cast<uint64_t>(PX >> 2) & 0x3ffffff, 0, 26));

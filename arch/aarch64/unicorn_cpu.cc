@@ -120,7 +120,7 @@ struct UnicornCpu::Impl {
   // ResumeAt(): the access that faulted is not made; the call goes on at pc.
   bool resume_pending = false;
   uint64_t resume_pc = 0;
-  // uart slice: MMIO mappings' callbacks, by address (stable for Unicorn).
+  // MMIO mappings' callbacks, by address (stable for Unicorn).
   struct MmioHooks {
     MmioRead read;
     MmioWrite write;
@@ -451,7 +451,7 @@ absl::Status UnicornCpu::Unmap(uint64_t addr, uint64_t size) {
                        absl::StrFormat("uc_mem_unmap(%#x, %#x)", addr, size));
       !s.ok())
     return s;
-  // uart slice: MMIO callbacks of the range go with it.
+  // MMIO callbacks of the range go with it.
   for (auto it = impl_->mmio.lower_bound(addr); it != impl_->mmio.end() && it->first < addr + size;) {
     uc_hook_del(impl_->uc, it->second->hook);
     it = impl_->mmio.erase(it);

@@ -132,7 +132,7 @@ class UnicornCpu {
   // are invalidated in the translation cache.
   absl::Status Map(uint64_t addr, void* host, uint64_t size, uint32_t perms);
   absl::Status Protect(uint64_t addr, uint64_t size, uint32_t perms);
-  // uart slice: maps `size` bytes at `addr` as device memory: every load and
+  // Maps `size` bytes at `addr` as device memory: every load and
   // store calls `read`/`write` with the offset in the range and the access
   // size (uc_mmio_map). `backing` (may be null) is what HostPointer() gives
   // for the range. Removed with Unmap().

@@ -21,6 +21,10 @@ bool ParseU64(absl::string_view s, uint64_t* v) {
   return !s.empty() && s[0] != '+' && absl::SimpleAtoi(s, v);
 }
 
+bool ParseCallArgs(absl::string_view option, const std::string& text,
+                   const std::vector<absl::string_view>& parts, HvcRequest* out,
+                   std::string* error);
+
 }  // namespace
 
 bool ParseHvc(const std::string& text, HvcRequest* out, std::string* error) {
@@ -43,30 +47,64 @@ bool ParseHvc(const std::string& text, HvcRequest* out, std::string* error) {
     }
     out->function_id = PKVM_HOST_SMCCC_ID(v);
   }
+  return ParseCallArgs("--hvc", text, parts, out, error);
+}
+
+bool ParseSmc(const std::string& text, HvcRequest* out, std::string* error) {
+  std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
+  out->text = text;
+  out->smc = true;
+  uint64_t v = 0;
+  if (!ParseU64(parts[0], &v) || parts[0][0] == '-' || v > 0xFFFFFFFFull) {
+    *error = absl::StrCat("--smc ", text, ": '", parts[0],
+                          "' is not a 32-bit SMCCC function id (e.g. 0x84000000)");
+    return false;
+  }
+  out->function_id = v;
+  return ParseCallArgs("--smc", text, parts, out, error);
+}
+
+namespace {
+
+bool ParseCallArgs(absl::string_view option, const std::string& text,
+                   const std::vector<absl::string_view>& parts, HvcRequest* out,
+                   std::string* error) {
   out->args.clear();
   for (size_t i = 1; i < parts.size(); ++i) {
     uint64_t a = 0;
     if (!ParseU64(parts[i], &a)) {
-      *error = absl::StrCat("--hvc ", text, ": argument '", parts[i],
+      *error = absl::StrCat(option, " ", text, ": argument '", parts[i],
                             "' is not a number (decimal or 0x-hex)");
       return false;
     }
     out->args.push_back(a);
   }
   if (out->args.size() > 17) {
-    *error = absl::StrCat("--hvc ", text, ": at most 17 arguments (x1..x17)");
+    *error = absl::StrCat(option, " ", text, ": at most 17 arguments (x1..x17)");
     return false;
   }
   return true;
 }
 
+}  // namespace
+
 bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::string* error) {
+  int cpu = 0;  // --cpu N: the CPU of the --hvc/--smc options after it
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     std::string value;
     std::string name = a;
-    if (a == "--print-trace") {  // the one flag without a value
+    // The flags without a value.
+    if (a == "--print-trace") {
       out->print_trace = true;
+      continue;
+    }
+    if (a == "--list-tracefs") {
+      out->list_tracefs = true;
+      continue;
+    }
+    if (a == "-v" || a == "--verbose") {
+      out->verbose = true;
       continue;
     }
     if (const size_t eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
@@ -116,7 +154,7 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::st
         return false;
       }
       out->tracefs_writes.emplace_back(value.substr(0, eq), value.substr(eq + 1));
-    } else if (name == "--dtb" || name == "--dts") {  // uart slice
+    } else if (name == "--dtb" || name == "--dts") {
       if (value.empty() || !out->dtb.empty() || !out->dts.empty()) {
         *error = value.empty() ? absl::StrCat(name, " needs a file")
                                : "give one device tree: --dtb FILE or --dts FILE, once";
@@ -151,12 +189,37 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::st
         *error = absl::StrCat("--trace-clock ", value, ": use host or manual");
         return false;
       }
-    } else if (name == "--hvc") {
+    } else if (name == "--hvc" || name == "--smc") {
       HvcRequest req;
-      if (!ParseHvc(value, &req, error)) return false;
+      if (!(name == "--hvc" ? ParseHvc(value, &req, error) : ParseSmc(value, &req, error)))
+        return false;
+      req.cpu = cpu;
       out->hvcs.push_back(std::move(req));
+    } else if (name == "--cpu") {
+      if (!absl::SimpleAtoi(value, &cpu) || cpu < 0 || cpu > 63) {
+        *error = absl::StrCat("--cpu ", value, ": must be a CPU number from 0 to 63");
+        return false;
+      }
+    } else if (name == "--time-limit-ms") {
+      uint32_t ms = 0;
+      if (value.empty() || value[0] == '-' || !absl::SimpleAtoi(value, &ms)) {
+        *error = absl::StrCat("--time-limit-ms ", value,
+                              ": must be a number of milliseconds (0 = no limit)");
+        return false;
+      }
+      out->machine.call_time_limit_ms = ms;
+      out->time_limit_given = true;
     } else {
       *error = absl::StrCat("unknown option ", name, " (see pkvm run --help)");
+      return false;
+    }
+  }
+  // After the loop: --cpus may come after --cpu.
+  for (const HvcRequest& req : out->hvcs) {
+    if (req.cpu >= out->machine.cpus) {
+      *error = absl::StrCat("--cpu ", req.cpu, ": the machine has ", out->machine.cpus,
+                            out->machine.cpus == 1 ? " CPU" : " CPUs",
+                            " (CPUs 0..", out->machine.cpus - 1, "; more with --cpus N)");
       return false;
     }
   }

@@ -1,10 +1,14 @@
 // File: bindings/cli/pkvm_main.cc -- the `pkvm` command.
 #include <cstdio>
 #include <iostream>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "cli_args.h"
 #include "cli_dt.h"
@@ -20,9 +24,10 @@ Commands:
   help       print this help
 
 pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
-         [--backend native|unicorn] [--module PATH]... [--hvc ID[:ARG]...]...
+         [--backend native|unicorn] [--module PATH]... [--time-limit-ms MS]
+         [--cpu N] [--hvc ID[:ARG]...]... [--smc ID[:ARG]...]... [-v]
          [--tracefs-write PATH=VALUE]... [--print-trace] [--tracefs-dump DIR]
-         [--trace-clock host|manual] [--dtb FILE | --dts FILE]
+         [--list-tracefs] [--trace-clock host|manual] [--dtb FILE | --dts FILE]
          [--trace-dat FILE] [--perfetto FILE] [--tracefs-flavor android|upstream]
 
   --generation G   kernel generation: 14 = android14-6.1, 15 = android15-6.6
@@ -31,22 +36,40 @@ pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
   --cmdline S      kernel command line. kvm-arm.protected_modules=a,b names the
                    modules loaded before deprivilege, in that order; a module
                    offered with --module but not named there is not loaded
+                   (pkvm warns)
   --backend B      where module code runs: native (NAME.so, default) or
                    unicorn (NAME.ko, AArch64 code in the Unicorn emulator)
   --module PATH    offer a module (NAME.so built by pkvm_add_module()), as if
                    it were in the initramfs; repeatable
+  --time-limit-ms MS
+                   unicorn backend: a call into module code (module_init, a
+                   hypercall, a callback) still running after MS milliseconds
+                   is stopped as a hyp panic (runaway code); 0 = no limit,
+                   default 2000. Native module code runs without a limit
   --hvc ID[:ARG]...
-                   after boot, issue an HVC from the host on CPU 0. ID is a
-                   host hypercall number (128 = first dynamic one, 0xC6000080)
+                   after boot, issue an HVC from the host. ID is a host
+                   hypercall number (128 = first dynamic one, 0xC6000080)
                    or a 0x-prefixed function id; ARGs go to x1, x2, ...
-                   Prints: hvc <fid> -> x0=<hex> x1=<hex> x2=<hex> x3=<hex>
+                   Prints: hvc <fid> -> x0=<hex> and every other register the
+                   call changed, e.g. hvc 0xc6000080 -> x0=0x0 x1=0x2a
+  --smc ID[:ARG]...
+                   after boot, issue an SMC from the host: the modules' host
+                   SMC handlers, then EL3 (docs/smc-filter.md). ID is a 32-bit
+                   function id (e.g. 0x84000000); prints as --hvc does, then
+                   who answered: (handled by a module) or (forwarded to EL3)
+  --cpu N          the --hvc and --smc options after it run on CPU N (default
+                   0; the line then says "on CPU N")
+  -v, --verbose    print x0..x17 after every HVC/SMC, not only what changed
   --tracefs-write PATH=VALUE
                    after boot, before the HVCs, write VALUE to the hypervisor
                    tracefs file PATH as `echo VALUE > PATH` would (with a
-                   newline; hypervisor/... on A16, hyp/... before),
-                   e.g. hypervisor/events/hypervisor/host_hcall/enable=1;
-                   repeatable, applied in order. A write the kernel would
+                   newline). Paths: hyp/... on A14/A15, e.g.
+                   hyp/tracing_on=1, hyp/events/EVENT/enable=1; hypervisor/...
+                   on A16, e.g. hypervisor/events/hypervisor/EVENT/enable=1.
+                   Repeatable, applied in order. A write the kernel would
                    refuse is an error (exit status 1)
+  --list-tracefs   after boot, print every file and directory of the
+                   hypervisor's tracefs with its mode (its events included)
   --print-trace    after the HVCs, print trace_pipe (all CPUs, by timestamp)
   --tracefs-dump DIR
                    after the HVCs, write the whole hypervisor tracefs tree into
@@ -71,10 +94,11 @@ pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
                    output (docs/devices.md)
   --dts FILE       the same from device-tree source, compiled with `dtc`
 
-Output: the boot log, the hypervisor's serial output, one line per HVC.
+Output: the boot log, the hypervisor's serial output, one line per HVC/SMC;
+warnings (pkvm: warning: ...) on stderr.
 Exit status: 0 when every named module loaded; 1 when the machine booted with
-protected VMs disabled or an HVC could not be issued (the reason is on
-stderr); 2 for bad usage.
+protected VMs disabled, an HVC/SMC could not be issued or a tracefs operation
+failed (the reason is on stderr); 2 for bad usage.
 
 Example:
   pkvm run --generation 15 --cmdline "kvm-arm.protected_modules=pkvm_driver" \
@@ -84,6 +108,44 @@ Example:
       --tracefs-write hypervisor/events/hypervisor/__hyp_printk/enable=1 \
       --hvc 128 --print-trace
 )";
+
+// The module names kvm-arm.protected_modules= lists ('-' and '_' alike, as
+// the kernel compares module names).
+std::set<std::string> NamedModules(const std::string& cmdline) {
+  std::set<std::string> names;
+  constexpr absl::string_view kKey = "kvm-arm.protected_modules=";
+  for (absl::string_view word : absl::StrSplit(cmdline, ' ', absl::SkipEmpty())) {
+    if (!absl::StartsWith(word, kKey)) continue;
+    for (absl::string_view n : absl::StrSplit(word.substr(kKey.size()), ',', absl::SkipEmpty()))
+      names.insert(absl::StrReplaceAll(n, {{"-", "_"}}));
+  }
+  return names;
+}
+
+// "x0=0x0 x1=0x2a": x0 always, then every register the call changed (all of
+// x0..x17 when verbose).
+std::string Registers(const user_pt_regs& in, const user_pt_regs& out, bool verbose) {
+  std::string text = absl::StrFormat("x0=0x%x", out.regs[0]);
+  for (int i = 1; i < 31; ++i) {
+    if ((verbose && i <= 17) || in.regs[i] != out.regs[i])
+      absl::StrAppendFormat(&text, " x%d=0x%x", i, out.regs[i]);
+  }
+  return text;
+}
+
+// Every entry under `dir`, depth first, as "MODE PATH" ("/" after a directory).
+pkvm::Status ListTracefs(pkvm::Hypervisor& hv, const std::string& dir) {
+  auto entries = hv.TracefsList(dir);
+  if (!entries.ok()) return entries.status();
+  for (const pkvm::TracefsEntry& e : *entries) {
+    const std::string path = absl::StrCat(dir, "/", e.name);
+    std::printf("  %04o %s%s\n", e.mode, path.c_str(), e.is_dir ? "/" : "");
+    if (e.is_dir) {
+      if (pkvm::Status s = ListTracefs(hv, path); !s.ok()) return s;
+    }
+  }
+  return pkvm::Status();
+}
 
 int Run(const std::vector<std::string>& args) {
   for (const std::string& a : args) {
@@ -104,7 +166,10 @@ int Run(const std::vector<std::string>& args) {
     return 2;
   }
   pkvm::Hypervisor& hv = **hv_or;
-  if (!opts.dtb.empty() || !opts.dts.empty()) {  // uart slice
+  if (opts.time_limit_given && hv.backend() != pkvm::BackendKind::kUnicorn)
+    std::fprintf(stderr, "pkvm: warning: --time-limit-ms applies to the unicorn backend; "
+                         "native module code runs without a limit\n");
+  if (!opts.dtb.empty() || !opts.dts.empty()) {
     std::vector<uint8_t> dtb;
     if (!pkvm::cli::LoadDeviceTree(opts.dtb, opts.dts, &dtb, &error)) {
       std::fprintf(stderr, "pkvm: %s\n", error.c_str());
@@ -116,12 +181,14 @@ int Run(const std::vector<std::string>& args) {
       return 2;
     }
   }
+  std::vector<std::pair<std::string, std::string>> offered;  // name, path
   for (const std::string& path : opts.modules) {
     auto name = hv.OfferModuleFile(path);
     if (!name.ok()) {
       std::fprintf(stderr, "pkvm: %s\n", name.status().ToString().c_str());
       return 2;
     }
+    offered.emplace_back(*name, path);
   }
   const pkvm::Status boot = hv.Boot();
   size_t log_printed = 0;
@@ -131,8 +198,28 @@ int Run(const std::vector<std::string>& args) {
     log_printed = log.size();
   };
   print_log();
+  // The kernel loads only the modules the command line names: an offered
+  // module it skips is silent there, and its hypercalls answer
+  // NOT_SUPPORTED. Say so before the HVC lines show it.
+  const std::set<std::string> named = NamedModules(opts.machine.cmdline);
+  for (const auto& [name, path] : offered) {
+    if (named.count(absl::StrReplaceAll(name, {{"-", "_"}})) == 0)
+      std::fprintf(stderr,
+                   "pkvm: warning: module %s (%s) was offered but not loaded: "
+                   "kvm-arm.protected_modules= does not name it (add it to --cmdline, e.g. "
+                   "--cmdline \"kvm-arm.protected_modules=%s\")\n",
+                   name.c_str(), path.c_str(), name.c_str());
+  }
   std::string failure;
   if (!boot.ok()) failure = boot.ToString();
+  if (opts.list_tracefs && hv.state() == pkvm::MachineState::kDeprivileged) {
+    const std::string root = hv.tracefs_root();  // hyp/, hypervisor/ or remotes/hypervisor/
+    std::printf("tracefs:\n  0555 %s/\n", root.c_str());
+    if (pkvm::Status s = ListTracefs(hv, root); !s.ok()) {
+      std::printf("tracefs list -> failed: %s\n", s.ToString().c_str());
+      if (failure.empty()) failure = s.ToString();
+    }
+  }
   if (hv.state() == pkvm::MachineState::kDeprivileged) {
     for (const auto& [path, value] : opts.tracefs_writes) {
       // As `echo VALUE > PATH` writes it: with a trailing newline.
@@ -149,18 +236,32 @@ int Run(const std::vector<std::string>& args) {
       user_pt_regs regs{};
       regs.regs[0] = req.function_id;
       for (size_t i = 0; i < req.args.size(); ++i) regs.regs[i + 1] = req.args[i];
-      auto r = hv.HostHvc(regs);
+      const std::string call =
+          absl::StrFormat("%s 0x%x%s", req.smc ? "smc" : "hvc", req.function_id,
+                          req.cpu != 0 ? absl::StrCat(" on CPU ", req.cpu) : "");
+      pkvm::StatusOr<pkvm::HvcResult> r = pkvm::HvcResult{};
+      std::string who;
+      if (req.smc) {
+        auto smc = hv.HostSmc(regs, req.cpu);
+        if (smc.ok()) {
+          r = smc->result;
+          who = smc->handled_by_module   ? " (handled by a module)"
+                : smc->forwarded_to_el3 ? " (forwarded to EL3)"
+                                        : " (answered by pKVM)";
+        } else {
+          r = smc.status();
+        }
+      } else {
+        r = hv.HostHvc(regs, req.cpu);
+      }
+      print_log();
       if (!r.ok()) {
-        std::printf("hvc 0x%llx -> failed: %s\n", static_cast<unsigned long long>(req.function_id),
-                    r.status().ToString().c_str());
+        std::printf("%s -> failed: %s\n", call.c_str(), r.status().ToString().c_str());
         if (failure.empty()) failure = r.status().ToString();
         break;
       }
-      std::printf("hvc 0x%llx -> x0=0x%llx x1=0x%llx x2=0x%llx x3=0x%llx\n",
-                  static_cast<unsigned long long>(req.function_id),
-                  static_cast<unsigned long long>(r->x(0)), static_cast<unsigned long long>(r->x(1)),
-                  static_cast<unsigned long long>(r->x(2)), static_cast<unsigned long long>(r->x(3)));
-      print_log();
+      std::printf("%s -> %s%s\n", call.c_str(), Registers(regs, r->regs, opts.verbose).c_str(),
+                  who.c_str());
     }
   }
   print_log();
@@ -177,7 +278,15 @@ int Run(const std::vector<std::string>& args) {
     if (text.ok()) {
       if (opts.print_trace) std::printf("trace_pipe:\n%s", text->c_str());
     } else {
-      std::printf("trace export -> failed: %s\n", text.status().ToString().c_str());
+      // Name the output when there is one (the message names the path).
+      const int asked = opts.print_trace + !opts.tracefs_dump.empty() + !opts.trace_dat.empty() +
+                        !opts.perfetto.empty();
+      const char* what_failed = asked > 1                    ? "trace export"
+                                : !opts.tracefs_dump.empty() ? "tracefs dump"
+                                : !opts.trace_dat.empty()    ? "trace.dat"
+                                : !opts.perfetto.empty()     ? "perfetto"
+                                                             : "trace_pipe";
+      std::printf("%s -> failed: %s\n", what_failed, text.status().ToString().c_str());
       if (failure.empty()) failure = text.status().ToString();
     }
   }
@@ -198,6 +307,9 @@ int Run(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Line by line, so the output interleaves with stderr's warnings in order
+  // and a run that hangs or dies has shown everything before it.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);

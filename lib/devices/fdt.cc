@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "devices/devices.h"
+#include "devices/fdt_validate.h"
 #include "machine.h"
 #include "status_internal.h"
 
@@ -193,6 +194,11 @@ Status Hypervisor::SetDeviceTree(std::vector<uint8_t> dtb) {
     return Status(-EINVAL, absl::StrFormat("not a flattened device tree: %u bytes is shorter "
                                            "than an FDT header",
                                            dtb.size()));
+  // libfdt is only handed blobs whose every offset and length is in bounds
+  // (fdt_validate.h says which blobs it crashes or hangs on).
+  if (absl::Status s = devices::ValidateFdtLayout(dtb); !s.ok())
+    return Status(-EINVAL, absl::StrCat("not a valid flattened device tree (DTB): ",
+                                        s.message()));
   if (int rc = fdt_check_full(dtb.data(), dtb.size()); rc != 0)
     return Status(-EINVAL, absl::StrCat("not a valid flattened device tree (DTB): ",
                                         fdt_strerror(rc)));

@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "devices/devices.h"  // uart slice
+#include "devices/devices.h"
 #include "machine.h"
 #include "mem/memory.h"
 #include "pkvm/abi/smccc.h"
@@ -38,7 +38,7 @@ using Impl = Hypervisor::Impl;
 
 Status CheckAlive(const Impl& m) {
   if (m.state == MachineState::kPanicked)
-    return Status(-EIO, absl::StrCat("the hypervisor panicked: ", m.panic_report));
+    return Status(-EIO, absl::StrCat("the hypervisor panicked: ", m.PanicHeadline()));
   return Status();
 }
 Status CheckCpuArg(const Impl& m, int cpu) {
@@ -62,7 +62,7 @@ Status InjectHostAbort(Impl& m, uint64_t esr, uint64_t addr, int cpu) {
   if (m.illegal_abt != 0) {
     const bool ok = m.gen == Generation::kA14 ? m.CallEl2Void(m.illegal_abt, cpu, ctx)
                                               : m.CallEl2Void(m.illegal_abt, cpu, &ctx->regs);
-    if (!ok) return Status(-EIO, m.panic_report);
+    if (!ok) return Status(-EIO, m.PanicHeadline());
   }
   m.Log(absl::StrFormat("hyp: host stage-2 fault at %#x (esr %#x): abort injected", addr, esr));
   return Status();
@@ -129,7 +129,7 @@ Status HostAccess(Impl& m, uint64_t phys, uint8_t* buf, size_t len, bool write,
         if (!single) {
           m.HypPanic(absl::StrFormat("a host permission fault handler skipped an access at %#x "
                                      "it could not decode (ISV=0)", pa), cpu);
-          return Status(-EIO, m.panic_report);
+          return Status(-EIO, m.PanicHeadline());
         }
         if (!write) std::memcpy(buf + done, &r->regs.regs[0], chunk);
         emulated = true;
@@ -142,7 +142,7 @@ Status HostAccess(Impl& m, uint64_t phys, uint8_t* buf, size_t len, bool write,
       // 0 (resolved) or -EAGAIN: the host retries the access.
     }
     if (!emulated) {
-      // uart slice: a device model answers the access itself.
+      // A device model answers the access itself.
       if (!devices::ModelAccess(m, pa, buf + done, chunk, write)) {
         uint8_t* p = mem::PhysToPtr(m, pa);
         if (write)
@@ -472,7 +472,7 @@ StatusOr<GuestSmcResult> Hypervisor::GuestSmc(uint16_t handle, const SmcccRegs& 
     out.handled_by_pkvm = true;
     if (!TrngCall(m, cpu, fid, out.regs))
       return Status(-EIO, absl::StrCat("the TRNG callback panicked the hypervisor: ",
-                                       m.panic_report));
+                                       m.PanicHeadline()));
     return out;
   }
   if (fid == kSmcccVersion || fid == kPsciVersion) {
@@ -499,14 +499,14 @@ StatusOr<GuestSmcResult> Hypervisor::GuestSmc(uint16_t handle, const SmcccRegs& 
     if (!m.CallEl2(cb, cpu, &handled, reinterpret_cast<arm_smccc_1_2_regs*>(in),
                    reinterpret_cast<arm_smccc_res*>(res), handle))
       return Status(-EIO, absl::StrCat("the guest SMC handler panicked the hypervisor: ",
-                                       m.panic_report));
+                                       m.PanicHeadline()));
     if (handled) std::memcpy(out.regs.x, res, sizeof res);
   } else if (cb != 0) {
     uint64_t res[18] = {};  // struct arm_smccc_1_2_regs
     if (!m.CallEl2(cb, cpu, &handled, reinterpret_cast<arm_smccc_1_2_regs*>(in),
                    reinterpret_cast<arm_smccc_1_2_regs*>(res), handle))
       return Status(-EIO, absl::StrCat("the guest SMC handler panicked the hypervisor: ",
-                                       m.panic_report));
+                                       m.PanicHeadline()));
     if (handled) std::memcpy(out.regs.x, res, sizeof res);
   }
   out.handled_by_module = handled;
@@ -540,7 +540,7 @@ Status Hypervisor::AssignDevice(uint64_t phys, uint16_t handle, int cpu) {
     int rc = 0;
     if (!m.CallEl2(d.reset_cb, cpu, &rc, reinterpret_cast<void*>(d.cookie), true))
       return Status(-EIO, absl::StrCat("the device reset callback panicked the hypervisor: ",
-                                       m.panic_report));
+                                       m.PanicHeadline()));
     if (rc != 0)
       return Status(rc, absl::StrFormat("the reset callback of the device at %#x returned %d: "
                                         "the device was not assigned",
@@ -569,13 +569,13 @@ Status Hypervisor::ReclaimDevice(uint64_t phys, int cpu) {
     int rc = 0;
     if (!m.CallEl2(d.reset_cb, cpu, &rc, reinterpret_cast<void*>(d.cookie), false))
       return Status(-EIO, absl::StrCat("the device reset callback panicked the hypervisor: ",
-                                       m.panic_report));
+                                       m.PanicHeadline()));
     if (rc != 0) {
       m.HypPanic(absl::StrFormat("device at %#x: reset callback returned %d while returning it "
                                  "from guest %#x to the host",
                                  phys, rc, d.assigned_to),
                  cpu);
-      return Status(-EIO, m.panic_report);
+      return Status(-EIO, m.PanicHeadline());
     }
   }
   const uint16_t guest = d.assigned_to;

@@ -651,9 +651,10 @@ absl::Status HypTrace::EnsureLoaded() {
   const uint64_t data_pages = (buffer_size_kb_ * 1024 + kPageSize - 1) / kPageSize;
   const uint64_t per_cpu = data_pages + 1 /*reader*/ + 1 /*meta*/;
   if (buffer_size_kb_ > (1ull << 40) || per_cpu * kPageSize * static_cast<uint64_t>(cpus_) > max_buffer_bytes_)
-    return ErrnoError(ENOMEM, absl::StrFormat("a %u KiB trace buffer on %d CPUs does not fit the "
+    return ErrnoError(ENOMEM, absl::StrFormat("a %u KiB trace buffer on %d %s does not fit the "
                                               "machine's memory (limit %u KiB in total)",
-                                              buffer_size_kb_, cpus_, max_buffer_bytes_ / 1024));
+                                              buffer_size_kb_, cpus_, cpus_ == 1 ? "CPU" : "CPUs",
+                                              max_buffer_bytes_ / 1024));
   // The host allocates every CPU's pages and describes them in the
   // flavour's descriptor layout; the hypervisor checks the descriptor and
   // builds its rings from what it names.

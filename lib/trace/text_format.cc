@@ -125,7 +125,7 @@ absl::StatusOr<uint64_t> ParseKernelUlong(const std::string& text) {
   uint64_t v = 0;
   for (; i < s.size(); ++i) {
     if (s[i] < '0' || s[i] > '9')
-      return ErrnoError(EINVAL, absl::StrCat("'", text, "' is not a decimal number"));
+      return ErrnoError(EINVAL, absl::StrCat("'", s, "' is not a decimal number"));
     const uint64_t d = static_cast<uint64_t>(s[i] - '0');
     if (v > (UINT64_MAX - d) / 10) return ErrnoError(ERANGE, "number out of range");
     v = v * 10 + d;

@@ -39,14 +39,32 @@ absl::StatusOr<Tracefs::Node> Tracefs::Resolve(const std::string& path_in) const
     if (p == ".") continue;
     parts.emplace_back(p);
   }
-  auto noent = [&] {
-    return ErrnoError(ENOENT, absl::StrCat(path_in, ": no such file in the hypervisor's tracefs (",
-                                           "paths start with ", root(), "/)"));
-  };
   const std::vector<std::string> root_parts = absl::StrSplit(root(), '/');
   if (parts.size() < root_parts.size() ||
       !std::equal(root_parts.begin(), root_parts.end(), parts.begin()))
-    return noent();
+    return ErrnoError(ENOENT, absl::StrCat(path_in, ": no such file in the hypervisor's tracefs (",
+                                           "paths start with ", root(), "/ on this generation)"));
+  // Under the root: name the deepest directory that exists and what it holds,
+  // so a wrong event or file name shows the right ones.
+  auto noent = [&] {
+    std::string dir = root();
+    std::vector<Entry> entries;
+    // `parts` holds the components after the root by now.
+    for (size_t k = parts.size(); k-- > 0;) {
+      std::string prefix = root();
+      for (size_t j = 0; j < k; ++j) absl::StrAppend(&prefix, "/", parts[j]);
+      absl::StatusOr<Node> d = Resolve(prefix);
+      if (d.ok() && d->kind == Kind::kDir) {
+        dir = prefix;
+        entries = Children(*d);
+        break;
+      }
+    }
+    std::vector<std::string> names;
+    for (const Entry& e : entries) names.push_back(e.is_dir ? e.name + "/" : e.name);
+    return ErrnoError(ENOENT, absl::StrCat(path_in, ": no such file in the hypervisor's tracefs (",
+                                           dir, "/ has: ", absl::StrJoin(names, " "), ")"));
+  };
   parts.erase(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(root_parts.size()));
   Node n;
   n.components = parts;

@@ -19,14 +19,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
-#include "absl/strings/str_split.h"  // compat slice (issue 8)
-#include "devices/devices.h"  // uart slice
+#include "absl/strings/str_split.h"
+#include "devices/devices.h"
 #include "glue/pkvm_a64_glue.h"
 #include "guest_printk.h"
-#include "kernel_mem.h"  // compat slice (issue 8)
+#include "kernel_mem.h"
 #include "mem/memory.h"
 #include "module_linker.h"
-#include "module_param.h"  // smc slice
+#include "module_param.h"
 #include "pkvm/abi/module_param.h"
 #include "pkvm/abi/pgtable_prot.h"
 #include "pkvm/hyp_event_desc.h"
@@ -74,7 +74,7 @@ struct KoModule {
   // Its EL2 functions (offset in .hyp.text, unprefixed name), 0-terminated.
   std::vector<std::string> function_names;
   std::vector<pkvm_ftrace_sym> functions;
-  // compat slice (issue 8): what its EL1 code EXPORT_SYMBOLs (.pkvm_exports).
+  // What its EL1 code EXPORT_SYMBOLs (.pkvm_exports).
   std::vector<std::string> exports;
 };
 
@@ -161,7 +161,7 @@ struct UnicornBackend::Impl {
     const uint64_t page = addr & kPageMask;
     El2Mapping want;
     if (!WantEl2(page, &want)) return false;
-    if (want.linear && MapDeviceModel(*el2, page, want.host)) {  // uart slice
+    if (want.linear && MapDeviceModel(*el2, page, want.host)) {
       lazy.emplace(page, want);
       return true;
     }
@@ -301,7 +301,7 @@ struct UnicornBackend::Impl {
             pfn);
         return false;
       }
-      if (uint8_t* p = mem::PhysToPtr(m, page); MapDeviceModel(*el1, page, p)) {  // uart slice
+      if (uint8_t* p = mem::PhysToPtr(m, page); MapDeviceModel(*el1, page, p)) {
         el1_models.insert(page);
         return true;
       }
@@ -379,7 +379,7 @@ struct UnicornBackend::Impl {
     return false;
   }
 
-  // uart slice: a page of a device with a model attached is an MMIO mapping
+  // A page of a device with a model attached is an MMIO mapping
   // whose loads and stores call the model (docs/devices.md). False when no
   // model answers `page`.
   bool MapDeviceModel(UnicornCpu& cpu, uint64_t page, void* backing) {
@@ -400,7 +400,7 @@ struct UnicornBackend::Impl {
         .ok();
   }
 
-  // uart slice: device-model pages are mapped before guest code can touch
+  // Device-model pages are mapped before guest code can touch
   // them (at every host -> guest entry and after every op), never from the
   // fault path: a load or store retried after a lazy mapping skips the
   // memory hooks, so the model would miss that access.
@@ -534,7 +534,7 @@ struct UnicornBackend::Impl {
   template <typename F>
   auto Guarded(F&& f) {
     const bool outer = depth++ == 0;
-    // uart slice: new models (attached before Boot()) get mapped; then ops keep them in sync.
+    // New models (attached before Boot()) get mapped; then ops keep them in sync.
     if (outer && m.devices != nullptr && m.devices->by_phys.size() != device_models_synced) {
       SyncDeviceModels();
       device_models_synced = m.devices->by_phys.size();
@@ -601,7 +601,7 @@ struct UnicornBackend::Impl {
   }
 
   // An op (C++) running for EL2 code ended in a hyp panic: stop the EL2 code.
-  void StopForPanic(UnicornCpu& cpu) { cpu.Stop(absl::StrCat("hyp panic: ", m.panic_report)); }
+  void StopForPanic(UnicornCpu& cpu) { cpu.Stop(absl::StrCat("hyp panic: ", m.PanicHeadline())); }
 
   // ---- host calls -------------------------------------------------------------------
 
@@ -671,7 +671,7 @@ struct UnicornBackend::Impl {
       const std::string name = loading != nullptr ? loading->name : std::string("?");
       m.el2_modules.push_back(LoadedModule{name, f.x[1], f.x[2], f.x[3]});
     }).IgnoreError();
-    // uart slice: of_* from EL1 module code (linux/of.h), x7 says which.
+    // of_* from EL1 module code (linux/of.h), x7 says which.
     el1->SetHostCall(PKVM_A64_HOSTCALL_OF, [this, read1](UnicornCpu& cpu, TrapFrame& f) {
       auto str = [&](uint64_t a) { return a == 0 ? std::string() : arm64::ReadGuestString(read1, a); };
       int64_t r = -EINVAL;
@@ -712,7 +712,7 @@ struct UnicornBackend::Impl {
     el1->SetHostCall(PKVM_A64_HOSTCALL_EL2_IMPORTS, [this](UnicornCpu&, TrapFrame& f) {
       f.x[0] = static_cast<uint64_t>(static_cast<int64_t>(PrepareEl2(f.x[1])));
     }).IgnoreError();
-    InstallKernelMemHostCalls(m, *el1);  // compat slice (issue 8): kmalloc & co.
+    InstallKernelMemHostCalls(m, *el1);  // kmalloc & co.
 
     // hvc/smc from EL1: the host interface, handled as on a device.
     el1->SetHvcHandler([this](UnicornCpu& cpu, TrapFrame& f) {
@@ -729,7 +729,7 @@ struct UnicornBackend::Impl {
       for (int i = 0; i < 18; ++i) f.x[i] = out.regs[i];
       if (m.state == MachineState::kPanicked) StopForPanic(cpu);
     });
-    // smc slice: EL2 code's `smc #0` reaches the fake EL3 (lib/el3.cc) with
+    // EL2 code's `smc #0` reaches the fake EL3 (lib/el3.cc) with
     // x0..x17; an `hvc` at EL2 is not a service pKVM offers.
     el2->SetSmcHandler([this](UnicornCpu&, TrapFrame& f) {
       SmcccRegs in;
@@ -762,7 +762,7 @@ struct UnicornBackend::Impl {
     return 0;
   }
 
-  // compat slice (issue 8): an EL2 function a module loaded earlier exports
+  // An EL2 function a module loaded earlier exports
   // (EXPORT_SYMBOL(kvm_nvhe_sym(fn))), at its hyp VA; 0 when none does.
   uint64_t ModuleExportEl2(absl::string_view name) const {
     for (const auto& mod : modules) {
@@ -779,7 +779,7 @@ struct UnicornBackend::Impl {
 
   // Hypervisor functions EL2 code may call directly (libpkvm's EL2 helpers).
   absl::StatusOr<uint64_t> El2Import(absl::string_view name) {
-    if (const uint64_t va = ModuleExportEl2(name); va != 0) return va;  // compat slice (issue 8)
+    if (const uint64_t va = ModuleExportEl2(name); va != 0) return va;
     if (auto it = el2_imports.find(std::string(name)); it != el2_imports.end()) return it->second;
     arm64::TrapHandler fn;
     if (name == "__kvm_nvhe_tracing_reserve_entry") {
@@ -1008,7 +1008,7 @@ struct UnicornBackend::Impl {
         bool on;
         ~Revoke() {
           if (on) b.RevalidateEl2Mappings(/*linear_only=*/true);
-          b.SyncDeviceModels();  // uart slice
+          b.SyncDeviceModels();
         }
       } revoke{b, RevokesHypAccess(name)};
       if constexpr (std::is_void_v<R>) {
@@ -1130,6 +1130,15 @@ absl::StatusOr<std::string> UnicornBackend::ProbeModule(std::span<const uint8_t>
   if (!image.ok())
     return ErrnoError(ENOEXEC, absl::StrCat(path, ": not a loadable AArch64 module: ",
                                             image.status().message()));
+  // The image must fit the machine's module memory (a quarter of RAM, from
+  // the middle up) before anything is allocated for it: a small .ko can
+  // declare gigabytes of NOBITS sections.
+  const uint64_t room = impl_->kernel_end - impl_->kernel_next;
+  if (image->size() > room)
+    return ErrnoError(ENOMEM, absl::StrFormat(
+        "%s: the module's image needs %u KiB but the machine has %u KiB of module memory (a "
+        "quarter of HypervisorOptions::ram_size)",
+        path, image->size() >> 10, room >> 10));
   std::vector<uint8_t> scratch(image->size());
   arm64::GuestRegion region{kRamBase, {scratch.data(), scratch.size()}};
   auto linked = arm64::LinkModule(*image, region, [](absl::string_view n) -> absl::StatusOr<uint64_t> {
@@ -1156,7 +1165,7 @@ absl::StatusOr<std::string> UnicornBackend::ProbeModule(std::span<const uint8_t>
   return linked->name;
 }
 
-// smc slice: the module's __pkvm_param descriptors (pkvm/abi/module_param.h),
+// The module's __pkvm_param descriptors (pkvm/abi/module_param.h),
 // relocated at EL1 addresses (== physical: EL1 runs with the MMU off), applied
 // from the command line; charp values are copied into kernel memory after
 // the module image.
@@ -1228,7 +1237,7 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::spa
   });
   if (!linked.ok()) return ErrnoError(ENOEXEC, absl::StrCat(name, ": ", linked.status().message()));
   mod->linked = std::move(linked).value();
-  // compat slice (issue 8): the names its EL1 code exports, NUL-separated.
+  // The names its EL1 code exports, NUL-separated.
   if (const arm64::ElfSection* ex = image->elf().FindSection(".pkvm_exports")) {
     const std::span<const uint8_t> c = image->elf().contents(*ex);
     for (absl::string_view n : absl::StrSplit(
@@ -1238,7 +1247,7 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::spa
   }
   if (absl::Status s = arm64::InitModuleHyp(mod->linked, region, GenerationNumber(m.gen)); !s.ok())
     return ErrnoError(ENOEXEC, absl::StrCat(name, ": ", s.message()));
-  // smc slice: module_param() values from the command line, before module_init.
+  // module_param() values from the command line, before module_init.
   if (absl::Status s = ApplyKoModuleParams(b, *mod); !s.ok()) return s;
   b.el1->InvalidateCode(mod->phys, size);
   const uint64_t init = mod->linked.init;
@@ -1251,7 +1260,7 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::spa
   if (!r.ok() || b.timed_out.load()) {
     if (m.state != MachineState::kPanicked)
       b.KernelPanic(b.FaultReport(b.el1->last_fault(), "EL1"));
-    return ErrnoError(EIO, absl::StrCat("module ", name, " crashed in module_init: ", m.panic_report));
+    return ErrnoError(EIO, absl::StrCat("module ", name, " crashed in module_init: ", m.PanicHeadline()));
   }
   const int rc = static_cast<int32_t>(*r);
   if (rc != 0 && loading->events_added && loading->hyp_va != 0 &&
@@ -1276,7 +1285,7 @@ absl::StatusOr<user_pt_regs> UnicornBackend::HostHvc(const user_pt_regs& in, int
   if (!r.ok() || b.timed_out.load()) {
     if (b.m.state != MachineState::kPanicked)
       b.m.HypPanic(b.FaultReport(b.el1->last_fault(), "EL1"), cpu);
-    return ErrnoError(EIO, b.m.panic_report);
+    return ErrnoError(EIO, b.m.PanicHeadline());
   }
   user_pt_regs out = in;
   for (int i = 0; i < 18; ++i) out.regs[i] = b.el1->ReadReg(i);
@@ -1302,7 +1311,7 @@ void UnicornBackend::Restored(std::span<const std::pair<uint64_t, uint64_t>> cha
   b.RevalidateEl2Mappings(/*linear_only=*/false);
   b.RevalidateEl1Maps();  // the host stage-2 is what the snapshot says
   b.el1_retries = 0;
-  b.SyncDeviceModels();  // uart slice
+  b.SyncDeviceModels();
   for (const auto& [first, end] : changed_phys) {
     b.el1->InvalidateCode(first, end - first);
     b.el2->InvalidateCode(first, end - first);

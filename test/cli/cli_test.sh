@@ -3,6 +3,8 @@
 # usage: cli_test.sh PKVM A14_MODULE_SO A15_MODULE_SO HELLO_HYPERCALL_SO [DEBUG_UART_SO UART_DTS]
 set -u
 PKVM=$1 A14=$2 A15=$3 HELLO=$4 UART=${5:-} UART_DTS=${6:-}
+# From the environment (test/cli/CMakeLists.txt): the probe and faulty modules.
+PROBE=${PKVM_PROBE_SO:?} FAULTY_SO=${PKVM_FAULTY_SO:?} FAULTY_KO=${PKVM_FAULTY_KO:-}
 pass=0 fail=0
 
 # expect NAME STATUS REGEX -- command...: runs it, checks the exit status and
@@ -20,22 +22,53 @@ expect() {
   echo "ok   $name"; pass=$((pass+1))
 }
 
+# expect_not NAME REGEX -- command...: exits 0 and stdout+stderr do NOT match.
+expect_not() {
+  local name=$1 regex=$2; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -ne 0 ] || grep -qE -- "$regex" <<<"$out"; then
+    echo "FAIL $name: exit $rc or output matches /$regex/"; echo "$out" | sed 's/^/    /'; fail=$((fail+1)); return
+  fi
+  echo "ok   $name"; pass=$((pass+1))
+}
+
+# expect_count NAME COUNT REGEX -- command...: exactly COUNT lines of
+# stdout+stderr match REGEX (any exit status).
+expect_count() {
+  local name=$1 count=$2 regex=$3; shift 4
+  local out n
+  out=$("$@" 2>&1)
+  n=$(grep -cE -- "$regex" <<<"$out")
+  if [ "$n" -ne "$count" ]; then
+    echo "FAIL $name: $n lines match /$regex/, expected $count"; echo "$out" | sed 's/^/    /'; fail=$((fail+1)); return
+  fi
+  echo "ok   $name"; pass=$((pass+1))
+}
+
 CMD="kvm-arm.protected_modules=pkvm_driver"
 expect help 0 'pkvm run \[--generation' -- "$PKVM" --help
 expect no-args 2 'usage: pkvm' -- "$PKVM"
 expect unknown-command 2 "unknown command 'fly'" -- "$PKVM" fly
-expect a15-example 0 'hvc 0xc6000080 -> x0=0x0 x1=0x0 x2=0x0 x3=0x0' -- \
+expect a15-example 0 'hvc 0xc6000080 -> x0=0x0$' -- \
   "$PKVM" run --generation 15 --cmdline "$CMD" --module "$A15" --hvc 128
-expect a14-example 0 'hvc 0xc6000080 -> x0=0x0 x1=0x0' -- \
+expect a14-example 0 'hvc 0xc6000080 -> x0=0x0$' -- \
   "$PKVM" run --generation 14 --cmdline "$CMD" --module "$A14" --hvc 0xc6000080
 expect boot-log 0 'pKVM module pkvm_driver loaded' -- \
   "$PKVM" run --cmdline "$CMD" --module "$A15"
-expect args-pass-through 0 'hvc 0xc6000080 -> x0=0x0 x1=0x0 x2=0x2a x3=0xffffffffffffffff' -- \
+expect args-pass-through 0 'hvc 0xc6000080 -> x0=0x0 x1=0x0 x2=0x2a x3=0xffffffffffffffff x4=0x0 .* x17=0x0$' -- \
+  "$PKVM" run --cmdline "$CMD" --module "$A15" --hvc 128:1:42:-1 -v
+# Without -v: x0 and the registers the call changed (pkvm_driver clears x1).
+expect changed-registers-only 0 'hvc 0xc6000080 -> x0=0x0 x1=0x0$' -- \
   "$PKVM" run --cmdline "$CMD" --module "$A15" --hvc 128:1:42:-1
 expect unknown-dynamic-id 0 'hvc 0xc6000081 -> x0=0xffffffffffffffff' -- \
   "$PKVM" run --cmdline "$CMD" --module "$A15" --hvc 129
 expect offered-not-named 0 'hvc 0xc6000080 -> x0=0xffffffffffffffff' -- \
   "$PKVM" run --cmdline "quiet" --module "$A15" --hvc 128
+expect offered-not-named-warns 0 'pkvm: warning: module pkvm_driver \(.*pkvm_driver.so\) was offered but not loaded: kvm-arm.protected_modules= does not name it' -- \
+  "$PKVM" run --cmdline "quiet" --module "$A15" --hvc 128
+expect_not named-and-offered-no-warning 'warning' -- \
+  "$PKVM" run --cmdline "kvm-arm.protected_modules=pkvm-driver" --module "$A15" --hvc 128
 expect named-not-offered 1 'protected VMs disabled: pKVM module ghost failed to load with -ENOENT' -- \
   "$PKVM" run --cmdline "kvm-arm.protected_modules=ghost" --hvc 128
 expect wrong-generation 2 'built for A15 .* machine runs A14' -- \
@@ -54,7 +87,76 @@ expect not-a-module 2 'is not a libpkvm native module' -- "$PKVM" run --module "
 expect unknown-option 2 'unknown option --frobnicate' -- "$PKVM" run --frobnicate 1
 expect missing-value 2 '--cmdline needs a value' -- "$PKVM" run --cmdline
 
-# Tracing (issue 3): tracefs writes before the HVCs, trace_pipe after them.
+# SMCs, CPUs, registers (the probe module: x1 = command, results in x1..x3;
+# command 2 registers a host SMC handler answering 0x82000001 with x1=0x5a,
+# 24 returns the CPU number, 9 calls ops->puts, 0 answers 0x600d).
+PCMD="kvm-arm.protected_modules=probe"
+expect smc-handled-by-module 0 'smc 0x82000001 -> x0=0x0 x1=0x5a \(handled by a module\)$' -- \
+  "$PKVM" run --cmdline "$PCMD" --module "$PROBE" --hvc 128:2 --smc 0x82000001
+expect smc-forwarded-to-el3 0 'smc 0x84000000 -> x0=0xffffffffffffffff \(forwarded to EL3\)$' -- \
+  "$PKVM" run --cmdline "$PCMD" --module "$PROBE" --smc 0x84000000
+expect smc-args 0 'smc 0x82000001 -> x0=0x0 x1=0x5a x2=0x7 x3=0x0 .* x17=0x0 \(handled by a module\)$' -- \
+  "$PKVM" run --cmdline "$PCMD" --module "$PROBE" --hvc 128:2 --smc 0x82000001:1:7 -v
+expect bad-smc-id 2 "--smc 0x1ffffffff: '0x1ffffffff' is not a 32-bit SMCCC function id" -- \
+  "$PKVM" run --smc 0x1ffffffff
+expect hvc-on-cpu 0 'hvc 0xc6000080 on CPU 1 -> x0=0x0 x1=0x1$' -- \
+  "$PKVM" run --cpus 2 --cmdline "$PCMD" --module "$PROBE" --cpu 1 --hvc 128:24
+# --cpu applies to the calls after it: the first runs on CPU 0.
+expect hvc-cpu-0-first 0 '^hvc 0xc6000080 -> x0=0x0 x1=0x0$' -- \
+  "$PKVM" run --cpus 3 --cmdline "$PCMD" --module "$PROBE" --hvc 128:24 --cpu 2 --hvc 128:24
+expect smc-on-cpu 0 'smc 0x82000001 on CPU 1 -> x0=0x0 x1=0x5a' -- \
+  "$PKVM" run --cpus 2 --cmdline "$PCMD" --module "$PROBE" --hvc 128:2 --cpu 1 --smc 0x82000001
+expect cpu-out-of-range 2 '--cpu 2: the machine has 2 CPUs' -- \
+  "$PKVM" run --cpu 2 --hvc 128 --cpus 2
+expect cpu-one-cpu 2 '--cpu 1: the machine has 1 CPU \(' -- "$PKVM" run --cpu 1 --hvc 128
+expect bad-cpu 2 '--cpu x: must be a CPU number' -- "$PKVM" run --cpu x
+expect changed-only-probe 0 'hvc 0xc6000080 -> x0=0x0 x1=0x600d$' -- \
+  "$PKVM" run --cmdline "$PCMD" --module "$PROBE" --hvc 128:0:5:6
+# ops->puts with no serial driver prints nothing, as in the kernel: the boot
+# log says so, once.
+expect_count puts-without-serial-driver 1 'ops->puts\(\) printed nothing: no serial driver is registered' -- \
+  "$PKVM" run --cmdline "$PCMD" --module "$PROBE" --hvc 128:9 --hvc 128:9
+expect_not puts-with-serial-driver 'printed nothing' -- \
+  "$PKVM" run --cmdline "$PCMD" --module "$PROBE" --hvc 128:7 --hvc 128:9
+# The panic report (registers and all) is printed once; the HVC line and the
+# exit reason name it in one line.
+expect_count panic-report-in-log 1 '^HYP panic on CPU0: BUG at .*faulty/hyp/el2.c' -- \
+  "$PKVM" run --cmdline "kvm-arm.protected_modules=faulty" --module "$FAULTY_SO" --hvc 128:7
+if [ -n "$FAULTY_KO" ]; then
+  expect_count panic-registers-once 1 '^  x28 ' -- \
+    "$PKVM" run --backend unicorn --cmdline "kvm-arm.protected_modules=faulty" \
+    --module "$FAULTY_KO" --hvc 128:1
+  expect time-limit 1 'HYP panic on CPU0: EL2 exception: runaway code: still running after 100 ms' -- \
+    "$PKVM" run --backend unicorn --cmdline "kvm-arm.protected_modules=faulty" \
+    --module "$FAULTY_KO" --time-limit-ms 100 --hvc 128:5
+fi
+expect time-limit-native-warns 0 'warning: --time-limit-ms applies to the unicorn backend' -- \
+  "$PKVM" run --time-limit-ms 50
+expect bad-time-limit 2 '--time-limit-ms -1: must be a number of milliseconds' -- \
+  "$PKVM" run --time-limit-ms -1
+# Errors a person can act on.
+NOTELF=$(mktemp)
+echo "not a module" >"$NOTELF"
+expect not-elf 2 "-ENOEXEC: cannot load module $NOTELF: not an ELF file" -- "$PKVM" run --module "$NOTELF"
+expect module-is-dir 2 '-EISDIR: cannot load module /: it is a directory' -- "$PKVM" run --module /
+expect dump-into-file 1 'tracefs dump -> failed: -ENOTDIR: ' -- \
+  "$PKVM" run --cmdline "$CMD" --module "$A15" --tracefs-dump "$NOTELF"
+rm -f "$NOTELF"
+expect quoted-value-no-newline 1 "failed: -EINVAL: 'abc' is not a decimal number" -- \
+  "$PKVM" run --cmdline "$CMD" --module "$A15" --tracefs-write hyp/buffer_size_kb=abc
+expect tracefs-wrong-event 1 'hyp/events/nope/enable: no such file .*\(hyp/events/ has: .*pkvm_driver_event/' -- \
+  "$PKVM" run --cmdline "$CMD" --module "$A15" --tracefs-write hyp/events/nope/enable=1
+expect tracefs-wrong-root 1 'paths start with hyp/ on this generation' -- \
+  "$PKVM" run --cmdline "$CMD" --module "$A15" --tracefs-write hypervisor/tracing_on=1
+expect list-tracefs-a15 0 '^  0700 hyp/events/pkvm_driver_event/enable$' -- \
+  "$PKVM" run --cmdline "$CMD" --module "$A15" --list-tracefs
+expect list-tracefs-a16 0 '^  0700 hypervisor/events/hypervisor/__hyp_printk/enable$' -- \
+  "$PKVM" run --generation 16 --cmdline "kvm-arm.protected_modules=hello_hypercall" \
+  --module "$HELLO" --list-tracefs
+expect list-tracefs-cpus 0 '^  0440 hyp/per_cpu/cpu1/trace_pipe_raw$' -- \
+  "$PKVM" run --cpus 2 --list-tracefs
+
+# Tracing: tracefs writes before the HVCs, trace_pipe after them.
 expect trace-module-event 0 $'trace_pipe:\n\\[000\\]\t +0\\.000000: pkvm_driver_event id=0x00000042' -- \
   "$PKVM" run --generation 15 --cmdline "$CMD" --module "$A15" --trace-clock manual \
   --tracefs-write hyp/tracing_on=1 --tracefs-write hyp/events/pkvm_driver_event/enable=1 \
@@ -110,7 +212,7 @@ expect upstream-flavor-paths 1 'paths start with remotes/hypervisor/' -- \
 expect bad-flavor 2 '--tracefs-flavor mainline: unknown tracefs flavour' -- \
   "$PKVM" run --tracefs-flavor mainline
 
-# Device trees (issue 8, debug UART slice): the debug_uart module finds the
+# Device trees: the debug_uart module finds the
 # PL011 of the DT and prints through it.
 if [ -n "$UART" ]; then
   UCMD="kvm-arm.protected_modules=debug_uart"
@@ -140,7 +242,7 @@ if [ -n "$UART" ]; then
   rm -rf "$DTDIR"
 fi
 
-# The Unicorn backend (issue 4): the AArch64 .ko next to each .so gives the
+# The Unicorn backend: the AArch64 .ko next to each .so gives the
 # same output as the native run, except where the two instruction sets make
 # the EL2 image differ (its page count and a handler's offset in it).
 same_as_native() {  # NAME -- pkvm run arguments with @M@ for the module's .so/.ko
@@ -168,7 +270,7 @@ if [ -f "${A15%.so}.ko" ] && "$PKVM" run --backend unicorn >/dev/null 2>&1; then
     --cmdline "kvm-arm.protected_modules=hello_hypercall" --module "$HELLO@M@" --trace-clock manual \
     --tracefs-write hypervisor/tracing_on=1 \
     --tracefs-write hypervisor/events/hypervisor/__hyp_printk/enable=1 --hvc 128:7 --print-trace
-  if [ -n "$UART" ]; then  # the PL011 behind the DT, in Unicorn (uart slice)
+  if [ -n "$UART" ]; then  # the PL011 behind the DT, in Unicorn
     same_as_native unicorn-dts-uart -- --cmdline "kvm-arm.protected_modules=debug_uart" \
       --module "$UART@M@" --dts "$UART_DTS" --hvc 128:1:0x42 --hvc 128:2:0x18
   fi

@@ -72,7 +72,8 @@ void Poke(std::vector<uint8_t>& b, size_t off, int n, std::mt19937_64& rng) {
                                      0xffffffffffffffff, 0x1000, 0x1001};
   uint64_t v = kValues[rng() % std::size(kValues)];
   if (rng() % 4 == 0) v = b.size() + (rng() % 64) - 32;
-  if (off + static_cast<size_t>(n) <= b.size()) std::memcpy(b.data() + off, &v, static_cast<size_t>(n));
+  // `off` comes from fuzzed header fields: compare without wrapping.
+  if (off <= b.size() && static_cast<size_t>(n) <= b.size() - off) std::memcpy(b.data() + off, &v, static_cast<size_t>(n));
 }
 
 void Mutate(const std::vector<uint8_t>& seed, int rounds, uint64_t salt) {

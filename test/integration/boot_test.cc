@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <string>
 
 #include "backends.h"
 #include "pkvm/abi/smccc.h"
@@ -102,6 +105,16 @@ TYPED_TEST(BootTest, OfferingRules) {
   bogus.magic = 0;
   EXPECT_EQ(hv->OfferModule(bogus).error(), -ENOEXEC);
   EXPECT_EQ(hv->OfferModuleFile("/nonexistent/x.so").status().error(), -ENOENT);
+  // A file that is there but is not a module: -ENOEXEC, as finit_module.
+  const std::string text = ::testing::TempDir() + "/not_a_module.so";
+  {
+    std::ofstream(text) << "not a module\n";
+  }
+  const Status not_elf = hv->OfferModuleFile(text).status();
+  EXPECT_EQ(not_elf.error(), -ENOEXEC);
+  EXPECT_THAT(not_elf.message(), HasSubstr("not an ELF file"));
+  EXPECT_EQ(hv->OfferModuleFile(::testing::TempDir()).status().error(), -EISDIR);
+  std::remove(text.c_str());
   ASSERT_TRUE(hv->Boot().ok());
   EXPECT_EQ(hv->OfferModule(PKVM_NATIVE_MODULE(pkvm_driver_a15)).error(), -EBUSY);
   EXPECT_EQ(hv->Boot().error(), -EBUSY);  // no double boot

@@ -1,4 +1,4 @@
-// File: test/integration/compat_test.cc (compat slice of issue 8)
+// File: test/integration/compat_test.cc
 // Real-module surface end to end, per generation and backend with the same
 // results: secure_mem (kernel-allocated pages donated, shared, pinned and
 // reclaimed by EL2 code using hyp spinlocks, lists, atomics, bitfields and

@@ -275,6 +275,54 @@ TEST(DeviceApiTest, BadDeviceTreesAreEinvalAndLateOnesEbusy) {
   EXPECT_EQ(hv->SetDeviceTree(dtb).error(), -EBUSY);
 }
 
+// Blobs libfdt 1.6.1's fdt_check_full() crashes (NULL dereference) or hangs
+// on (a property length near 2^32 wraps its offset arithmetic): refused
+// with a message before libfdt sees them.
+TEST(DeviceApiTest, HostileDeviceTreesAreRefusedNotCrashedOn) {
+  const std::vector<uint8_t> dtb = MakeDtb({.present = true});
+  auto set_be32 = [](std::vector<uint8_t>& b, size_t off, uint32_t v) {
+    for (int i = 0; i < 4; ++i) b[off + i] = static_cast<uint8_t>(v >> (24 - 8 * i));
+  };
+  auto get_be32 = [](const std::vector<uint8_t>& b, size_t off) {
+    return (uint32_t{b[off]} << 24) | (uint32_t{b[off + 1]} << 16) |
+           (uint32_t{b[off + 2]} << 8) | b[off + 3];
+  };
+  auto refused = [](std::vector<uint8_t> blob, const char* why) {
+    auto hv = MakeMachine(BackendKind::kNative, Generation::kA15, "");
+    const Status s = hv->SetDeviceTree(std::move(blob));
+    EXPECT_EQ(s.error(), -EINVAL) << why;
+    EXPECT_THAT(s.message(), HasSubstr("not a valid flattened device tree")) << why;
+    return s.message();
+  };
+  std::vector<uint8_t> v2 = dtb;
+  set_be32(v2, 20, 2);  // version
+  set_be32(v2, 24, 2);  // last_comp_version
+  EXPECT_THAT(refused(v2, "version 2"), HasSubstr("version 2"));
+
+  // The first property of the root node: its length field set near 2^32.
+  const uint32_t off_struct = get_be32(dtb, 8);
+  size_t prop = off_struct;
+  while (get_be32(dtb, prop) != 3 /* FDT_PROP */) prop += 4;
+  for (uint32_t len : {0xfffffff8u, 0xfffffffcu, 0x80000000u, 0xffffffffu}) {
+    std::vector<uint8_t> huge = dtb;
+    set_be32(huge, prop + 4, len);
+    EXPECT_THAT(refused(huge, "huge property"), HasSubstr("property value length"));
+  }
+  std::vector<uint8_t> name = dtb;
+  set_be32(name, prop + 8, 0xfffffff0u);  // nameoff
+  EXPECT_THAT(refused(name, "name offset"), HasSubstr("property name offset"));
+  std::vector<uint8_t> total = dtb;
+  set_be32(total, 4, 0xffffffffu);  // totalsize past the buffer
+  EXPECT_THAT(refused(total, "totalsize"), HasSubstr("totalsize"));
+  std::vector<uint8_t> token = dtb;
+  set_be32(token, prop, 0x77);  // not a token
+  EXPECT_THAT(refused(token, "token"), HasSubstr("unknown token"));
+
+  // The original still works.
+  auto hv = MakeMachine(BackendKind::kNative, Generation::kA15, "");
+  EXPECT_TRUE(hv->SetDeviceTree(dtb).ok());
+}
+
 TEST(DeviceApiTest, AttachErrors) {
   auto hv = MakeMachine(BackendKind::kNative, Generation::kA15, "");
   auto dev = std::make_shared<Pl011Device>();

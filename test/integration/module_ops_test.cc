@@ -1,4 +1,4 @@
-// Every pkvm_module_ops service of this issue, driven from EL2 code (the
+// Every pkvm_module_ops service, driven from EL2 code (the
 // probe module) through real hypercalls, for each generation and backend.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -17,6 +17,7 @@ namespace pkvm::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 template <Generation G>
 const pkvm_native_module& ProbeModule() {
@@ -54,9 +55,15 @@ class ModuleOpsTest : public ::testing::Test {
 TYPED_TEST_SUITE(ModuleOpsTest, GenConfigs, GenConfigNames);
 
 TYPED_TEST(ModuleOpsTest, SerialPrintsNothingUntilADriverRegisters) {
+  constexpr char kDropped[] = "printed nothing: no serial driver is registered";
+  EXPECT_THAT(this->hv_->boot_log(), Not(HasSubstr(kDropped)));
   this->Probe(PROBE_PUTS);
   this->Probe(PROBE_PUTX64, 0xabc);
   EXPECT_EQ(this->hv_->serial_output(), "");
+  // The kernel drops it silently; the boot log says so, once.
+  const std::string log = this->hv_->boot_log();
+  EXPECT_THAT(log, HasSubstr("hyp: ops->puts() printed nothing: no serial driver is registered"));
+  EXPECT_EQ(log.find(kDropped), log.rfind(kDropped)) << log;
   EXPECT_EQ(this->ProbeInt(PROBE_REG_SERIAL), 0);
   EXPECT_EQ(this->ProbeInt(PROBE_REG_SERIAL), -EBUSY);
   this->Probe(PROBE_PUTS);

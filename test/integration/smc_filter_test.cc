@@ -1,4 +1,4 @@
-// The SMC filter slice end to end (docs/smc-filter.md): the smc_filter
+// The SMC filter end to end (docs/smc-filter.md): the smc_filter
 // module's EL2 host SMC handler refuses one id, forwards another to the fake
 // EL3 itself (arm_smccc_1_1_smc / arm_smccc_1_2_smc at EL2) and lets the rest
 // through to pKVM, which forwards them to EL3; its EL1 half reads

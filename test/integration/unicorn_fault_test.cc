@@ -9,6 +9,11 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <vector>
 #include <string>
 
 #include "../modules/probe/probe.h"
@@ -158,6 +163,38 @@ TEST(UnicornFaultTest, El1AccessesRunTheHostPermFaultChain) {
       << hv->panic_report();
 }
 
+// A small .ko may declare gigabytes of NOBITS (.bss) sections: offering it is
+// -ENOMEM naming the sizes, before anything that size is allocated.
+TEST(UnicornFaultTest, ModuleLargerThanModuleMemoryIsRefusedWhenOffered) {
+  std::ifstream in(PKVM_TEST_EL1_MMIO_KO, std::ios::binary);
+  std::vector<char> ko((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(ko.size(), 64u);
+  uint64_t shoff = 0;
+  uint16_t shentsize = 0, shnum = 0;
+  std::memcpy(&shoff, ko.data() + 0x28, 8);
+  std::memcpy(&shentsize, ko.data() + 0x3a, 2);
+  std::memcpy(&shnum, ko.data() + 0x3c, 2);
+  int grown = 0;
+  for (uint16_t i = 0; i < shnum; ++i) {
+    char* sh = ko.data() + shoff + uint64_t{i} * shentsize;
+    uint32_t type = 0;
+    std::memcpy(&type, sh + 4, 4);
+    if (type != 8 /* SHT_NOBITS */) continue;
+    const uint64_t size = 0x3ff00000;  // just under the linker's 1 GiB section limit
+    std::memcpy(sh + 32, &size, 8);
+    ++grown;
+  }
+  ASSERT_GE(grown, 1);
+  const std::string path = ::testing::TempDir() + "/huge_bss.ko";
+  std::ofstream(path, std::ios::binary).write(ko.data(), static_cast<std::streamsize>(ko.size()));
+  HypervisorOptions o;
+  o.backend = BackendKind::kUnicorn;
+  auto hv = Hypervisor::Create(o).value();
+  const Status s = hv->OfferModuleFile(path).status();
+  EXPECT_EQ(s.error(), -ENOMEM) << s.ToString();
+  EXPECT_THAT(s.message(), AllOf(HasSubstr("KiB of module memory"), HasSubstr("ram_size")));
+  std::remove(path.c_str());
+}
 
 }  // namespace
 }  // namespace pkvm::testing

@@ -165,6 +165,26 @@ def test_tracefs_errors(hv):
         hv.tracefs.list(None)
 
 
+def test_tracefs_write_is_like_echo(hv):
+    # str and int values get echo's newline, so the A15 enable file (which
+    # takes exactly "1\n") accepts 1, "1" and "1\n" alike.
+    path = "hyp/events/host_hcall/enable"
+    for value in (1, "1", "1\n", True):
+        hv.tracefs.write(path, 0)
+        assert hv.tracefs.read(path) == "0\n"
+        hv.tracefs.write(path, value)
+        assert hv.tracefs.read(path) == "1\n", repr(value)
+    hv.tracefs.write("hyp/tracing_on", "1")
+    assert hv.tracefs.read("hyp/tracing_on") == "1\n"
+    # bytes are written as they are: the kernel's answer to a bare b"1".
+    with pytest.raises(pkvm.Error) as e:
+        hv.tracefs.write(path, b"1")
+    assert e.value.errno == errno.EINVAL
+    with pytest.raises(pkvm.Error) as e:
+        hv.tracefs.write(path, 2)
+    assert e.value.errno == errno.EINVAL
+
+
 def test_tracefs_before_boot():
     with pkvm.Hypervisor() as hv:
         with pytest.raises(pkvm.Error) as e:

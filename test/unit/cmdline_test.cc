@@ -245,10 +245,26 @@ TEST(ParseKernelCmdlineTest, NoModuleOptionMeansNoModules) {
   EXPECT_THAT(c.params, SizeIs(2));
 }
 
+// The kernel keeps COMMAND_LINE_SIZE (2048) bytes, NUL included: a longer line
+// is refused with the sizes, before any per-word work (a megabyte of module
+// names used to take seconds of duplicate checks and flood the boot log).
+TEST(ParseKernelCmdlineTest, LongerThanTheKernelKeepsIsRefused) {
+  std::string fits = "kvm-arm.protected_modules=";
+  fits.append(2047 - fits.size(), 'a');
+  ASSERT_EQ(fits.size(), 2047u);
+  EXPECT_THAT(ParseOk(fits).protected_modules, SizeIs(1));
+  const absl::Status s = ParseErr(fits + "a");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("2048 bytes is longer than the 2047"));
+  std::string huge;
+  for (int i = 0; i < 100000; ++i) huge += "hyp_event=nosuch" + std::to_string(i) + " ";
+  EXPECT_THAT(ParseErr(huge).message(), HasSubstr("COMMAND_LINE_SIZE 2048"));
+}
+
 }  // namespace
 }  // namespace pkvm::internal
 
-// smc slice: module_param tells "mod.flag" (a bare bool: true) from
+// module_param tells "mod.flag" (a bare bool: true) from
 // "mod.flag=" (an empty value).
 TEST(ParseKernelCmdlineTest, RecordsWhetherEachParamHadAnEqualsSign) {
   const pkvm::internal::KernelCmdline c =
@@ -256,3 +272,4 @@ TEST(ParseKernelCmdlineTest, RecordsWhetherEachParamHadAnEqualsSign) {
   ASSERT_EQ(c.params.size(), 4u);
   EXPECT_THAT(c.param_has_value, ::testing::ElementsAre(false, true, true, false));
 }
+

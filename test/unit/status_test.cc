@@ -153,6 +153,8 @@ TEST(ErrnoNameTest, KnownCodes) {
   EXPECT_EQ(ErrnoName(EOPNOTSUPP), "EOPNOTSUPP");
   EXPECT_EQ(ErrnoName(-ENOEXEC), "ENOEXEC");
   EXPECT_EQ(ErrnoName(524), "ENOTSUPP");
+  EXPECT_EQ(ErrnoName(-ENOTDIR), "ENOTDIR");  // a --tracefs-dump into a file
+  EXPECT_EQ(ErrnoName(EISDIR), "EISDIR");
   EXPECT_EQ(ErrnoName(0), "OK");
 }
 

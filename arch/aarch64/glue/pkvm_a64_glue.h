@@ -42,7 +42,7 @@
  * ext_symbols; libpkvm's EL2 helpers) for the image at hyp_va. 0 or -errno. */
 #define PKVM_A64_HOSTCALL_EL2_IMPORTS 5
 
-/* compat slice (issue 8): the simulated kernel's memory for EL1 module code
+/* The simulated kernel's memory for EL1 module code
  * (lib/kernel_mem.h, <linux/slab.h>, <linux/gfp.h>, <asm/memory.h>).
  * unsigned long __pkvm_page_alloc(unsigned long nr, unsigned long align,
  *                                 unsigned int gfp): physical address (== EL1
@@ -54,7 +54,7 @@
 #define PKVM_A64_HOSTCALL_VIRT_TO_PHYS 12
 /* void *__pkvm_phys_to_virt(unsigned long): the identity */
 #define PKVM_A64_HOSTCALL_PHYS_TO_VIRT 13
-/* uart slice: the device-tree functions of linux/of.h and linux/of_address.h
+/* The device-tree functions of linux/of.h and linux/of_address.h
  * (of_find_compatible_node, ...): x0..x2 their arguments, x7 which one
  * (lib/devices/devices.h: OfCall). */
 #define PKVM_A64_HOSTCALL_OF 15

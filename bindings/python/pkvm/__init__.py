@@ -258,15 +258,19 @@ class Tracefs:
         return self._m.tracefs_read(_check_str("path", path))
 
     def write(self, path: str, value: "str | bytes | int") -> None:
-        """Writes a value (str, bytes or int) to a file: the kernel's result
-        (e.g. pkvm.Error with errno EINVAL for "2" to an enable file)."""
+        """Writes a value to a file as ``echo VALUE > PATH`` does: a str or
+        int gets a trailing newline unless it has one, so ``write(path, 1)``
+        and ``write(path, "1")`` work on every file (A14/A15 event ``enable``
+        files take exactly "1\\n" or "0\\n"). bytes are written as they are,
+        with the kernel's result for exactly those bytes. Errors are the
+        kernel's (pkvm.Error with errno EINVAL for 2 to an enable file)."""
         _check_str("path", path)
         if isinstance(value, bool):
             value = int(value)
         if isinstance(value, int):
-            data = str(value).encode()
+            data = f"{value}\n".encode()
         elif isinstance(value, str):
-            data = value.encode()
+            data = (value if value.endswith("\n") else value + "\n").encode()
         elif isinstance(value, (bytes, bytearray)):
             data = bytes(value)
         else:

@@ -1,5 +1,5 @@
 /* provider/consumer: one module's EL2 code calling EL2 functions another
- * module exports (compat slice of issue 8). */
+ * module exports. */
 #ifndef PROVIDER_H
 #define PROVIDER_H
 

@@ -1,4 +1,4 @@
-/* secure_mem: a secure-memory manager test module (compat slice of issue 8).
+/* secure_mem: a secure-memory manager test module.
  * EL1 allocates pages with alloc_pages/__get_free_page/kzalloc and hands
  * their physical addresses to EL2 by HVC; EL2 tracks them in a list under a
  * hyp spinlock and moves them between host and hypervisor on command.

@@ -164,6 +164,13 @@ TEST(ModuleLinkerTest, OutOfRangeValuesAreErrorsNamingTypeAndSymbol) {
   EXPECT_THAT(call.mod.status().message(), HasSubstr("R_AARCH64_CALL26 at .text+0 against ext_far"));
   EXPECT_THAT(call.mod.status().message(), HasSubstr("±128 MiB"));
 
+  // A target exactly 2^63 bytes away: the distance is INT64_MIN, which the
+  // message must print without negating it (UBSan aborts on that).
+  Linked far = Link(Fixture("bad_call26"),
+                    MapResolver({{"ext_far", kBase + 0x8000000000000000ull}}));
+  ASSERT_FALSE(far.mod.ok());
+  EXPECT_THAT(far.mod.status().message(), HasSubstr("0x8000000000000000 bytes from the branch"));
+
   Linked abs32 = Link(Fixture("bad_abs32"), kFixtureSymbols);
   ASSERT_FALSE(abs32.mod.ok());
   EXPECT_THAT(abs32.mod.status().message(), HasSubstr("R_AARCH64_ABS32 at .data+0 against ext_big"));
