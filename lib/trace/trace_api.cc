@@ -61,6 +61,8 @@ std::string Hypervisor::tracefs_root() const { return impl_->tracefs->root(); }
 
 StatusOr<std::string> Hypervisor::ExportTrace(const TraceExport& what) {
   if (absl::Status s = CheckTraceReadable(*impl_); !s.ok()) return internal::ToPublic(s);
+  if (!what.text && what.tracefs_dir.empty() && what.trace_dat.empty() && what.perfetto.empty())
+    return std::string();  // nothing asked: nothing consumed
   if (!what.trace_dat.empty() && !trace::TraceDatAvailable())
     return internal::ToPublic(trace::WriteTraceDat(*impl_->trace, {}, what.trace_dat));
   trace::HypTrace& t = *impl_->trace;

@@ -609,6 +609,10 @@ TYPED_TEST(TracingTest, UpstreamFlavorCarriesTheModulesEvents) {
     EXPECT_EQ(Read(hv, "remotes/hypervisor/trace"), line);
     EXPECT_EQ(Read(hv, "remotes/hypervisor/per_cpu/cpu1/trace"), line);
     EXPECT_EQ(WriteErr(hv, "remotes/hypervisor/buffer_size_kb", "14"), -EBUSY);
+    auto nothing = hv.ExportTrace(TraceExport{});  // nothing asked: nothing consumed
+    ASSERT_TRUE(nothing.ok());
+    EXPECT_EQ(*nothing, "");
+    EXPECT_EQ(Read(hv, "remotes/hypervisor/trace"), line);
     const std::string dir = ::testing::TempDir() + "/pkvm_upstream_" + TypeParam::kName +
                             std::to_string(GenerationNumber(g));
     TraceExport what;
