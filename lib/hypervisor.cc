@@ -96,7 +96,11 @@ Hypervisor::Impl::Impl(const HypervisorOptions& o, internal::KernelCmdline c)
       gen, o.cpus,
       o.trace_clock == TraceClockSource::kManual ? trace::TraceClockKind::kManual
                                                  : trace::TraceClockKind::kHost,
-      ram_size / 2);
+      ram_size / 2,
+      (o.tracefs_flavor == TracefsFlavor::kDefault ? DefaultTracefsFlavor(o.generation)
+                                                   : o.tracefs_flavor) == TracefsFlavor::kUpstream
+          ? trace::TracefsFlavor::kUpstream
+          : trace::TracefsFlavor::kAndroid);
   tracefs = std::make_unique<trace::Tracefs>(trace.get());
   InitModuleOps(*this);
 }

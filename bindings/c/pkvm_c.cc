@@ -125,6 +125,7 @@ void pkvm_machine_options_init(struct pkvm_machine_options* opts) {
   opts->backend = nullptr;
   opts->ram_size = 64ull << 20;
   opts->trace_clock = PKVM_TRACE_CLOCK_HOST;
+  opts->tracefs_flavor = nullptr;
 }
 
 const char* pkvm_create_error(void) { return g_create_error.c_str(); }
@@ -161,6 +162,14 @@ int pkvm_machine_create(const struct pkvm_machine_options* opts, pkvm_machine** 
       o.trace_clock = pkvm::TraceClockSource::kManual;
     } else {
       return fail(EINVAL, "unknown trace clock " + std::to_string(opts->trace_clock));
+    }
+    if (opts->tracefs_flavor != nullptr) {
+      auto flavor = pkvm::ParseTracefsFlavor(opts->tracefs_flavor);
+      if (!flavor.ok()) {
+        g_create_error = flavor.status().ToString();
+        return flavor.status().error();
+      }
+      o.tracefs_flavor = *flavor;
     }
     auto hv = pkvm::Hypervisor::Create(o);
     if (!hv.ok()) {
@@ -388,6 +397,35 @@ int pkvm_tracefs_dump(pkvm_machine* m, const char* dir) {
   return Guard(m, [&] {
     if (int e = CheckPtr(m, dir, "dir")) return e;
     return FromStatus(m, m->hv->TracefsDump(dir));
+  });
+}
+
+int pkvm_export_trace(pkvm_machine* m, const char* tracefs_dir, const char* trace_dat,
+                      const char* perfetto) {
+  if (m == nullptr) return -EINVAL;
+  return Guard(m, [&] {
+    pkvm::TraceExport what;
+    if (tracefs_dir != nullptr) what.tracefs_dir = tracefs_dir;
+    if (trace_dat != nullptr) what.trace_dat = trace_dat;
+    if (perfetto != nullptr) what.perfetto = perfetto;
+    auto r = m->hv->ExportTrace(what);
+    return FromStatus(m, r.ok() ? pkvm::Status() : r.status());
+  });
+}
+
+int pkvm_write_trace_dat(pkvm_machine* m, const char* path) {
+  if (m == nullptr) return -EINVAL;
+  return Guard(m, [&] {
+    if (int e = CheckPtr(m, path, "path")) return e;
+    return FromStatus(m, m->hv->WriteTraceDat(path));
+  });
+}
+
+int pkvm_write_perfetto(pkvm_machine* m, const char* path) {
+  if (m == nullptr) return -EINVAL;
+  return Guard(m, [&] {
+    if (int e = CheckPtr(m, path, "path")) return e;
+    return FromStatus(m, m->hv->WritePerfetto(path));
   });
 }
 

@@ -167,6 +167,19 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::st
         return false;
       }
       out->tracefs_dump = value;
+    } else if (name == "--trace-dat" || name == "--perfetto") {
+      if (value.empty()) {
+        *error = absl::StrCat(name, " needs a file name");
+        return false;
+      }
+      (name == "--trace-dat" ? out->trace_dat : out->perfetto) = value;
+    } else if (name == "--tracefs-flavor") {
+      auto flavor = pkvm::ParseTracefsFlavor(value);
+      if (!flavor.ok()) {
+        *error = absl::StrCat("--tracefs-flavor ", value, ": ", flavor.status().message());
+        return false;
+      }
+      out->machine.tracefs_flavor = *flavor;
     } else if (name == "--trace-clock") {
       if (value == "host") {
         out->machine.trace_clock = TraceClockSource::kHost;

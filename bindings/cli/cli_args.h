@@ -29,6 +29,8 @@ struct RunOptions {
   std::vector<std::pair<std::string, std::string>> tracefs_writes;
   bool print_trace = false;
   std::string tracefs_dump;
+  // Traces for standard tools, written from the same events as the dump.
+  std::string trace_dat, perfetto;
   // The machine's device tree: a blob, or a source for dtc.
   std::string dtb, dts;
   // Print every tracefs file after boot.

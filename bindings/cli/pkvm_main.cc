@@ -30,6 +30,7 @@ pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
          [--cpu N] [--hvc ID[:ARG]...]... [--smc ID[:ARG]...]... [-v]
          [--tracefs-write PATH=VALUE]... [--print-trace] [--tracefs-dump DIR]
          [--list-tracefs] [--trace-clock host|manual] [--dtb FILE | --dts FILE]
+         [--trace-dat FILE] [--perfetto FILE] [--tracefs-flavor android|upstream]
 
   --generation G   kernel generation: 14 = android14-6.1, 15 = android15-6.6
                    (default), 16 = android16-6.12
@@ -78,6 +79,17 @@ pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
                    pages and their text as `trace`), for libtraceevent readers
   --trace-clock C  host (default): timestamps from the CPU counter; manual: all
                    timestamps 0, for byte-exact comparisons
+  --trace-dat FILE after the HVCs, write the trace as a trace-cmd trace.dat
+                   (`trace-cmd report FILE`, KernelShark)
+  --perfetto FILE  after the HVCs, write the trace as Chrome JSON trace events
+                   for the Perfetto UI: host calls as slices per CPU, other
+                   events as instants
+                   --print-trace, --tracefs-dump, --trace-dat and --perfetto
+                   all show the same events, read once
+  --tracefs-flavor F
+                   android: the hyp/ or hypervisor/ tracefs of Android kernels;
+                   upstream: mainline's remotes/hypervisor/ (Linux 7.1 trace
+                   remotes). Default: android for 14-16
   --dtb FILE       describe the machine with a flattened device tree: EL1
                    module code reads it with of_*; every "arm,pl011" node with
                    a reg gets an emulated PL011 whose output is the serial
@@ -203,7 +215,7 @@ int Run(const std::vector<std::string>& args) {
   std::string failure;
   if (!boot.ok()) failure = boot.ToString();
   if (opts.list_tracefs && hv.state() == pkvm::MachineState::kDeprivileged) {
-    const std::string root = hv.generation() == pkvm::Generation::kA16 ? "hypervisor" : "hyp";
+    const std::string root = hv.tracefs_root();  // hyp/, hypervisor/ or remotes/hypervisor/
     std::printf("tracefs:\n  0555 %s/\n", root.c_str());
     if (pkvm::Status s = ListTracefs(hv, root); !s.ok()) {
       std::printf("tracefs list -> failed: %s\n", s.ToString().c_str());
@@ -255,20 +267,29 @@ int Run(const std::vector<std::string>& args) {
     }
   }
   print_log();
-  if (opts.print_trace) {
-    auto text = hv.TracefsRead(hv.generation() == pkvm::Generation::kA16 ? "hypervisor/trace_pipe"
-                                                                          : "hyp/trace_pipe");
+  if (opts.print_trace || !opts.tracefs_dump.empty() || !opts.trace_dat.empty() ||
+      !opts.perfetto.empty()) {
+    // One read of the buffers for every output, so each shows the same events
+    // (reading trace_pipe first would leave nothing for the others).
+    pkvm::TraceExport what;
+    what.text = opts.print_trace;
+    what.tracefs_dir = opts.tracefs_dump;
+    what.trace_dat = opts.trace_dat;
+    what.perfetto = opts.perfetto;
+    auto text = hv.ExportTrace(what);
     if (text.ok()) {
-      std::printf("trace_pipe:\n%s", text->c_str());
+      if (opts.print_trace) std::printf("trace_pipe:\n%s", text->c_str());
     } else {
-      std::printf("trace_pipe -> failed: %s\n", text.status().ToString().c_str());
+      // Name the output when there is one (the message names the path).
+      const int asked = opts.print_trace + !opts.tracefs_dump.empty() + !opts.trace_dat.empty() +
+                        !opts.perfetto.empty();
+      const char* what_failed = asked > 1                    ? "trace export"
+                                : !opts.tracefs_dump.empty() ? "tracefs dump"
+                                : !opts.trace_dat.empty()    ? "trace.dat"
+                                : !opts.perfetto.empty()     ? "perfetto"
+                                                             : "trace_pipe";
+      std::printf("%s -> failed: %s\n", what_failed, text.status().ToString().c_str());
       if (failure.empty()) failure = text.status().ToString();
-    }
-  }
-  if (!opts.tracefs_dump.empty()) {
-    if (pkvm::Status s = hv.TracefsDump(opts.tracefs_dump); !s.ok()) {
-      std::printf("tracefs dump -> failed: %s\n", s.ToString().c_str());
-      if (failure.empty()) failure = s.ToString();
     }
   }
   if (std::string serial = hv.serial_output(); !serial.empty()) {

@@ -35,7 +35,8 @@ struct PkvmError {
 class Machine {
  public:
   Machine(int generation, int cpus, const std::string& cmdline, const std::string& backend,
-          uint64_t ram_size, const std::string& trace_clock) {
+          uint64_t ram_size, const std::string& trace_clock,
+          const std::string& tracefs_flavor = "default") {
     pkvm::HypervisorOptions o;
     if (!pkvm::IsValidGeneration(generation))
       throw PkvmError{-EINVAL, "-EINVAL: unknown generation " + std::to_string(generation) +
@@ -55,6 +56,9 @@ class Machine {
       throw PkvmError{-EINVAL, "-EINVAL: unknown trace clock \"" + trace_clock +
                                    "\" (\"host\" or \"manual\")"};
     }
+    auto flavor = pkvm::ParseTracefsFlavor(tracefs_flavor);
+    if (!flavor.ok()) throw PkvmError{flavor.status().error(), flavor.status().ToString()};
+    o.tracefs_flavor = *flavor;
     auto hv = pkvm::Hypervisor::Create(o);
     if (!hv.ok()) throw PkvmError{hv.status().error(), hv.status().ToString()};
     hv_ = std::move(hv).value();
@@ -85,6 +89,17 @@ class Machine {
     return out;
   }
   void tracefs_dump(const std::string& dir) { Check(hv().TracefsDump(dir)); }
+  std::string tracefs_flavor() { return pkvm::TracefsFlavorName(hv().tracefs_flavor()); }
+  std::string tracefs_root() { return hv().tracefs_root(); }
+  py::bytes export_trace(bool text, const std::string& tracefs_dir, const std::string& trace_dat,
+                         const std::string& perfetto) {
+    pkvm::TraceExport what;
+    what.text = text;
+    what.tracefs_dir = tracefs_dir;
+    what.trace_dat = trace_dat;
+    what.perfetto = perfetto;
+    return py::bytes(Value(hv().ExportTrace(what)));
+  }
   void advance_trace_clock(uint64_t ns) { hv().AdvanceTraceClock(ns); }
 
   int inject_host_perm_fault(uint64_t esr, uint64_t addr, int cpu) {
@@ -232,9 +247,9 @@ PYBIND11_MODULE(_pkvm, m) {
 
   py::class_<Machine>(m, "Machine")
       .def(py::init<int, int, const std::string&, const std::string&, uint64_t,
-                    const std::string&>(),
+                    const std::string&, const std::string&>(),
            py::arg("generation"), py::arg("cpus"), py::arg("cmdline"), py::arg("backend"),
-           py::arg("ram_size"), py::arg("trace_clock"))
+           py::arg("ram_size"), py::arg("trace_clock"), py::arg("tracefs_flavor") = "default")
       .def("close", &Machine::close)
       .def_property_readonly("closed", &Machine::closed)
       .def("offer_module", &Machine::offer_module)
@@ -245,6 +260,9 @@ PYBIND11_MODULE(_pkvm, m) {
       .def("tracefs_write", &Machine::tracefs_write)
       .def("tracefs_list", &Machine::tracefs_list)
       .def("tracefs_dump", &Machine::tracefs_dump)
+      .def("tracefs_flavor", &Machine::tracefs_flavor)
+      .def("tracefs_root", &Machine::tracefs_root)
+      .def("export_trace", &Machine::export_trace)
       .def("advance_trace_clock", &Machine::advance_trace_clock)
       .def("inject_host_perm_fault", &Machine::inject_host_perm_fault)
       .def("inject_host_trap", &Machine::inject_host_trap)

@@ -60,6 +60,29 @@ enum class TraceClockSource {
   kManual,  // starts at 0 and moves only with AdvanceTraceClock(): exact text in tests
 };
 
+// Which hypervisor tracefs the host kernel shows (docs/tracing.md, "Flavours").
+enum class TracefsFlavor {
+  kDefault,   // the generation's: kAndroid for A14-A16, kUpstream after A16
+  kAndroid,   // Android's hyp tracing: hyp/ (A14, A15) or hypervisor/ (A16)
+  kUpstream,  // mainline trace remotes (Linux 7.1): remotes/hypervisor/
+};
+
+// "default" / "android" / "upstream".
+const char* TracefsFlavorName(TracefsFlavor flavor);
+// Parses "android", "upstream" or "default"; -EINVAL for anything else.
+StatusOr<TracefsFlavor> ParseTracefsFlavor(const std::string& name);
+// The flavour kDefault means for `generation`.
+TracefsFlavor DefaultTracefsFlavor(Generation generation);
+
+// What one read of the trace buffers is written to (Hypervisor::ExportTrace):
+// every requested form comes from the same events.
+struct TraceExport {
+  bool text = false;            // the text trace_pipe prints, returned
+  std::string tracefs_dir;      // a TracefsDump() of those events
+  std::string trace_dat;        // a trace-cmd trace.dat (WriteTraceDat)
+  std::string perfetto;         // a Chrome JSON trace (WritePerfetto)
+};
+
 // One entry of a tracefs directory listing.
 struct TracefsEntry {
   std::string name;
@@ -74,6 +97,7 @@ struct HypervisorOptions {
   BackendKind backend = BackendKind::kNative;
   uint64_t ram_size = 64ull << 20;  // simulated RAM, multiple of 4 KiB
   TraceClockSource trace_clock = TraceClockSource::kHost;
+  TracefsFlavor tracefs_flavor = TracefsFlavor::kDefault;
   // Unicorn backend: a call into guest code (module_init, a hypercall, a
   // callback) still running after this long is stopped and reported as a
   // hyp panic (runaway code). 0 = no limit.
@@ -201,6 +225,21 @@ class Hypervisor {
   // ids, per-CPU trace_pipe_raw pages -- consumed -- and their text as
   // `trace`), for libtraceevent / trace-cmd style readers.
   Status TracefsDump(const std::string& dir);
+  // The flavour the machine runs (never kDefault) and its tracefs directory:
+  // "hyp", "hypervisor" or "remotes/hypervisor".
+  TracefsFlavor tracefs_flavor() const;
+  std::string tracefs_root() const;
+  // Writes the trace as a trace-cmd trace.dat (with libtracecmd): the events
+  // in the buffers, consumed, with every event's format, for `trace-cmd
+  // report` and KernelShark. -EOPNOTSUPP when this build has no libtracecmd.
+  Status WriteTraceDat(const std::string& path);
+  // Writes the trace in the Chrome JSON trace-event format, which the
+  // Perfetto UI opens: host calls (hyp_enter .. hyp_exit) as slices per CPU,
+  // every other event as an instant. Consumes the events.
+  Status WritePerfetto(const std::string& path);
+  // Reads the buffers once (consuming) and writes each requested form from
+  // those same events; returns the text when `what.text` (else "").
+  StatusOr<std::string> ExportTrace(const TraceExport& what);
   // With TraceClockSource::kManual: moves the trace clock forward.
   void AdvanceTraceClock(uint64_t ns);
 

@@ -50,7 +50,7 @@ extern "C" {
 
 /* The C API version this header describes. Bumped on every incompatible
  * change of the structures or functions below. */
-#define PKVM_C_API_VERSION 1
+#define PKVM_C_API_VERSION 2
 
 /* libpkvm's version, e.g. "0.1.0". Static storage. */
 PKVM_C_EXPORT const char* pkvm_version(void);
@@ -72,6 +72,10 @@ struct pkvm_machine_options {
   const char* backend;  /* "native" or "unicorn"; NULL = "native" */
   uint64_t ram_size;    /* simulated RAM in bytes, multiple of 4096 */
   int trace_clock;      /* enum pkvm_trace_clock */
+  /* The hypervisor tracefs: "android" (hyp/ or hypervisor/), "upstream"
+   * (mainline's remotes/hypervisor/); NULL or "default" = the generation's.
+   * Added in API version 2. */
+  const char* tracefs_flavor;
 };
 
 /* Fills *opts with the defaults: generation 15, 1 CPU, empty command line,
@@ -196,6 +200,18 @@ PKVM_C_EXPORT int pkvm_tracefs_list(pkvm_machine* m, const char* dir, char* buf,
 /* Writes the whole tracefs tree into the real directory `dir` (consumes the
  * per-CPU buffers), for libtraceevent / trace-cmd readers. */
 PKVM_C_EXPORT int pkvm_tracefs_dump(pkvm_machine* m, const char* dir);
+/* Writes the trace as a trace-cmd trace.dat (`trace-cmd report`,
+ * KernelShark), consuming the events; -EOPNOTSUPP when this libpkvm was
+ * built without libtracecmd. */
+PKVM_C_EXPORT int pkvm_write_trace_dat(pkvm_machine* m, const char* path);
+/* Writes the trace as Chrome JSON trace events for the Perfetto UI (host
+ * calls as slices per CPU, other events as instants), consuming the events. */
+PKVM_C_EXPORT int pkvm_write_perfetto(pkvm_machine* m, const char* path);
+/* Reads the buffers once and writes each requested form (NULL = not
+ * wanted) from those same events: a tracefs dump, a trace.dat, a Perfetto
+ * JSON trace. */
+PKVM_C_EXPORT int pkvm_export_trace(pkvm_machine* m, const char* tracefs_dir,
+                                    const char* trace_dat, const char* perfetto);
 /* With PKVM_TRACE_CLOCK_MANUAL: moves the trace clock forward. */
 PKVM_C_EXPORT int pkvm_advance_trace_clock(pkvm_machine* m, uint64_t ns);
 

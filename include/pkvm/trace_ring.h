@@ -384,6 +384,16 @@ class RingBuffer {
   bool ReaderPageIsTail() const noexcept {
     return reader_ != nullptr && tail_pub_.load(std::memory_order_seq_cst) == reader_;
   }
+  // Reader side, for a walk that consumes nothing (the upstream `trace`
+  // file): the oldest unread ring page (the head), nullptr while no link
+  // carries HEAD; and the page the writer fills. Unread data is the reader
+  // page's rest, then head .. tail in link order.
+  const RingPage* head_page() const noexcept {
+    if (head_hint_ == nullptr) return nullptr;
+    uintptr_t link;
+    return FindHeadPred(&link) != nullptr ? Ptr(link) : nullptr;
+  }
+  const RingPage* tail_page() const noexcept { return tail_pub_.load(std::memory_order_acquire); }
   // Id of the writer's current page (reader side, for tests and dumps).
   uint32_t tail_page_id() const noexcept {
     const RingPage* t = tail_pub_.load(std::memory_order_acquire);

@@ -18,6 +18,7 @@
 #include "trace/host_clock.h"
 #include "trace/ring_reader.h"
 #include "trace/text_format.h"
+#include "trace/trace_desc.h"
 
 namespace pkvm::trace {
 
@@ -181,24 +182,36 @@ struct HypTrace::CpuBuffer {
   std::unique_ptr<RingReader> reader;
   uint64_t lost_pending = 0;  // reported by swaps, not printed yet
 
-  absl::Status Init(uint32_t nr_pages, const TraceClock* clock, uint32_t data_size) {
+  // The host's allocation: the meta page, then the data pages.
+  absl::Status Alloc(int cpu, uint32_t nr_pages, CpuBufferVa* va) {
     const size_t bytes = static_cast<size_t>(nr_pages + 1) * kPageSize;
     mem.reset(static_cast<uint8_t*>(std::aligned_alloc(kPageSize, bytes)));
     if (mem == nullptr) return ErrnoError(ENOMEM, "cannot allocate the trace buffer");
     std::memset(mem.get(), 0, bytes);
+    va->cpu = cpu;
+    va->meta = reinterpret_cast<uintptr_t>(mem.get());
     for (uint32_t i = 0; i < nr_pages; ++i)
-      pages.push_back(reinterpret_cast<pkvm_buffer_data_page*>(mem.get() + (i + 1) * kPageSize));
+      va->pages.push_back(reinterpret_cast<uintptr_t>(mem.get() + (i + 1) * kPageSize));
+    return absl::OkStatus();
+  }
+
+  // The hypervisor's side: the ring over the pages the descriptor named.
+  absl::Status Start(const CpuBufferVa& va, const TraceClock* clock, uint32_t data_size) {
+    for (uintptr_t p : va.pages) pages.push_back(reinterpret_cast<pkvm_buffer_data_page*>(p));
+    const auto nr_pages = static_cast<uint32_t>(pages.size());
     descs = std::make_unique<RingPage[]>(nr_pages);
-    const int rc = ring.Init(reinterpret_cast<trace_buffer_meta*>(mem.get()), pages.data(),
-                             nr_pages, descs.get(), clock, data_size);
+    const int rc = ring.Init(reinterpret_cast<trace_buffer_meta*>(va.meta), pages.data(), nr_pages,
+                             descs.get(), clock, data_size);
     if (rc != 0) return ErrnoError(-rc, "the hypervisor refused the trace buffer");
     reader = std::make_unique<RingReader>(&ring);
     return absl::OkStatus();
   }
 };
 
-HypTrace::HypTrace(Generation gen, int cpus, TraceClockKind clock, uint64_t max_buffer_bytes)
+HypTrace::HypTrace(Generation gen, int cpus, TraceClockKind clock, uint64_t max_buffer_bytes,
+                   TracefsFlavor flavor)
     : gen_(gen),
+      flavor_(flavor),
       cpus_(cpus),
       clock_kind_(clock),
       max_buffer_bytes_(max_buffer_bytes),
@@ -620,6 +633,15 @@ std::string HypTrace::SymbolName(uintptr_t addr) const {
 
 absl::Status HypTrace::SetBufferSizeKb(uint64_t kb) {
   if (kb == 0) return ErrnoError(EINVAL, "buffer_size_kb must be at least 1");
+  if (flavor_ == TracefsFlavor::kUpstream) {
+    // trace_remote.c: the size in bytes must fit an unsigned long, and the
+    // loaded buffer cannot be resized.
+    if (kb > (~uint64_t{0} >> 10))
+      return ErrnoError(EINVAL, "buffer_size_kb overflows when converted to bytes");
+    if (loaded())
+      return ErrnoError(EBUSY, "buffer_size_kb cannot change while the buffer is loaded: stop "
+                               "tracing (tracing_on = 0) and read or reset what is left first");
+  }
   buffer_size_kb_ = kb;  // used at the next load
   return absl::OkStatus();
 }
@@ -633,12 +655,25 @@ absl::Status HypTrace::EnsureLoaded() {
                                               "machine's memory (limit %u KiB in total)",
                                               buffer_size_kb_, cpus_, cpus_ == 1 ? "CPU" : "CPUs",
                                               max_buffer_bytes_ / 1024));
+  // The host allocates every CPU's pages and describes them in the
+  // flavour's descriptor layout; the hypervisor checks the descriptor and
+  // builds its rings from what it names.
   std::vector<std::unique_ptr<CpuBuffer>> bufs;
+  std::vector<CpuBufferVa> vas(static_cast<size_t>(cpus_));
   for (int cpu = 0; cpu < cpus_; ++cpu) {
     auto b = std::make_unique<CpuBuffer>();
-    if (absl::Status s = b->Init(static_cast<uint32_t>(data_pages + 1), &clock_, data_size()); !s.ok())
+    if (absl::Status s = b->Alloc(cpu, static_cast<uint32_t>(data_pages + 1), &vas[static_cast<size_t>(cpu)]);
+        !s.ok())
       return s;
     bufs.push_back(std::move(b));
+  }
+  last_desc_ = BuildTraceDesc(flavor_, vas);
+  absl::StatusOr<std::vector<CpuBufferVa>> loaded_vas =
+      ParseTraceDesc(flavor_, last_desc_.data(), last_desc_.size(), cpus_);
+  if (!loaded_vas.ok()) return loaded_vas.status();
+  for (const CpuBufferVa& va : *loaded_vas) {
+    if (absl::Status s = bufs[static_cast<size_t>(va.cpu)]->Start(va, &clock_, data_size()); !s.ok())
+      return s;
   }
   buffers_ = std::move(bufs);
   return absl::OkStatus();
@@ -745,14 +780,19 @@ absl::Status HypTrace::Restore(const SavedState& s) {
 
 // ---- reading -------------------------------------------------------------------
 
+std::string HypTrace::UnknownEventText(uint16_t id) const {
+  return flavor_ == TracefsFlavor::kUpstream ? absl::StrCat("UNKNOWN id=", id)
+                                              : absl::StrCat("Unknown event id ", id);
+}
+
 std::string HypTrace::EventText(const uint8_t* rec, uint32_t size) const {
-  if (size < 2) return "Unknown event id";
+  if (size < 2) return UnknownEventText(0);
   uint16_t id;
   std::memcpy(&id, rec, 2);
   auto it = by_id_.find(id);
-  if (it == by_id_.end()) return absl::StrCat("Unknown event id ", id);
+  if (it == by_id_.end()) return UnknownEventText(id);
   const EventType& e = events_[it->second];
-  if (size < e.record_size) return absl::StrCat("Unknown event id ", id);
+  if (size < e.record_size) return UnknownEventText(id);
   std::string text;
   if (e.module_print != nullptr) {
     char buf[1024];
@@ -810,14 +850,31 @@ std::string HypTrace::ReadPipeRaw(int cpu) {
   return out;
 }
 
-std::string HypTrace::FormatRawPages(const std::vector<std::pair<int, std::string>>& cpu_pages) const {
-  struct Line {
-    uint64_t ts;
-    int cpu;
+absl::StatusOr<CpuPages> HypTrace::ConsumeAllRaw() {
+  CpuPages out;
+  if (absl::Status s = EnsureLoaded(); !s.ok()) return s;
+  for (int cpu = 0; cpu < cpus_; ++cpu) out.emplace_back(cpu, ReadPipeRaw(cpu));
+  return out;
+}
+
+CpuPages HypTrace::CopyRaw(int cpu) {
+  CpuPages out;
+  if (!loaded()) return out;
+  for (int c = 0; c < cpus_; ++c) {
+    if (cpu >= 0 && c != cpu) continue;
+    std::string pages;
+    buffers_[static_cast<size_t>(c)]->reader->CopyUnread(&pages);
+    out.emplace_back(c, std::move(pages));
+  }
+  return out;
+}
+
+std::vector<DecodedEvent> HypTrace::DecodeRawPages(const CpuPages& cpu_pages) const {
+  struct Keyed {
+    DecodedEvent ev;
     size_t seq;
-    std::string text;
   };
-  std::vector<Line> lines;
+  std::vector<Keyed> all;
   for (const auto& [cpu, pages] : cpu_pages) {
     for (size_t off = 0; off + kPageSize <= pages.size(); off += kPageSize) {
       const auto* page = reinterpret_cast<const uint8_t*>(pages.data() + off);
@@ -827,28 +884,50 @@ std::string HypTrace::FormatRawPages(const std::vector<std::pair<int, std::strin
       Event ev;
       bool first = true;
       while (cursor.Next(&ev)) {
-        std::string text;
+        DecodedEvent d;
+        d.cpu = cpu;
+        d.ts = ev.timestamp_ns;
         if (first && (commit & PKVM_RB_MISSED_EVENTS) != 0) {
           const uint64_t len = commit & ~(uint64_t{PKVM_RB_MISSED_EVENTS} | PKVM_RB_MISSED_STORED);
           if ((commit & PKVM_RB_MISSED_STORED) != 0 && 16 + len + 8 <= kPageSize) {
             uint64_t missed = 0;
             std::memcpy(&missed, page + 16 + len, 8);
-            text = absl::StrCat("CPU:", cpu, " [LOST ", missed, " EVENTS]\n");
+            d.lost = absl::StrCat("CPU:", cpu, " [LOST ", missed, " EVENTS]\n");
           } else {  // the page had no room for the count: as the kernel prints it
-            text = absl::StrCat("CPU:", cpu, " [LOST EVENTS]\n");
+            d.lost = absl::StrCat("CPU:", cpu, " [LOST EVENTS]\n");
           }
         }
         first = false;
-        text += FormatLine(cpu, ev.timestamp_ns, ev.data, ev.size);
-        lines.push_back(Line{ev.timestamp_ns, cpu, lines.size(), std::move(text)});
+        if (ev.size >= 2) {
+          std::memcpy(&d.id, ev.data, 2);
+          auto it = by_id_.find(d.id);
+          if (it != by_id_.end() && ev.size >= events_[it->second].record_size)
+            d.type = &events_[it->second];
+        }
+        // EventText() is "<name> <info>", or the unknown-id text alone.
+        std::string text = EventText(ev.data, ev.size);
+        d.info = d.type != nullptr ? text.substr(d.type->name.size() + 1) : std::move(text);
+        all.push_back(Keyed{std::move(d), all.size()});
       }
     }
   }
-  std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
-    return a.ts != b.ts ? a.ts < b.ts : a.cpu < b.cpu;
+  std::stable_sort(all.begin(), all.end(), [](const Keyed& a, const Keyed& b) {
+    return a.ev.ts != b.ev.ts ? a.ev.ts < b.ev.ts : a.ev.cpu < b.ev.cpu;
   });
+  std::vector<DecodedEvent> out;
+  out.reserve(all.size());
+  for (Keyed& k : all) out.push_back(std::move(k.ev));
+  return out;
+}
+
+std::string HypTrace::FormatRawPages(const CpuPages& cpu_pages) const {
   std::string out;
-  for (const Line& l : lines) out += l.text;
+  for (const DecodedEvent& d : DecodeRawPages(cpu_pages)) {
+    const std::string text = d.type != nullptr ? absl::StrCat(d.type->name, " ", d.info) : d.info;
+    absl::StrAppend(&out, d.lost,
+                    absl::StrFormat("[%03d]\t%5u.%06u: %s\n", d.cpu, d.ts / 1000000000u,
+                                    (d.ts % 1000000000u) / 1000u, text));
+  }
   return out;
 }
 
@@ -869,6 +948,15 @@ std::string HypTrace::HeaderPageText() const {
     absl::StrAppend(&s, "\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n");
   absl::StrAppend(&s, "\tfield: char data;\toffset:16;\tsize:", data_size(), ";\tsigned:1;\n");
   return s;
+}
+
+std::string HypTrace::HeaderEventText() const {
+  return absl::StrCat("# compressed entry header\n", "\ttype_len    :    5 bits\n",
+                      "\ttime_delta  :   27 bits\n", "\tarray       :   32 bits\n", "\n",
+                      "\tpadding     : type == ", PKVM_RINGBUF_TYPE_PADDING, "\n",
+                      "\ttime_extend : type == ", PKVM_RINGBUF_TYPE_TIME_EXTEND, "\n",
+                      "\ttime_stamp : type == ", PKVM_RINGBUF_TYPE_TIME_STAMP, "\n",
+                      "\tdata max type_len  == ", PKVM_RINGBUF_TYPE_PADDING - 1, "\n");
 }
 
 std::string HypTrace::FormatFileText(const EventType& e) const {

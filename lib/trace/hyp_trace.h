@@ -35,6 +35,15 @@ namespace pkvm::trace {
 
 class RingReader;
 
+// Which tracefs the host kernel shows (docs/tracing.md "Flavours"): the
+// Android hyp tracing of A14-A16, or mainline's trace remotes
+// (remotes/hypervisor/, Linux 7.1). It decides paths, files, results and the
+// load descriptor layout; the rings and events are the same.
+enum class TracefsFlavor {
+  kAndroid,
+  kUpstream,
+};
+
 enum class TraceClockKind {
   kHost,    // the CPU counter (rdtsc / CNTVCT), calibrated to boot-clock ns
   kManual,  // ns advanced explicitly (deterministic tests)
@@ -64,6 +73,22 @@ enum class CoreEvent : int {
   kCount,
 };
 
+struct EventType;
+
+// One event decoded from raw pages (the dump, trace.dat and Perfetto share
+// this view of the buffers).
+struct DecodedEvent {
+  int cpu = 0;
+  uint64_t ts = 0;              // ns
+  uint16_t id = 0;
+  const EventType* type = nullptr;  // nullptr: an id nobody registered
+  std::string info;             // what `trace` prints after "<name> "
+  std::string lost;             // a "CPU:N [LOST ...]" line printed before it, or ""
+};
+
+// Raw ring-buffer pages (kPageSize each) per CPU.
+using CpuPages = std::vector<std::pair<int, std::string>>;
+
 struct EventType {
   std::string name;
   uint16_t id = 0;
@@ -82,12 +107,14 @@ class HypTrace {
  public:
   static constexpr uint64_t kDefaultBufferSizeKb = 7;
 
-  HypTrace(Generation gen, int cpus, TraceClockKind clock, uint64_t max_buffer_bytes);
+  HypTrace(Generation gen, int cpus, TraceClockKind clock, uint64_t max_buffer_bytes,
+           TracefsFlavor flavor = TracefsFlavor::kAndroid);
   ~HypTrace();
   HypTrace(const HypTrace&) = delete;
   HypTrace& operator=(const HypTrace&) = delete;
 
   Generation generation() const { return gen_; }
+  TracefsFlavor flavor() const { return flavor_; }
   int cpus() const { return cpus_; }
 
   // ---- EL2 writer side (any module or core code on `cpu`) ----------------
@@ -153,12 +180,30 @@ class HypTrace {
   std::string ReadPipeText(int cpu);
   // Whole raw pages (kPageSize each) of one CPU, consumed.
   std::string ReadPipeRaw(int cpu);
+  // Every CPU's raw pages, consumed (loads the buffers as opening
+  // trace_pipe_raw does; -ENOMEM when they do not fit): one read that a
+  // dump, a trace.dat and a Perfetto trace can all be written from.
+  absl::StatusOr<CpuPages> ConsumeAllRaw();
+  // The unread events of `cpu` (-1: every CPU) as raw pages, without
+  // consuming them: the upstream non-consuming `trace` iterator. Lost-event
+  // counts are only known to consuming reads.
+  CpuPages CopyRaw(int cpu);
+  // Decodes raw pages into events, merged across CPUs by timestamp (the
+  // lower CPU first on ties).
+  std::vector<DecodedEvent> DecodeRawPages(const CpuPages& cpu_pages) const;
+  // "Unknown event id N" (Android) / "UNKNOWN id=N" (upstream).
+  std::string UnknownEventText(uint16_t id) const;
   // Formats the events of raw pages read from `cpu` (what `trace` shows of
   // a dump).
-  std::string FormatRawPages(const std::vector<std::pair<int, std::string>>& cpu_pages) const;
+  std::string FormatRawPages(const CpuPages& cpu_pages) const;
   std::string HeaderPageText() const;
+  // events/header_event: the kernel's description of the event header.
+  std::string HeaderEventText() const;
   std::string FormatFileText(const EventType& e) const;
   uint32_t data_size() const;
+  // The load descriptor of the last buffer load, in the flavour's layout
+  // (trace_desc.h), as the host handed it to the hypervisor.
+  const std::vector<uint8_t>& last_load_descriptor() const { return last_desc_; }
 
   // ---- function tracing (A16) ---------------------------------------------
   struct ModuleInfo {
@@ -223,6 +268,7 @@ class HypTrace {
   bool BufferEmpty();
 
   const Generation gen_;
+  const TracefsFlavor flavor_;
   const int cpus_;
   const TraceClockKind clock_kind_;
   const uint64_t max_buffer_bytes_;
@@ -254,6 +300,7 @@ class HypTrace {
   bool tracing_on_ = false;
   uint64_t buffer_size_kb_ = kDefaultBufferSizeKb;
   std::vector<std::unique_ptr<CpuBuffer>> buffers_;
+  std::vector<uint8_t> last_desc_;
 };
 
 }  // namespace pkvm::trace

@@ -216,4 +216,34 @@ bool RingReader::ReadRawPage(uint8_t* out) {
   }
 }
 
+void RingReader::CopyUnread(std::string* out) {
+  if (ring_->generation() != generation_) Restart();
+  const uint32_t data_size = ring_->data_size();
+  // One page of output per source page: [from, commit) of its data, with the
+  // time of the last event before `from` as the page time.
+  auto emit = [&](const uint8_t* page, PageCursor cursor) {
+    cursor.Reload();
+    const uint32_t from = cursor.offset(), to = cursor.commit();
+    if (to <= from) return;
+    std::string p(kPageSize, '\0');
+    const uint64_t start_ts = cursor.timestamp();
+    const uint64_t word = to - from;
+    std::memcpy(p.data(), &start_ts, sizeof start_ts);
+    std::memcpy(p.data() + offsetof(pkvm_buffer_data_page, commit), &word, sizeof word);
+    std::memcpy(p.data() + PKVM_BUF_PAGE_HDR_SIZE, page + PKVM_BUF_PAGE_HDR_SIZE + from, to - from);
+    out->append(p);
+  };
+  PageCursor here = cursor_;
+  if (has_current_) here.Rewind();  // peeked, not consumed: still unread
+  emit(reinterpret_cast<const uint8_t*>(ring_->reader_page()), here);
+  if (ring_->ReaderPageIsTail()) return;
+  const RingPage* tail = ring_->tail_page();
+  const RingPage* p = ring_->head_page();
+  for (uint32_t i = 0; p != nullptr && i < ring_->nr_pages(); ++i, p = p->next()) {
+    const auto* page = reinterpret_cast<const uint8_t*>(p->page);
+    emit(page, PageCursor(page, data_size));
+    if (p == tail) break;
+  }
+}
+
 }  // namespace pkvm::trace

@@ -17,6 +17,7 @@
 #define PKVM_LIB_TRACE_RING_READER_H_
 
 #include <cstdint>
+#include <string>
 
 #include "pkvm/trace_ring.h"
 
@@ -93,6 +94,13 @@ class RingReader {
   // commit |= RB_MISSED_EVENTS, plus RB_MISSED_STORED and the count (an
   // unsigned long after the data) when it fits. False when nothing to read.
   bool ReadRawPage(uint8_t* out);
+
+  // Appends the unread events as raw pages (the reader page's rest, then
+  // each ring page from the head to the writer's page) without consuming
+  // anything: no swap, the reader's position unchanged. No lost-event
+  // marks: only swaps learn those. Must not run concurrently with the
+  // reader side (the writer may run).
+  void CopyUnread(std::string* out);
 
  private:
   void Restart();

@@ -1,6 +1,7 @@
 // File: lib/trace/tracefs.h
 // The hypervisor's directory of tracefs (spec §5.7): `hypervisor/` on A16,
-// `hyp/` on A14/A15, with the kernel's files, modes and results. Each Read()
+// `hyp/` on A14/A15, with the kernel's files, modes and results; or, in the
+// upstream flavour, mainline's trace remote `remotes/hypervisor/`. Each Read()
 // or Write() is one open + read/write + close, so open-time semantics apply
 // (writing `trace` resets, reading trace_pipe loads the buffers and, when it
 // closes with tracing off and nothing left, frees them).
@@ -26,7 +27,7 @@ class Tracefs {
  public:
   explicit Tracefs(HypTrace* trace) : t_(trace) {}
 
-  // "hypervisor" (A16) or "hyp" (A14, A15).
+  // "hypervisor" (A16), "hyp" (A14, A15) or "remotes/hypervisor" (upstream).
   std::string root() const;
 
   struct Entry {
@@ -45,6 +46,11 @@ class Tracefs {
   // file, per-CPU trace_pipe_raw pages (consumed) and, as `trace`, the text
   // of those same pages.
   absl::Status Dump(const std::string& dir);
+  // The same from pages already read (HypTrace::ConsumeAllRaw), so that one
+  // read gives a dump and other outputs with the same events. The upstream
+  // tree has no trace_pipe_raw; the dump still stores the pages under that
+  // name, where readers of a tracefs copy look for them.
+  absl::Status DumpPages(const std::string& dir, const CpuPages& pages);
 
  private:
   enum class Kind {
@@ -58,6 +64,8 @@ class Tracefs {
     kCpuTracePipe,
     kCpuTracePipeRaw,
     kHeaderPage,
+    kHeaderEvent,
+    kEventsEnable,
     kEventEnable,
     kEventId,
     kEventFormat,
@@ -74,6 +82,11 @@ class Tracefs {
   absl::StatusOr<Node> Resolve(const std::string& path) const;
   std::vector<Entry> Children(const Node& dir) const;
   std::string EventsDirPrefix() const;  // "events/hypervisor" or "events"
+  bool upstream() const { return t_->flavor() == TracefsFlavor::kUpstream; }
+  // Android kernels from A16 on: hypervisor/ with events/hypervisor/.
+  bool since_a16() const { return GenerationNumber(t_->generation()) >= 16; }
+  // A16 and later, and upstream: events under events/hypervisor/.
+  bool events_have_system() const { return upstream() || since_a16(); }
 
   HypTrace* t_;
 };

@@ -664,6 +664,66 @@ static void test_strerror(void) {
   CHECK(strlen(pkvm_strerror(-4000)) > 0);
 }
 
+/* The tracefs flavour option and the outputs for standard tools. */
+static void test_trace_flavor_and_outputs(void) {
+  struct pkvm_machine_options o;
+  pkvm_machine* m = NULL;
+  char buf[4096];
+  char dir[] = "/tmp/pkvm_c_trace_XXXXXX";
+  char path[256];
+  FILE* f;
+  size_t n;
+  pkvm_machine_options_init(&o);
+  CHECK(o.tracefs_flavor == NULL);
+  o.tracefs_flavor = "mainline";
+  CHECK(pkvm_machine_create(&o, &m) == -EINVAL);
+  CHECK(strstr(pkvm_create_error(), "unknown tracefs flavour") != NULL);
+  o.tracefs_flavor = "upstream";
+  o.cmdline = "kvm-arm.protected_modules=pkvm_driver hyp_event=host_hcall";
+  o.trace_clock = PKVM_TRACE_CLOCK_MANUAL;
+  CHECK(pkvm_machine_create(&o, &m) == 0);
+  if (m == NULL) return;
+  CHECK_RC(m, pkvm_offer_module_file(m, g_driver_so), 0);
+  CHECK_RC(m, pkvm_boot(m), 0);
+  CHECK_RC(m, pkvm_tracefs_list(m, "remotes/hypervisor/events", buf, sizeof(buf), NULL), 0);
+  CHECK(strstr(buf, "header_event\n") != NULL);
+  CHECK_RC(m, pkvm_tracefs_write(m, "remotes/hypervisor/tracing_on", "1", 1), 0);
+  {
+    struct pkvm_regs r;
+    memset(&r, 0, sizeof(r));
+    r.x[0] = 0xC6000080;
+    CHECK_RC(m, pkvm_hvc(m, 0, &r), 0);
+  }
+  CHECK_RC(m, pkvm_write_perfetto(m, NULL), -EINVAL);
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(path, sizeof(path), "%s/trace.json", dir);
+  CHECK_RC(m, pkvm_export_trace(m, dir, NULL, path), 0);
+  f = fopen(path, "r");
+  CHECK(f != NULL);
+  if (f != NULL) {
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    CHECK(strstr(buf, "\"traceEvents\"") != NULL);
+    CHECK(strstr(buf, "\"host_hcall\"") != NULL);
+  }
+  snprintf(path, sizeof(path), "%s/remotes/hypervisor/trace", dir);
+  f = fopen(path, "r");
+  CHECK(f != NULL);
+  if (f != NULL) {
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    CHECK(strcmp(buf, "[000]\t    0.000000: host_hcall id=128 invalid=0\n") == 0);
+  }
+  {
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  }
+  pkvm_machine_destroy(m);
+}
+
 int main(int argc, char** argv) {
   struct {
     const char* name;
@@ -676,6 +736,7 @@ int main(int argc, char** argv) {
       {"hello_hypercall_printk", test_hello_hypercall_printk},
       {"buffer_too_small_keeps_trace", test_buffer_too_small_keeps_trace},
       {"tracefs_list_and_dump", test_tracefs_list_and_dump},
+      {"trace_flavor_and_outputs", test_trace_flavor_and_outputs},
       {"injections_and_panic", test_injections_and_panic},
       {"page_state_and_host_memory", test_page_state_and_host_memory},
       {"errors", test_errors},

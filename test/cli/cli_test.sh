@@ -181,6 +181,37 @@ expect trace-dump-files 0 'host_hcall id=128 invalid=0' -- cat "$DUMP/hyp/trace"
 expect trace-dump-format 0 '^name: pkvm_driver_event$' -- cat "$DUMP/hyp/events/pkvm_driver_event/format"
 rm -rf "$DUMP"
 
+# --print-trace with --tracefs-dump: both show the events (one read of the
+# buffers for every output; printing used to leave an empty dump).
+TD=$(mktemp -d)
+expect print-and-dump 0 $'trace_pipe:\n\\[000\\]\t +0\\.000000: host_hcall id=128 invalid=0' -- \
+  "$PKVM" run --cmdline "$CMD hyp_event=host_hcall" --module "$A15" --trace-clock manual \
+  --tracefs-write hyp/tracing_on=1 --hvc 128 --print-trace --tracefs-dump "$TD/dump" \
+  --perfetto "$TD/trace.json"
+expect print-and-dump-same 0 '^\[000\].*host_hcall id=128 invalid=0$' -- cat "$TD/dump/hyp/trace"
+expect perfetto-json 0 '"ph": "i"' -- cat "$TD/trace.json"
+# trace.dat needs libtracecmd in the build; `trace-cmd report` reads it.
+out=$("$PKVM" run --cmdline "$CMD hyp_event=host_hcall" --module "$A15" \
+      --tracefs-write hyp/tracing_on=1 --hvc 128 --trace-dat "$TD/trace.dat" 2>&1)
+if grep -q 'no libtracecmd' <<<"$out"; then
+  echo "skip trace-dat: this build has no libtracecmd"
+elif ! command -v trace-cmd >/dev/null; then
+  echo "FAIL trace-dat: trace-cmd is not installed (Debian package trace-cmd; ./dev installs it)"; fail=$((fail+1))
+else
+  expect trace-dat-report 0 'host_hcall: +id=128 invalid=0' -- trace-cmd report "$TD/trace.dat"
+fi
+rm -rf "$TD"
+expect trace-dat-no-file 2 '--trace-dat needs a file name' -- "$PKVM" run --trace-dat=
+# The upstream tracefs flavour: remotes/hypervisor/.
+expect upstream-flavor 0 'host_hcall id=128 invalid=0' -- \
+  "$PKVM" run --generation 16 --cmdline "kvm-arm.protected_modules=hello_hypercall" \
+  --module "$HELLO" --tracefs-flavor upstream --tracefs-write remotes/hypervisor/tracing_on=1 \
+  --tracefs-write remotes/hypervisor/events/hypervisor/host_hcall/enable=1 --hvc 128 --print-trace
+expect upstream-flavor-paths 1 'paths start with remotes/hypervisor/' -- \
+  "$PKVM" run --cmdline "$CMD" --module "$A15" --tracefs-flavor upstream --tracefs-write hyp/tracing_on=1
+expect bad-flavor 2 '--tracefs-flavor mainline: unknown tracefs flavour' -- \
+  "$PKVM" run --tracefs-flavor mainline
+
 # Device trees: the debug_uart module finds the
 # PL011 of the DT and prints through it.
 if [ -n "$UART" ]; then

@@ -4,7 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -561,6 +564,69 @@ TYPED_TEST(TracingTest, DumpWritesTheTree) {
               HasSubstr("name: pkvm_driver_event\n"));
   EXPECT_THAT(slurp(dir + "/hypervisor/events/header_page"), HasSubstr("size:4080"));
   EXPECT_NE(hv->TracefsDump("/proc/self/status/not_a_dir").error(), 0);
+}
+
+// The tracefs flavour: A14-A16 default to Android's; either can be chosen.
+TYPED_TEST(TracingTest, FlavorDefaultsToAndroidUpToA16) {
+  for (Generation g : {Generation::kA14, Generation::kA15, Generation::kA16}) {
+    auto hv = Boot(TypeParam::kKind, g);
+    ASSERT_NE(hv, nullptr);
+    EXPECT_EQ(hv->tracefs_flavor(), TracefsFlavor::kAndroid);
+    EXPECT_EQ(hv->tracefs_root(), Root(g));
+    EXPECT_EQ(DefaultTracefsFlavor(g), TracefsFlavor::kAndroid);
+  }
+  EXPECT_EQ(DefaultTracefsFlavor(static_cast<Generation>(17)), TracefsFlavor::kUpstream);
+}
+
+// The upstream flavour on a machine with the example module: its event under
+// remotes/hypervisor/events/hypervisor/, `trace` read without consuming, and
+// one export giving the same events as text and as a dump.
+TYPED_TEST(TracingTest, UpstreamFlavorCarriesTheModulesEvents) {
+  for (Generation g : {Generation::kA15, Generation::kA16}) {
+    SCOPED_TRACE(GenerationNumber(g));
+    HypervisorOptions o;
+    o.backend = TypeParam::kKind;
+    o.generation = g;
+    o.cpus = 2;
+    o.trace_clock = TraceClockSource::kManual;
+    o.tracefs_flavor = TracefsFlavor::kUpstream;
+    o.cmdline = "kvm-arm.protected_modules=pkvm_driver";
+    auto created = Hypervisor::Create(o);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    Hypervisor& hv = **created;
+    ASSERT_TRUE(hv.OfferModule(Driver(g)).ok());
+    ASSERT_TRUE(hv.Boot().ok()) << hv.boot_log();
+    EXPECT_EQ(hv.tracefs_flavor(), TracefsFlavor::kUpstream);
+    EXPECT_EQ(hv.tracefs_root(), "remotes/hypervisor");
+    EXPECT_EQ(ReadErr(hv, Path(g, "tracing_on")), -ENOENT);
+    const std::string ev = "remotes/hypervisor/events/hypervisor/pkvm_driver_event";
+    Write(hv, "remotes/hypervisor/events/enable", "0");
+    Write(hv, ev + "/enable", "1");
+    EXPECT_EQ(Read(hv, "remotes/hypervisor/events/enable"), "X\n");
+    Write(hv, "remotes/hypervisor/tracing_on", "1");
+    ASSERT_TRUE(hv.HostHvc(kHvc128, {0x42}, 1).ok());
+    const std::string line = "[001]\t    0.000000: pkvm_driver_event id=0x00000042\n";
+    EXPECT_EQ(Read(hv, "remotes/hypervisor/trace"), line);
+    EXPECT_EQ(Read(hv, "remotes/hypervisor/per_cpu/cpu1/trace"), line);
+    EXPECT_EQ(WriteErr(hv, "remotes/hypervisor/buffer_size_kb", "14"), -EBUSY);
+    auto nothing = hv.ExportTrace(TraceExport{});  // nothing asked: nothing consumed
+    ASSERT_TRUE(nothing.ok());
+    EXPECT_EQ(*nothing, "");
+    EXPECT_EQ(Read(hv, "remotes/hypervisor/trace"), line);
+    const std::string dir = ::testing::TempDir() + "/pkvm_upstream_" + TypeParam::kName +
+                            std::to_string(GenerationNumber(g));
+    TraceExport what;
+    what.text = true;
+    what.tracefs_dir = dir;
+    auto text = hv.ExportTrace(what);
+    ASSERT_TRUE(text.ok()) << text.status().ToString();
+    EXPECT_EQ(*text, line);
+    std::ifstream f(dir + "/remotes/hypervisor/trace");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    EXPECT_EQ(ss.str(), line);
+    EXPECT_EQ(Read(hv, "remotes/hypervisor/trace"), "");  // the export consumed them
+  }
 }
 
 }  // namespace

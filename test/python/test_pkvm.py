@@ -492,3 +492,42 @@ def test_snapshot_bad_input():
         hv.restore(snap)                       # a closed machine
     with pytest.raises(ValueError, match="closed"):
         hv.snapshot()
+
+
+def test_tracefs_flavor_upstream():
+    with pkvm.Hypervisor(generation=16, cmdline="kvm-arm.protected_modules=hello_hypercall",
+                         trace_clock="manual", tracefs_flavor="upstream") as hv:
+        assert hv.tracefs_flavor == "upstream"
+        assert hv.tracefs_root == "remotes/hypervisor"
+        hv.offer_module(HELLO)
+        hv.boot()
+        hv.tracefs.write("remotes/hypervisor/events/hypervisor/host_hcall/enable", "1")
+        hv.tracefs.write("remotes/hypervisor/tracing_on", "1")
+        hv.hvc(0xC6000080)
+        line = "[000]\t    0.000000: host_hcall id=128 invalid=0\n"
+        # Upstream `trace` does not consume; trace_pipe does.
+        assert hv.tracefs.read("remotes/hypervisor/trace") == line
+        assert hv.tracefs.read("remotes/hypervisor/trace_pipe") == line
+        assert hv.tracefs.read("remotes/hypervisor/trace") == ""
+    with pkvm.Hypervisor(generation=16) as hv:
+        assert (hv.tracefs_flavor, hv.tracefs_root) == ("android", "hypervisor")
+    with pytest.raises(ValueError):
+        pkvm.Hypervisor(tracefs_flavor="mainline")
+
+
+def test_export_trace_writes_every_form_from_one_read(hv, tmp_path):
+    hv.tracefs.write("hyp/tracing_on", "1")
+    hv.tracefs.write("hyp/events/host_hcall/enable", "1\n")
+    hv.hvc(0xC6000080, 0x42)
+    text = hv.export_trace(text=True, tracefs_dir=tmp_path / "dump",
+                           perfetto=tmp_path / "trace.json")
+    assert text == "[000]\t    0.000000: host_hcall id=128 invalid=0\n"
+    assert (tmp_path / "dump" / "hyp" / "trace").read_text() == text
+    import json
+    doc = json.loads((tmp_path / "trace.json").read_text())
+    names = [e["name"] for e in doc["traceEvents"] if e["ph"] == "i"]
+    assert names == ["host_hcall"]  # no hyp_enter/exit enabled: an instant
+    assert hv.export_trace(text=True) == ""  # consumed
+    hv.hvc(0xC6000080, 0x43)
+    hv.write_perfetto(tmp_path / "again.json")
+    assert "host_hcall" in (tmp_path / "again.json").read_text()

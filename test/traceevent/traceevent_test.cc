@@ -35,9 +35,15 @@ extern "C" {  // kbuffer.h has no C++ guard
 }
 
 #include <stdlib.h>
+#include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -51,6 +57,9 @@ extern "C" {  // kbuffer.h has no C++ guard
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "pkvm/abi/hyp_events.h"
 #include "pkvm/hyp_event_desc.h"
 #include "pkvm/hypervisor.h"
@@ -314,7 +323,10 @@ class TepReader {
     std::string header = ReadFile(events + "/header_page");
     ASSERT_FALSE(header.empty()) << events << "/header_page";
     ASSERT_EQ(tep_parse_header_page(tep_, header.data(), header.size(), 8), 0) << header;
-    const std::string dir = gen == Generation::kA16 ? events + "/hypervisor" : events;
+    // A16 and the upstream flavour have the system directory.
+    (void)gen;
+    const std::string dir =
+        std::filesystem::is_directory(events + "/hypervisor") ? events + "/hypervisor" : events;
     std::vector<std::string> names;
     for (const auto& e : std::filesystem::directory_iterator(dir))
       if (e.is_directory()) names.push_back(e.path().filename().string());
@@ -440,15 +452,33 @@ const pkvm_native_module& DriverFor(Generation gen) {
                                  : PKVM_NATIVE_MODULE(pkvm_driver_a15);
 }
 
-std::string Root(Generation gen) { return gen == Generation::kA16 ? "hypervisor" : "hyp"; }
+// Which machine a test runs: the generation and the tracefs flavour.
+struct Config {
+  Generation gen;
+  TracefsFlavor flavor = TracefsFlavor::kAndroid;
+};
 
-std::string EnablePath(Generation gen, const std::string& event) {
-  return Root(gen) + (gen == Generation::kA16 ? "/events/hypervisor/" : "/events/") + event +
-         "/enable";
+[[maybe_unused]] void PrintTo(const Config& c, std::ostream* os) {
+  *os << "A" << GenerationNumber(c.gen) << " " << TracefsFlavorName(c.flavor);
 }
 
-std::unique_ptr<Hypervisor> BootMachine(Generation gen) {
+std::string Root(const Hypervisor& hv) { return hv.tracefs_root(); }
+
+// A16 and upstream: events/hypervisor/<event>; A14/A15: events/<event>.
+std::string EventsDir(const Hypervisor& hv) {
+  const bool system = hv.generation() == Generation::kA16 ||
+                      hv.tracefs_flavor() == TracefsFlavor::kUpstream;
+  return Root(hv) + (system ? "/events/hypervisor" : "/events");
+}
+
+std::string EnablePath(const Hypervisor& hv, const std::string& event) {
+  return EventsDir(hv) + "/" + event + "/enable";
+}
+
+std::unique_ptr<Hypervisor> BootMachine(Config c) {
+  const Generation gen = c.gen;
   HypervisorOptions o;
+  o.tracefs_flavor = c.flavor;
   o.generation = gen;
   o.cpus = 2;
   o.cmdline = "kvm-arm.protected_modules=pkvm_driver";
@@ -467,17 +497,16 @@ std::unique_ptr<Hypervisor> BootMachine(Generation gen) {
 // module is linked into this binary, and its EL2 enable flag keeps the value
 // an earlier machine of the process gave it.
 void Enable(Hypervisor& hv, const std::vector<std::string>& events) {
-  const Generation gen = hv.generation();
-  auto all = hv.TracefsList(Root(gen) + (gen == Generation::kA16 ? "/events/hypervisor" : "/events"));
+  auto all = hv.TracefsList(EventsDir(hv));
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   for (const TracefsEntry& e : *all) {
     if (!e.is_dir) continue;
     const bool on = std::find(events.begin(), events.end(), e.name) != events.end();
-    const Status s = hv.TracefsWrite(EnablePath(gen, e.name), on ? "1\n" : "0\n");
+    const Status s = hv.TracefsWrite(EnablePath(hv, e.name), on ? "1\n" : "0\n");
     EXPECT_TRUE(s.ok()) << e.name << ": " << s.ToString();
   }
   for (const std::string& e : events) {
-    auto r = hv.TracefsRead(EnablePath(gen, e));
+    auto r = hv.TracefsRead(EnablePath(hv, e));
     EXPECT_TRUE(r.ok() && *r == "1\n") << e;
   }
 }
@@ -536,7 +565,7 @@ void DumpAndRead(Hypervisor& hv, TepReader& reader, PrintkContext* printk, Dump*
   ASSERT_FALSE(dir.path().empty());
   const Status s = hv.TracefsDump(dir.path());
   ASSERT_TRUE(s.ok()) << s.ToString();
-  const std::string root = dir.path() + "/" + Root(hv.generation());
+  const std::string root = dir.path() + "/" + Root(hv);
   ASSERT_NO_FATAL_FAILURE(reader.Load(root, hv.generation()));
   if (printk != nullptr) {
     ASSERT_GE(tep_register_event_handler(reader.tep(), -1, "hypervisor", "__hyp_printk",
@@ -556,20 +585,26 @@ size_t CountLines(const std::string& text, const std::string& needle) {
 
 // ---- tests ----------------------------------------------------------------------------
 
-class TraceeventTest : public ::testing::TestWithParam<Generation> {};
+class TraceeventTest : public ::testing::TestWithParam<Config> {};
 
-std::string GenName(const ::testing::TestParamInfo<Generation>& info) {
-  return info.param == Generation::kA16 ? "A16" : "A15";
+std::string GenName(const ::testing::TestParamInfo<Config>& info) {
+  return std::string(info.param.gen == Generation::kA16 ? "A16" : "A15") +
+         (info.param.flavor == TracefsFlavor::kUpstream ? "Upstream" : "");
 }
 
+// Both flavours of tracefs: the upstream one (remotes/hypervisor/) keeps the
+// same formats and pages.
 INSTANTIATE_TEST_SUITE_P(Generations, TraceeventTest,
-                         ::testing::Values(Generation::kA16, Generation::kA15), GenName);
+                         ::testing::Values(Config{Generation::kA16}, Config{Generation::kA15},
+                                           Config{Generation::kA16, TracefsFlavor::kUpstream},
+                                           Config{Generation::kA15, TracefsFlavor::kUpstream}),
+                         GenName);
 
 // header_page and every format file parse, and each event has exactly the
 // fields it is declared with: offsets packed from 2, sizes, signedness, types.
 TEST_P(TraceeventTest, FormatFilesParseIntoTheDeclaredLayouts) {
-  const Generation gen = GetParam();
-  auto hv = BootMachine(gen);
+  const Generation gen = GetParam().gen;
+  auto hv = BootMachine(GetParam());
   ASSERT_NE(hv, nullptr);
   TepReader reader;
   Dump d;
@@ -650,12 +685,12 @@ TEST_P(TraceeventTest, FormatFilesParseIntoTheDeclaredLayouts) {
 // The core events and the module's, on two CPUs: libtraceevent's reading of
 // the raw pages is our `trace`, byte for byte.
 TEST_P(TraceeventTest, RawPagesPrintAsOurTrace) {
-  const Generation gen = GetParam();
-  auto hv = BootMachine(gen);
+  const Generation gen = GetParam().gen;
+  auto hv = BootMachine(GetParam());
   ASSERT_NE(hv, nullptr);
   Enable(*hv, {"host_hcall", "hyp_enter", "hyp_exit", "host_smc", "host_mem_abort",
                "pkvm_driver_event", "__hyp_printk"});
-  ASSERT_TRUE(hv->TracefsWrite(Root(gen) + "/tracing_on", "1").ok());
+  ASSERT_TRUE(hv->TracefsWrite(Root(*hv) + "/tracing_on", "1").ok());
   ASSERT_NO_FATAL_FAILURE(RunCoreScenario(*hv));
 
   PrintkContext printk{PrintkFormats(DriverFor(gen))};
@@ -693,12 +728,12 @@ TEST_P(TraceeventTest, RawPagesPrintAsOurTrace) {
 // A 1 KiB buffer and many events: pages are overwritten, and the lost-event
 // counts kbuffer finds in the raw pages are the LOST lines of our `trace`.
 TEST_P(TraceeventTest, LostEventsAgree) {
-  const Generation gen = GetParam();
-  auto hv = BootMachine(gen);
+  const Generation gen = GetParam().gen;
+  auto hv = BootMachine(GetParam());
   ASSERT_NE(hv, nullptr);
-  ASSERT_TRUE(hv->TracefsWrite(Root(gen) + "/buffer_size_kb", "1").ok());
+  ASSERT_TRUE(hv->TracefsWrite(Root(*hv) + "/buffer_size_kb", "1").ok());
   Enable(*hv, {"host_hcall", "hyp_enter", "hyp_exit", "pkvm_driver_event", "__hyp_printk"});
-  ASSERT_TRUE(hv->TracefsWrite(Root(gen) + "/tracing_on", "1").ok());
+  ASSERT_TRUE(hv->TracefsWrite(Root(*hv) + "/tracing_on", "1").ok());
   const bool a16 = gen == Generation::kA16;
   const uint64_t per_hvc = a16 ? 5 : 4;
   std::array<uint64_t, 2> emitted{};
@@ -744,12 +779,11 @@ TEST_P(TraceeventTest, LostEventsAgree) {
 // byte, so a page that lost events before it has no room for the count
 // (RB_MISSED_EVENTS without RB_MISSED_STORED; kbuffer_missed_events() -1).
 TEST_P(TraceeventTest, LostEventsOnFullPagesAgree) {
-  const Generation gen = GetParam();
-  auto hv = BootMachine(gen);
+  auto hv = BootMachine(GetParam());
   ASSERT_NE(hv, nullptr);
-  ASSERT_TRUE(hv->TracefsWrite(Root(gen) + "/buffer_size_kb", "8").ok());
+  ASSERT_TRUE(hv->TracefsWrite(Root(*hv) + "/buffer_size_kb", "8").ok());
   Enable(*hv, {"hyp_enter", "hyp_exit"});
-  ASSERT_TRUE(hv->TracefsWrite(Root(gen) + "/tracing_on", "1").ok());
+  ASSERT_TRUE(hv->TracefsWrite(Root(*hv) + "/tracing_on", "1").ok());
   for (int i = 0; i < 2000; ++i) {
     hv->AdvanceTraceClock(100);
     ASSERT_NO_FATAL_FAILURE(Hvc(*hv, kDriverHvc, {static_cast<uint64_t>(i), 0}, i % 5 == 0 ? 1 : 0));
@@ -769,7 +803,7 @@ TEST_P(TraceeventTest, LostEventsOnFullPagesAgree) {
 // the last function has an extent (libtraceevent sizes a function by the
 // next symbol).
 TEST(TraceeventFuncTest, FuncEventsPrintWithTheHypervisorSymbols) {
-  auto hv = BootMachine(Generation::kA16);
+  auto hv = BootMachine({Generation::kA16});
   ASSERT_NE(hv, nullptr);
   ASSERT_TRUE(hv->TracefsWrite("hypervisor/set_ftrace_filter", "*").ok());
   auto filter = hv->TracefsRead("hypervisor/set_ftrace_filter");
@@ -809,6 +843,279 @@ TEST(TraceeventFuncTest, FuncEventsPrintWithTheHypervisorSymbols) {
   EXPECT_THAT(d.ours, HasSubstr("[000]\t    0.000001: func     pkvm_driver_hyp_hvc <- "));
   EXPECT_THAT(d.ours, HasSubstr("[001]\t    0.000002: func_ret pkvm_driver_hyp_hvc\n"));
 }
+
+// ---- standard tools: trace-cmd's trace.dat, Perfetto's JSON -----------------------
+
+// Runs a command, returns its stdout (and exit status in *status).
+std::string RunCommand(const std::string& cmd, int* status) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    *status = -1;
+    return out;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int rc = ::pclose(p);
+  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
+// One line of `trace`: "[CPU]\t<sec>.<usec>: <name> <info>".
+struct TraceLine {
+  int cpu = -1;
+  std::string ts, name, info;
+  bool operator==(const TraceLine&) const = default;
+};
+
+void PrintTo(const TraceLine& l, std::ostream* os) {
+  *os << "[" << l.cpu << "] " << l.ts << " " << l.name << " |" << l.info << "|";
+}
+
+std::vector<TraceLine> ParseOurTrace(const std::string& text) {
+  std::vector<TraceLine> out;
+  static const std::regex re(R"(^\[(\d{3})\]\t *(\d+\.\d{6}): (\S+)(.*)$)");
+  static const std::regex lost(R"(^CPU:(\d+) \[LOST (\d+ )?EVENTS\]$)");
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    std::smatch m;
+    const std::string l(line);
+    if (std::regex_match(l, m, lost)) {  // a "lost" line: CPU and count
+      out.push_back(TraceLine{std::stoi(m[1]), "", "LOST", m[2]});
+      continue;
+    }
+    if (!std::regex_match(l, m, re)) {
+      ADD_FAILURE() << "not a trace line: " << l;
+      continue;
+    }
+    out.push_back(TraceLine{std::stoi(m[1]), m[2], m[3],
+                            std::string(absl::StripAsciiWhitespace(std::string(m[4])))});
+  }
+  return out;
+}
+
+// `trace-cmd report -t` lines, in the `trace` layout. What must differ, and
+// why, is normalised here and only here:
+//  * "<comm>-<pid>" before the CPU: hypervisor events have no task
+//    (their format has only common_type), trace-cmd prints "<...>--1";
+//  * the timestamp: -t gives nanoseconds, which are cut to microseconds as
+//    the kernel's `trace` does (trace-cmd's default rounds them);
+//  * the padding trace-cmd puts after "<name>:", and trailing blanks;
+//  * __hyp_printk: its text comes from the hypervisor's format table, which
+//    a trace.dat has no place for; trace-cmd prints the format file's print
+//    fmt, "Unknown" (as it would for a kernel's hyp trace);
+//  * lost events: trace-cmd words them "CPU:N [M EVENTS DROPPED]" where the
+//    kernel's `trace` says "CPU:N [LOST M EVENTS]"; CPU and count compared.
+std::vector<TraceLine> ParseTraceCmdReport(const std::string& text) {
+  std::vector<TraceLine> out;
+  static const std::regex re(R"(^\s*\S+?-(-?\d+)\s+\[(\d{3})\]\s+(\d+)\.(\d{9}): ([^:\s]+):(.*)$)");
+  static const std::regex dropped(R"(^CPU:(\d+) \[(\d+ )?EVENTS DROPPED\]$)");
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    const std::string l(line);
+    if (l.rfind("cpus=", 0) == 0) continue;
+    std::smatch m;
+    if (std::regex_match(l, m, dropped)) {
+      out.push_back(TraceLine{std::stoi(m[1]), "", "LOST", m[2]});
+      continue;
+    }
+    if (!std::regex_match(l, m, re)) {
+      ADD_FAILURE() << "unexpected trace-cmd report line: " << l;
+      continue;
+    }
+    EXPECT_EQ(m[1], "-1") << "no task: " << l;
+    out.push_back(TraceLine{std::stoi(m[2]), m[3].str() + "." + m[4].str().substr(0, 6), m[5],
+                            std::string(absl::StripAsciiWhitespace(std::string(m[6])))});
+  }
+  return out;
+}
+
+// trace-cmd report prints the same events as our `trace`, line for line.
+TEST_P(TraceeventTest, TraceCmdReportPrintsOurTrace) {
+  auto hv = BootMachine(GetParam());
+  ASSERT_NE(hv, nullptr);
+  Enable(*hv, {"host_hcall", "hyp_enter", "hyp_exit", "host_smc", "host_mem_abort",
+               "pkvm_driver_event", "__hyp_printk"});
+  ASSERT_TRUE(hv->TracefsWrite(Root(*hv) + "/tracing_on", "1").ok());
+  ASSERT_NO_FATAL_FAILURE(RunCoreScenario(*hv));
+  TempDir dir;
+  TraceExport what;
+  what.text = true;
+  what.trace_dat = dir.path() + "/trace.dat";
+  auto text = hv->ExportTrace(what);
+  if (!text.ok() && text.status().error() == -EOPNOTSUPP)
+    GTEST_SKIP() << "this libpkvm has no libtracecmd: " << text.status().ToString();
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  int status = 0;
+  const std::string report = RunCommand("trace-cmd report -t " + what.trace_dat + " 2>&1", &status);
+  ASSERT_EQ(status, 0) << "trace-cmd report failed (Debian package trace-cmd, installed by ./dev):\n"
+                       << report;
+  std::vector<TraceLine> ours = ParseOurTrace(*text);
+  for (TraceLine& l : ours)
+    if (l.name == "__hyp_printk") l.info = "Unknown";
+  const std::vector<TraceLine> theirs = ParseTraceCmdReport(report);
+  EXPECT_GE(ours.size(), 38u);  // the whole scenario, not an empty file
+  EXPECT_EQ(theirs, ours) << report;
+}
+
+// Many events on a small buffer: the lost-event lines agree too.
+TEST_P(TraceeventTest, TraceCmdReportShowsTheLostEvents) {
+  auto hv = BootMachine(GetParam());
+  ASSERT_NE(hv, nullptr);
+  ASSERT_TRUE(hv->TracefsWrite(Root(*hv) + "/buffer_size_kb", "1").ok());
+  Enable(*hv, {"host_hcall", "hyp_enter", "hyp_exit", "pkvm_driver_event"});
+  ASSERT_TRUE(hv->TracefsWrite(Root(*hv) + "/tracing_on", "1").ok());
+  for (int i = 0; i < 1000; ++i) {
+    hv->AdvanceTraceClock(700 + static_cast<uint64_t>(i % 13) * 111);
+    ASSERT_NO_FATAL_FAILURE(Hvc(*hv, kDriverHvc, {static_cast<uint64_t>(i), 3}, i % 3 == 0 ? 1 : 0));
+  }
+  TempDir dir;
+  TraceExport what;
+  what.text = true;
+  what.trace_dat = dir.path() + "/trace.dat";
+  auto text = hv->ExportTrace(what);
+  if (!text.ok() && text.status().error() == -EOPNOTSUPP)
+    GTEST_SKIP() << "this libpkvm has no libtracecmd: " << text.status().ToString();
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  int status = 0;
+  const std::string report = RunCommand("trace-cmd report -t " + what.trace_dat + " 2>&1", &status);
+  ASSERT_EQ(status, 0) << report;
+  const std::vector<TraceLine> ours = ParseOurTrace(*text);
+  EXPECT_GT(CountLines(*text, "[LOST "), 0u);
+  EXPECT_EQ(ParseTraceCmdReport(report), ours);
+}
+
+// The JSON trace-event format's rules (Chrome's "Trace Event Format"
+// document, which Perfetto's JSON importer follows), checked on our output,
+// then the slices and instants against our `trace` of the same events.
+TEST_P(TraceeventTest, PerfettoJsonFollowsTheTraceEventFormat) {
+  auto hv = BootMachine(GetParam());
+  ASSERT_NE(hv, nullptr);
+  Enable(*hv, {"host_hcall", "hyp_enter", "hyp_exit", "host_smc", "host_mem_abort",
+               "pkvm_driver_event", "__hyp_printk"});
+  ASSERT_TRUE(hv->TracefsWrite(Root(*hv) + "/tracing_on", "1").ok());
+  ASSERT_NO_FATAL_FAILURE(RunCoreScenario(*hv));
+  TempDir dir;
+  TraceExport what;
+  what.text = true;
+  what.perfetto = dir.path() + "/trace.json";
+  auto text = hv->ExportTrace(what);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  const nlohmann::json doc = nlohmann::json::parse(ReadFile(what.perfetto), nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << "not JSON";
+  ASSERT_TRUE(doc.is_object());
+  ASSERT_TRUE(doc.contains("traceEvents") && doc["traceEvents"].is_array());
+  if (doc.contains("displayTimeUnit")) {
+    EXPECT_TRUE(doc["displayTimeUnit"] == "ms" || doc["displayTimeUnit"] == "ns");
+  }
+  // Format rules.
+  std::map<std::pair<int, int>, double> last_ts;
+  std::map<std::pair<int, int>, std::vector<std::string>> open_be;
+  std::set<int> named_threads;
+  std::multiset<std::tuple<int, std::string, std::string, std::string>> slices, instants;
+  const std::set<std::string> phases = {"B", "E", "X", "i", "I", "M", "C", "b", "e", "n", "s", "t", "f"};
+  for (const nlohmann::json& ev : doc["traceEvents"]) {
+    SCOPED_TRACE(ev.dump());
+    ASSERT_TRUE(ev.is_object());
+    ASSERT_TRUE(ev.contains("ph") && ev["ph"].is_string());
+    const std::string ph = ev["ph"];
+    EXPECT_TRUE(phases.contains(ph));
+    ASSERT_TRUE(ev.contains("pid") && ev["pid"].is_number_integer());
+    ASSERT_TRUE(ev.contains("tid") && ev["tid"].is_number_integer());
+    const std::pair<int, int> thread{ev["pid"], ev["tid"]};
+    if (ph != "E") {
+      ASSERT_TRUE(ev.contains("name") && ev["name"].is_string());
+    }
+    if (ph == "M") {
+      if (ev["name"] == "thread_name") named_threads.insert(thread.second);
+      ASSERT_TRUE(ev.contains("args") && ev["args"].is_object());
+      continue;
+    }
+    ASSERT_TRUE(ev.contains("ts") && ev["ts"].is_number());
+    const double ts = ev["ts"];
+    EXPECT_GE(ts, 0.0);
+    // Timestamps never go back on a thread.
+    if (last_ts.contains(thread)) {
+      EXPECT_GE(ts, last_ts[thread]);
+    }
+    last_ts[thread] = ts;
+    if (ph == "X") {
+      ASSERT_TRUE(ev.contains("dur") && ev["dur"].is_number());
+      EXPECT_GE(ev["dur"].get<double>(), 0.0);
+    }
+    if (ph == "B") open_be[thread].push_back(ev["name"]);
+    if (ph == "E") {
+      ASSERT_FALSE(open_be[thread].empty()) << "E without B";
+      open_be[thread].pop_back();
+    }
+    if (ph == "i" || ph == "I") {
+      EXPECT_TRUE(!ev.contains("s") || ev["s"] == "t" || ev["s"] == "p" || ev["s"] == "g");
+    }
+    const std::string info = ev.contains("args") && ev["args"].contains("info")
+                                 ? ev["args"]["info"].get<std::string>()
+                                 : "";
+    // Back to ns, then `trace`'s seconds with truncated microseconds.
+    const auto ns = static_cast<unsigned long long>(std::llround(ts * 1000.0));
+    char us[32];
+    std::snprintf(us, sizeof us, "%llu.%06llu", ns / kNsPerSec, (ns % kNsPerSec) / 1000);
+    if (ph == "X") slices.emplace(thread.second, ev["name"], info, us);
+    if (ph == "i") instants.emplace(thread.second, ev["name"], info, us);
+  }
+  for (const auto& [thread, stack] : open_be) EXPECT_TRUE(stack.empty()) << "B without E";
+  EXPECT_EQ(named_threads, (std::set<int>{0, 1}));
+
+  // Against `trace`: one slice per hyp_enter, named after the call inside
+  // it; everything else an instant with the same text at the same time.
+  std::multiset<std::tuple<int, std::string, std::string, std::string>> want_slices, want_instants;
+  const std::vector<TraceLine> lines = ParseOurTrace(*text);
+  std::map<int, std::string> enter_ts;
+  for (const TraceLine& l : lines) {
+    if (l.name == "hyp_enter") {
+      enter_ts[l.cpu] = l.ts;
+    } else if (l.name == "host_hcall" || l.name == "host_smc" || l.name == "host_mem_abort") {
+      want_slices.emplace(l.cpu, l.name, l.info, enter_ts.at(l.cpu));
+    } else if (l.name != "hyp_exit") {
+      want_instants.emplace(l.cpu, l.name, l.info, l.ts);
+    }
+  }
+  EXPECT_EQ(slices.size(), 11u);  // every host call of the scenario
+  EXPECT_EQ(slices, want_slices);
+  EXPECT_EQ(instants, want_instants);
+  EXPECT_FALSE(instants.empty());
+}
+
+#ifdef PKVM_CLI_PATH
+// The command line: --print-trace with --tracefs-dump prints the events and
+// dumps a tree from which libtraceevent prints the same events.
+TEST(TraceeventCliTest, PrintTraceAndDumpShowTheSameEvents) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string dump = dir.path() + "/dump";
+  const std::string cmd =
+      std::string(PKVM_CLI_PATH) + " run --generation 15 --cpus 2 --trace-clock manual"
+      " --cmdline 'kvm-arm.protected_modules=pkvm_driver hyp_event=host_hcall,pkvm_driver_event'"
+      " --module " PKVM_DRIVER_A15_SO " --tracefs-write hyp/tracing_on=1"
+      " --hvc 128:0x42 --hvc 128:0x43 --hvc 0xc60000fe --print-trace --tracefs-dump " + dump;
+  int status = 0;
+  const std::string out = RunCommand(cmd + " 2>&1", &status);
+  ASSERT_EQ(status, 0) << out;
+  const size_t at = out.find("trace_pipe:\n");
+  ASSERT_NE(at, std::string::npos) << out;
+  std::string printed;
+  for (absl::string_view line : absl::StrSplit(out.substr(at + 12), '\n'))
+    if (!line.empty() && line[0] == '[') absl::StrAppend(&printed, line, "\n");
+  EXPECT_EQ(printed,
+            "[000]\t    0.000000: host_hcall id=128 invalid=0\n"
+            "[000]\t    0.000000: pkvm_driver_event id=0x00000042\n"
+            "[000]\t    0.000000: host_hcall id=128 invalid=0\n"
+            "[000]\t    0.000000: pkvm_driver_event id=0x00000043\n"
+            "[000]\t    0.000000: host_hcall id=254 invalid=1\n");
+  TepReader reader;
+  ASSERT_NO_FATAL_FAILURE(reader.Load(dump + "/hyp", Generation::kA15));
+  const ReadResult r = reader.Read(dump + "/hyp", 2);
+  EXPECT_EQ(r.text, printed);
+  EXPECT_EQ(ReadFile(dump + "/hyp/trace"), printed);
+}
+#endif
 
 }  // namespace
 }  // namespace pkvm::testing

@@ -295,7 +295,9 @@ class Hypervisor:
     (pkvm.Error with errno EINVAL for an unknown name, EOPNOTSUPP for a
     backend this build cannot run); ram_size: bytes,
     a multiple of 4096; trace_clock: "host" or "manual" (starts at 0 and moves
-    only with :meth:`advance_trace_clock`, for exact trace text).
+    only with :meth:`advance_trace_clock`, for exact trace text);
+    tracefs_flavor: "android" (hyp/ or hypervisor/), "upstream" (mainline's
+    remotes/hypervisor/) or "default" (the generation's, docs/tracing.md).
 
     Use it as a context manager, or call :meth:`close`.
     """
@@ -308,6 +310,7 @@ class Hypervisor:
         backend: str = "native",
         ram_size: int = 64 << 20,
         trace_clock: str = "host",
+        tracefs_flavor: str = "default",
     ):
         _check_int("generation", generation, 0, 1 << 31)
         if generation not in (14, 15, 16):
@@ -319,7 +322,12 @@ class Hypervisor:
         _check_str("trace_clock", trace_clock)
         if trace_clock not in ("host", "manual"):
             raise ValueError(f'trace_clock must be "host" or "manual", got {trace_clock!r}')
-        self._m = _pkvm.Machine(generation, cpus, cmdline, backend, ram_size, trace_clock)
+        _check_str("tracefs_flavor", tracefs_flavor)
+        if tracefs_flavor not in ("default", "android", "upstream"):
+            raise ValueError(
+                f'tracefs_flavor must be "default", "android" or "upstream", got {tracefs_flavor!r}')
+        self._m = _pkvm.Machine(generation, cpus, cmdline, backend, ram_size, trace_clock,
+                                tracefs_flavor)
         self.tracefs = Tracefs(self._m)
 
     # --- lifetime -----------------------------------------------------------
@@ -410,6 +418,37 @@ class Hypervisor:
         for line in text.splitlines():
             if line:
                 yield parse_trace_line(line)
+
+    @property
+    def tracefs_flavor(self) -> str:
+        """The machine's tracefs flavour: "android" or "upstream"."""
+        return self._m.tracefs_flavor()
+
+    @property
+    def tracefs_root(self) -> str:
+        """Its tracefs directory: "hyp", "hypervisor" or "remotes/hypervisor"."""
+        return self._m.tracefs_root()
+
+    def write_trace_dat(self, path: "str | os.PathLike[str]") -> None:
+        """Writes the trace as a trace-cmd trace.dat (``trace-cmd report``,
+        KernelShark). Consumes the events."""
+        self._m.export_trace(False, "", _check_path("path", path), "")
+
+    def write_perfetto(self, path: "str | os.PathLike[str]") -> None:
+        """Writes the trace as Chrome JSON trace events for the Perfetto UI:
+        host calls as slices per CPU, other events as instants. Consumes the
+        events."""
+        self._m.export_trace(False, "", "", _check_path("path", path))
+
+    def export_trace(self, text: bool = False, tracefs_dir=None, trace_dat=None,
+                     perfetto=None) -> str:
+        """Reads the buffers once and writes every requested form from those
+        same events; returns the trace text when ``text`` is true."""
+        def path(name, value):
+            return "" if value is None else _check_path(name, value)
+        out = self._m.export_trace(bool(text), path("tracefs_dir", tracefs_dir),
+                                   path("trace_dat", trace_dat), path("perfetto", perfetto))
+        return out.decode("utf-8", "replace")
 
     def advance_trace_clock(self, ns: int) -> None:
         """With trace_clock="manual": moves the trace clock forward."""

@@ -137,6 +137,52 @@ struct hyp_entry_hdr {
 
 PKVM_ABI_STATIC_ASSERT(sizeof(struct hyp_entry_hdr) == 2, "layout");
 
+/* ---- load descriptors: where the host put each CPU's pages ---------------------- */
+/* What the host hands the hypervisor when it loads the buffers: per CPU, the
+ * meta page and the data pages (kernel VAs). Two layouts (spec post-a16 §2.3):
+ *
+ * Android A16 (`__pkvm_load_tracing`): trace_page_desc, whose per-CPU
+ * rb_page_desc list starts at offset 8 (spec: "from offset 8"). */
+struct rb_page_desc {
+  int cpu;
+  int nr_page_va; /* data pages, the reader page included; not the meta page */
+  unsigned long meta_va;
+  unsigned long page_va[];
+};
+
+struct trace_page_desc {
+  int nr_cpus;
+  char __data[] __attribute__((aligned(8))); /* struct rb_page_desc, one per CPU */
+};
+
+/* Mainline trace remotes (Linux 7.1, `__tracing_load`): trace_buffer_desc
+ * adds struct_len, the whole descriptor's size, which moves the first
+ * ring_buffer_desc to offset 16; nr_page_va is unsigned. */
+struct ring_buffer_desc {
+  int cpu;
+  unsigned int nr_page_va;
+  unsigned long meta_va;
+  unsigned long page_va[];
+};
+
+struct trace_buffer_desc {
+  int nr_cpus;
+  pkvm_size_t struct_len; /* header + every ring_buffer_desc with its page_va[] */
+  char __data[];
+};
+
+#if __SIZEOF_LONG__ == 8
+PKVM_ABI_STATIC_ASSERT(PKVM_ABI_OFFSETOF(struct rb_page_desc, nr_page_va) == 4, "layout");
+PKVM_ABI_STATIC_ASSERT(PKVM_ABI_OFFSETOF(struct rb_page_desc, meta_va) == 8, "layout");
+PKVM_ABI_STATIC_ASSERT(PKVM_ABI_OFFSETOF(struct rb_page_desc, page_va) == 16, "layout");
+PKVM_ABI_STATIC_ASSERT(PKVM_ABI_OFFSETOF(struct trace_page_desc, __data) == 8, "layout");
+PKVM_ABI_STATIC_ASSERT(PKVM_ABI_OFFSETOF(struct ring_buffer_desc, nr_page_va) == 4, "layout");
+PKVM_ABI_STATIC_ASSERT(PKVM_ABI_OFFSETOF(struct ring_buffer_desc, meta_va) == 8, "layout");
+PKVM_ABI_STATIC_ASSERT(PKVM_ABI_OFFSETOF(struct ring_buffer_desc, page_va) == 16, "layout");
+PKVM_ABI_STATIC_ASSERT(PKVM_ABI_OFFSETOF(struct trace_buffer_desc, struct_len) == 8, "layout");
+PKVM_ABI_STATIC_ASSERT(PKVM_ABI_OFFSETOF(struct trace_buffer_desc, __data) == 16, "layout");
+#endif
+
 #ifdef __cplusplus
 }
 #endif
