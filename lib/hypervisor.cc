@@ -265,7 +265,7 @@ void Hypervisor::Impl::HandleHostHcall(int cpu) {
 }
 
 void Hypervisor::Impl::RunStaticHcall(uint32_t id, kvm_cpu_context* ctx, int cpu) {
-  uint64_t* x = ctx->regs.regs;
+  pkvm_u64* x = ctx->regs.regs;
   auto ret = [&](int64_t v) { x[1] = static_cast<uint64_t>(v); };
   switch (id) {
     case PKVM_HCALL_pkvm_alloc_module_va:
