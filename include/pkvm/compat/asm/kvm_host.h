@@ -11,7 +11,10 @@
 #include <linux/types.h>
 #include <linux/bug.h>
 #include <linux/arm-smccc.h>
+#include <asm/barrier.h>
+#include <asm/kvm_arm.h>
 #include <asm/kvm_asm.h>
+#include <asm/sysreg.h>
 
 #ifndef cpu_reg
 #define cpu_reg(ctxt, r) (ctxt)->regs.regs[r]
