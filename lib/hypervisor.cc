@@ -572,6 +572,11 @@ StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions
                                         "(android16-6.12)"));
   if (options.cpus < 1 || options.cpus > 64)
     return Status(-EINVAL, absl::StrCat("cpus must be 1..64, not ", options.cpus));
+  if (options.a16_kmi < 0 || options.a16_kmi > kA16KmiLatest)
+    return Status(-EINVAL, absl::StrCat("a16_kmi must be 0..", kA16KmiLatest, ", not ",
+                                        options.a16_kmi));
+  if (options.a16_kmi != 0 && options.generation != Generation::kA16)
+    return Status(-EINVAL, "a16_kmi selects an android16-6.12 KMI level: set it with generation A16");
   if (options.ram_size < kPageSize || options.ram_size % kPageSize != 0 ||
       options.ram_size > (64ull << 30))
     return Status(-EINVAL, "ram_size must be a multiple of 4 KiB between 4 KiB and 64 GiB");
