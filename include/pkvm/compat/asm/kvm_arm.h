@@ -12,6 +12,10 @@
 #include <asm/memory.h>
 #include <asm/sysreg.h>
 
+/* Fault address masks: FAR_EL2's page offset, HPFAR_EL2's FIPA field. */
+#define FAR_MASK GENMASK_ULL(11, 0)
+#define HPFAR_MASK (~UL(0xf))
+
 #define HCR_VM (UL(1) << 0)
 #define HCR_SWIO (UL(1) << 1)
 #define HCR_PTW (UL(1) << 2)

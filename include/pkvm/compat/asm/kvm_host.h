@@ -36,4 +36,9 @@
 static inline bool is_protected_kvm_enabled(void) { return true; }
 #endif
 
+/* The Android tree's asm/kvm_host.h reaches the module interface too (code
+ * that names struct pkvm_module_ops with only this header or asm/kvm_mmu.h
+ * exists). Last, so everything above is declared when it includes back. */
+#include <asm/kvm_pkvm_module.h>
+
 #endif

@@ -28,6 +28,7 @@
 #define __private
 #define ACCESS_PRIVATE(p, member) ((p)->member)
 #define __bitwise
+#define __preserve_most
 #define __read_mostly
 #define __ro_after_init
 #define __latent_entropy
