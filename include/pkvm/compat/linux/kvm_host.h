@@ -5,7 +5,7 @@
  * (ARRAY_SIZE, -EINVAL, BIT, min/max, container_of, readl, memcpy, list
  * helpers, ESR_ELx_*, ...) gets the same here:
  *
- *   linux/: types, bits, bitops, build_bug, bug, compiler, err, errno, kernel
+ *   linux/: types, bits, bitops, build_bug, bug, cache, compiler, err, errno, kernel
  *           (align, limits, log2, math, minmax, container_of, printk), list,
  *           mm (pfn, sizes, page size, PAGE_ALIGN/PAGE_ALIGNED, gfp, slab),
  *           overflow, string, atomic, io, arm-smccc
@@ -23,6 +23,7 @@
 #include <linux/bitops.h>
 #include <linux/build_bug.h>
 #include <linux/bug.h>
+#include <linux/cache.h>
 #include <linux/compiler.h>
 #include <linux/err.h>
 #include <linux/errno.h>
@@ -36,6 +37,7 @@
 #include <linux/atomic.h>
 #include <linux/io.h>
 #include <linux/arm-smccc.h>
+#include <asm/barrier.h>
 #include <asm/kvm_host.h>
 
 #endif /* __KVM_HOST_H */
