@@ -42,10 +42,6 @@ foreach(gen IN LISTS GENERATIONS)
       if(el EQUAL 1 AND h MATCHES "^nvhe/")
         continue()
       endif()
-      # A14's IOMMU framework is not provided: the header says so (#error).
-      if(gen EQUAL 14 AND h STREQUAL "nvhe/iommu.h")
-        continue()
-      endif()
       string(MAKE_C_IDENTIFIER "${h}_a${gen}_el${el}" id)
       set(src "${WORK_DIR}/${id}.c")
       # Included twice: the include guard must hold too.

@@ -13,8 +13,10 @@
  * below are the hypervisor's own: declared, not linkable from a module, as
  * on a device. libpkvm does not run the host's IOMMU hypercalls
  * (__pkvm_iommu_init, alloc_domain/attach_dev/map_pages...), so a registered
- * struct kvm_iommu_ops is not called by the machine (docs/compat.md). A14's
- * S2MPU-style framework (struct pkvm_iommu_ops) is not provided. */
+ * struct kvm_iommu_ops is not called by the machine (docs/compat.md).
+ * A14 has the earlier pkvm_iommu framework instead (struct pkvm_iommu_ops,
+ * struct pkvm_iommu; struct pkvm_iommu_driver is in asm/kvm_host.h), declared
+ * the same way; libpkvm does not run its host hypercalls either. */
 #ifndef __ARM64_KVM_NVHE_IOMMU_H__
 #define __ARM64_KVM_NVHE_IOMMU_H__
 
@@ -27,8 +29,62 @@
 #include <nvhe/spinlock.h>
 
 #if PKVM_GENERATION == 14
-#error "nvhe/iommu.h: A14's IOMMU framework (struct pkvm_iommu_ops, S2MPU drivers) is not provided by libpkvm; the kvm_iommu_ops framework is A15+"
+/* ---- A14 (android14-6.1): the pkvm_iommu framework (S2MPU-style drivers) --- */
+#include <nvhe/mem_protect.h>
+
+struct pkvm_iommu;
+
+/* A driver's callbacks; the hypervisor calls them under its host lock. */
+struct pkvm_iommu_ops {
+  int (*init)(void *data, size_t size);
+  int (*validate)(struct pkvm_iommu *dev);
+  int (*validate_child)(struct pkvm_iommu *dev, struct pkvm_iommu *child);
+  void (*host_stage2_idmap_prepare)(phys_addr_t start, phys_addr_t end,
+                                    enum kvm_pgtable_prot prot);
+  void (*host_stage2_idmap_apply)(struct pkvm_iommu *dev, phys_addr_t start, phys_addr_t end);
+  void (*host_stage2_idmap_complete)(struct pkvm_iommu *dev);
+  int (*suspend)(struct pkvm_iommu *dev);
+  int (*resume)(struct pkvm_iommu *dev);
+  bool (*host_dabt_handler)(struct pkvm_iommu *dev, struct kvm_cpu_context *host_ctxt, u32 esr,
+                            size_t off);
+  size_t data_size; /* per-device memory the driver gets in pkvm_iommu.data */
+};
+
+/* One registered IOMMU device. */
+struct pkvm_iommu {
+  struct pkvm_iommu *parent;
+  struct list_head list;
+  struct list_head siblings;
+  struct list_head children;
+  unsigned long id;
+  const struct pkvm_iommu_ops *ops;
+  phys_addr_t pa;
+  void *va;
+  size_t size;
+  bool powered;
+  char data[];
+};
+
+#ifdef __cplusplus
+extern "C" {
 #endif
+/* The hypervisor's own (not linkable from a module). */
+int __pkvm_iommu_driver_init(struct pkvm_iommu_driver *drv, void *data, size_t size);
+int __pkvm_iommu_register(unsigned long dev_id, unsigned long drv_id, phys_addr_t dev_pa,
+                          size_t dev_size, unsigned long parent_id, void *kern_mem_va,
+                          size_t mem_size);
+int __pkvm_iommu_pm_notify(unsigned long dev_id, enum pkvm_iommu_pm_event event);
+int __pkvm_iommu_finalize(int err);
+int pkvm_iommu_host_stage2_adjust_range(phys_addr_t addr, phys_addr_t *start, phys_addr_t *end);
+bool pkvm_iommu_host_dabt_handler(struct kvm_cpu_context *host_ctxt, u32 esr,
+                                  phys_addr_t fault_pa);
+void pkvm_iommu_host_stage2_idmap(phys_addr_t start, phys_addr_t end,
+                                  enum kvm_pgtable_prot prot);
+#ifdef __cplusplus
+}
+#endif
+
+#else /* A15, A16: the kvm_iommu framework */
 
 struct kvm_hyp_memcache;
 struct kvm_hyp_req;
@@ -179,5 +235,7 @@ static inline void kvm_iommu_unlock(struct kvm_hyp_iommu *iommu)
 {
   hyp_spin_unlock(kvm_iommu_get_lock(iommu));
 }
+
+#endif /* PKVM_GENERATION */
 
 #endif /* __ARM64_KVM_NVHE_IOMMU_H__ */
