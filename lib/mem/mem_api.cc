@@ -496,29 +496,28 @@ StatusOr<GuestSmcResult> Hypervisor::GuestSmc(uint16_t handle, const SmcccRegs& 
   std::memcpy(in, regs.x, sizeof in);
   if (m.gen == Generation::kA16 && m.opts.a16_kmi >= kA16KmiLate) {
     // enum pkvm_smc_handler_ret: the first handler that does not answer
-    // NOT_HANDLED (1) decides. NEED_TOPUP (2): the hypervisor needs memory
-    // from the host before the call can go on; the guest's registers stay
-    // as they were and the call is retried after the host tops up.
+    // NOT_HANDLED decides. NEED_TOPUP: the hypervisor needs memory from the
+    // host before the call can go on; the guest's registers stay as they
+    // were and the call is retried after the host tops up.
     for (const uint64_t h : s.guest_smc_chain) {
       uint64_t res[18] = {};
-      int rc = 1;
+      int rc = GUEST_SMC_NOT_HANDLED;
       if (!m.CallEl2(h, cpu, &rc, reinterpret_cast<arm_smccc_1_2_regs*>(in),
                      reinterpret_cast<arm_smccc_1_2_regs*>(res), handle))
         return Status(-EIO, absl::StrCat("the guest SMC handler panicked the hypervisor: ",
                                          m.panic_report));
-      if (rc == 1) continue;
-      if (rc == 0) {
+      if (rc == GUEST_SMC_HANDLED) {
         handled = true;
         std::memcpy(out.regs.x, res, sizeof res);
-      } else if (rc == 2) {
+        break;
+      }
+      if (rc == GUEST_SMC_NEED_TOPUP) {
         out.needs_topup = true;
         return out;
-      } else {
+      }
+      if (rc != GUEST_SMC_NOT_HANDLED)
         m.Log(absl::StrFormat("WARNING: guest SMC handler returned %d, not a "
                               "pkvm_smc_handler_ret; taken as NOT_HANDLED", rc));
-        continue;
-      }
-      break;
     }
   } else if (cb != 0 && m.gen == Generation::kA15) {
     uint64_t res[4] = {0, 0, 0, 0};  // struct arm_smccc_res
