@@ -7,7 +7,8 @@
  *
  * read_sysreg()/write_sysreg() reach the registers libpkvm models for EL2
  * code: elr_el2, spsr_el2, esr_el2, far_el2, hpfar_el2 (see asm/kvm_hyp.h).
- * Any other register name is a compile error naming PKVM_SYSREG_<reg>.
+ * Any other register: in an AArch64 .ko an mrs/msr of the CPU's register;
+ * natively a compile error naming it.
  */
 #ifndef __ASM_SYSREG_H
 #define __ASM_SYSREG_H
@@ -100,15 +101,76 @@
 #define SYS_HPFAR_EL2 sys_reg(3, 4, 6, 0, 4)
 #define SYS_VBAR_EL2 sys_reg(3, 4, 12, 0, 0)
 
-/* The registers libpkvm models for EL2 code (pkvm/compat_glue.h). */
+/* The registers libpkvm models for EL2 code (pkvm/compat_glue.h), in the
+ * lower-case spelling of the kernel's sources and the upper-case one some
+ * modules use. */
 #define PKVM_SYSREG_elr_el2 PKVM_EL2_SYSREG_ELR
 #define PKVM_SYSREG_spsr_el2 PKVM_EL2_SYSREG_SPSR
 #define PKVM_SYSREG_esr_el2 PKVM_EL2_SYSREG_ESR
 #define PKVM_SYSREG_far_el2 PKVM_EL2_SYSREG_FAR
 #define PKVM_SYSREG_hpfar_el2 PKVM_EL2_SYSREG_HPFAR
+#define PKVM_SYSREG_ELR_EL2 PKVM_EL2_SYSREG_ELR
+#define PKVM_SYSREG_SPSR_EL2 PKVM_EL2_SYSREG_SPSR
+#define PKVM_SYSREG_ESR_EL2 PKVM_EL2_SYSREG_ESR
+#define PKVM_SYSREG_FAR_EL2 PKVM_EL2_SYSREG_FAR
+#define PKVM_SYSREG_HPFAR_EL2 PKVM_EL2_SYSREG_HPFAR
 
-#define read_sysreg(r) ((u64)__pkvm_read_sysreg(PKVM_SYSREG_##r))
-#define write_sysreg(v, r) __pkvm_write_sysreg(PKVM_SYSREG_##r, (u64)(v))
+/* Is `r` one of them? (__PKVM_MODELED(r) is 1 or 0 at preprocessing time.) */
+#define __PKVM_PROBE_elr_el2 ~, 1
+#define __PKVM_PROBE_spsr_el2 ~, 1
+#define __PKVM_PROBE_esr_el2 ~, 1
+#define __PKVM_PROBE_far_el2 ~, 1
+#define __PKVM_PROBE_hpfar_el2 ~, 1
+#define __PKVM_PROBE_ELR_EL2 ~, 1
+#define __PKVM_PROBE_SPSR_EL2 ~, 1
+#define __PKVM_PROBE_ESR_EL2 ~, 1
+#define __PKVM_PROBE_FAR_EL2 ~, 1
+#define __PKVM_PROBE_HPFAR_EL2 ~, 1
+#define __PKVM_SECOND(a, b, ...) b
+#define __PKVM_SECOND_(...) __PKVM_SECOND(__VA_ARGS__)
+#define __PKVM_IS_PROBE(...) __PKVM_SECOND_(__VA_ARGS__, 0, ~)
+#define __PKVM_MODELED(r) __PKVM_IS_PROBE(__PKVM_PROBE_##r)
+#define __PKVM_IF_1(t, f) t
+#define __PKVM_IF_0(t, f) f
+#define __PKVM_IF_(c) __PKVM_IF_##c
+#define __PKVM_IF(c) __PKVM_IF_(c)
+
+#define __pkvm_read_modeled(r) ((u64)__pkvm_read_sysreg(PKVM_SYSREG_##r))
+#define __pkvm_write_modeled(v, r) __pkvm_write_sysreg(PKVM_SYSREG_##r, (u64)(v))
+#ifdef PKVM_A64_KO
+/* An AArch64 .ko: any other register is the CPU's own, read with mrs as in
+ * the kernel (in Unicorn, the emulated CPU's register). */
+#define __pkvm_read_raw(r)                                              \
+  ({                                                                    \
+    u64 __pkvm_val;                                                     \
+    __asm__ volatile("mrs %0, " __stringify(r) : "=r"(__pkvm_val));     \
+    __pkvm_val;                                                         \
+  })
+#define __pkvm_write_raw(v, r)                                                  \
+  do {                                                                          \
+    u64 __pkvm_val = (u64)(v);                                                  \
+    __asm__ volatile("msr " __stringify(r) ", %x0" : : "rZ"(__pkvm_val));       \
+  } while (0)
+#else
+/* Natively there is no such register to read: say which one, at compile
+ * time. The module can still run on the Unicorn backend (its .ko build). */
+#define __pkvm_read_raw(r)                                                           \
+  ({                                                                                 \
+    _Static_assert(0, "read_sysreg(" #r "): natively libpkvm has only ELR/SPSR/ESR/" \
+                      "FAR/HPFAR_EL2; build this module for the Unicorn backend");   \
+    0ULL;                                                                            \
+  })
+#define __pkvm_write_raw(v, r)                                                        \
+  do {                                                                                \
+    _Static_assert(0, "write_sysreg(" #r "): natively libpkvm has only ELR/SPSR/ESR/" \
+                      "FAR/HPFAR_EL2; build this module for the Unicorn backend");    \
+    (void)(v);                                                                        \
+  } while (0)
+#endif
+
+#define read_sysreg(r) __PKVM_IF(__PKVM_MODELED(r))(__pkvm_read_modeled(r), __pkvm_read_raw(r))
+#define write_sysreg(v, r) \
+  __PKVM_IF(__PKVM_MODELED(r))(__pkvm_write_modeled(v, r), __pkvm_write_raw(v, r))
 #define read_sysreg_s(r) read_sysreg(r)
 #define write_sysreg_s(v, r) write_sysreg(v, r)
 
