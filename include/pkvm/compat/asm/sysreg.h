@@ -115,25 +115,25 @@
 #define PKVM_SYSREG_FAR_EL2 PKVM_EL2_SYSREG_FAR
 #define PKVM_SYSREG_HPFAR_EL2 PKVM_EL2_SYSREG_HPFAR
 
-/* Is `r` one of them? (__PKVM_MODELED(r) is 1 or 0 at preprocessing time.) */
-#define __PKVM_PROBE_elr_el2 ~, 1
-#define __PKVM_PROBE_spsr_el2 ~, 1
-#define __PKVM_PROBE_esr_el2 ~, 1
-#define __PKVM_PROBE_far_el2 ~, 1
-#define __PKVM_PROBE_hpfar_el2 ~, 1
-#define __PKVM_PROBE_ELR_EL2 ~, 1
-#define __PKVM_PROBE_SPSR_EL2 ~, 1
-#define __PKVM_PROBE_ESR_EL2 ~, 1
-#define __PKVM_PROBE_FAR_EL2 ~, 1
-#define __PKVM_PROBE_HPFAR_EL2 ~, 1
-#define __PKVM_SECOND(a, b, ...) b
-#define __PKVM_SECOND_(...) __PKVM_SECOND(__VA_ARGS__)
-#define __PKVM_IS_PROBE(...) __PKVM_SECOND_(__VA_ARGS__, 0, ~)
-#define __PKVM_MODELED(r) __PKVM_IS_PROBE(__PKVM_PROBE_##r)
-#define __PKVM_IF_1(t, f) t
-#define __PKVM_IF_0(t, f) f
-#define __PKVM_IF_(c) __PKVM_IF_##c
-#define __PKVM_IF(c) __PKVM_IF_(c)
+/* Is `r` one of them? (__PKVM_SR_MODELED(r) is 1 or 0 at preprocessing time.) */
+#define __PKVM_SR_PROBE_elr_el2 ~, 1
+#define __PKVM_SR_PROBE_spsr_el2 ~, 1
+#define __PKVM_SR_PROBE_esr_el2 ~, 1
+#define __PKVM_SR_PROBE_far_el2 ~, 1
+#define __PKVM_SR_PROBE_hpfar_el2 ~, 1
+#define __PKVM_SR_PROBE_ELR_EL2 ~, 1
+#define __PKVM_SR_PROBE_SPSR_EL2 ~, 1
+#define __PKVM_SR_PROBE_ESR_EL2 ~, 1
+#define __PKVM_SR_PROBE_FAR_EL2 ~, 1
+#define __PKVM_SR_PROBE_HPFAR_EL2 ~, 1
+#define __PKVM_SR_SECOND(a, b, ...) b
+#define __PKVM_SR_SECOND_(...) __PKVM_SR_SECOND(__VA_ARGS__)
+#define __PKVM_SR_IS_PROBE(...) __PKVM_SR_SECOND_(__VA_ARGS__, 0, ~)
+#define __PKVM_SR_MODELED(r) __PKVM_SR_IS_PROBE(__PKVM_SR_PROBE_##r)
+#define __PKVM_SR_IF_1(t, f) t
+#define __PKVM_SR_IF_0(t, f) f
+#define __PKVM_SR_IF_(c) __PKVM_SR_IF_##c
+#define __PKVM_SR_IF(c) __PKVM_SR_IF_(c)
 
 #define __pkvm_read_modeled(r) ((u64)__pkvm_read_sysreg(PKVM_SYSREG_##r))
 #define __pkvm_write_modeled(v, r) __pkvm_write_sysreg(PKVM_SYSREG_##r, (u64)(v))
@@ -168,9 +168,9 @@
   } while (0)
 #endif
 
-#define read_sysreg(r) __PKVM_IF(__PKVM_MODELED(r))(__pkvm_read_modeled(r), __pkvm_read_raw(r))
+#define read_sysreg(r) __PKVM_SR_IF(__PKVM_SR_MODELED(r))(__pkvm_read_modeled(r), __pkvm_read_raw(r))
 #define write_sysreg(v, r) \
-  __PKVM_IF(__PKVM_MODELED(r))(__pkvm_write_modeled(v, r), __pkvm_write_raw(v, r))
+  __PKVM_SR_IF(__PKVM_SR_MODELED(r))(__pkvm_write_modeled(v, r), __pkvm_write_raw(v, r))
 #define read_sysreg_s(r) read_sysreg(r)
 #define write_sysreg_s(v, r) write_sysreg(v, r)
 
