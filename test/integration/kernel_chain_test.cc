@@ -149,7 +149,14 @@ TYPED_TEST(KernelChainTest, EveryHeaderChainGivesTheSameMacros) {
           << "probe " << probe << " selector " << sel;
     }
   }
-  EXPECT_EQ(this->Call(KC_PROBE, KC_NR_PROBES, 0)[0], Neg(-34));  // -ERANGE
+  EXPECT_EQ(this->Call(KC_PROBE, KC_NR_PROBES + 1, 0)[0], Neg(-34));  // -ERANGE
+}
+
+TYPED_TEST(KernelChainTest, UnalignedAccessAndVarargs) {
+  EXPECT_EQ(this->Call(KC_PROBE, KC_PROBE_GENERIC, 0)[0], 0x55443322u);  // le32 at +1
+  EXPECT_EQ(this->Call(KC_PROBE, KC_PROBE_GENERIC, 1)[0], 0x2233u);      // be16 at +1
+  EXPECT_EQ(this->Call(KC_PROBE, KC_PROBE_GENERIC, 2)[0], 0x0807060504030201ull);
+  EXPECT_EQ(this->Call(KC_PROBE, KC_PROBE_GENERIC, 3)[0], 60u);  // va_arg
 }
 
 }  // namespace

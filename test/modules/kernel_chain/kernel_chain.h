@@ -27,6 +27,7 @@
 #define KC_PROBE_KVM_HOST 3 /* linux/kvm_host.h */
 #define KC_PROBE_NVHE 4     /* nvhe/mem_protect.h */
 #define KC_NR_PROBES 5
+#define KC_PROBE_GENERIC 5  /* hyp/generic.c: asm/unaligned.h, linux/stdarg.h; selectors 0..3 */
 /* Probe selectors (hyp/probe_body.inc). */
 #define KC_SEL_EINVAL 0     /* -EINVAL */
 #define KC_SEL_ARRAY 1      /* ARRAY_SIZE of a 7-element array */

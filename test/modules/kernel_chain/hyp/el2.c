@@ -36,6 +36,7 @@ u64 kc_probe_pgtable(u64 sel);
 u64 kc_probe_mmu(u64 sel);
 u64 kc_probe_kvm_host(u64 sel);
 u64 kc_probe_nvhe(u64 sel);
+u64 kc_generic(u64 sel);
 
 /* Kept out of line on purpose: the attribute spellings a module may use. */
 static __attribute__((__noinline__)) u64 kc_probe(u64 which, u64 sel)
@@ -51,6 +52,8 @@ static __attribute__((__noinline__)) u64 kc_probe(u64 which, u64 sel)
 		return kc_probe_kvm_host(sel);
 	case 4:
 		return kc_probe_nvhe(sel);
+	case 5:
+		return kc_generic(sel);
 	default:
 		return (u64)(s64)-ERANGE;
 	}
