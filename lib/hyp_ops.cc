@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "devices/devices.h"
 #include "machine.h"
+#include "trace/hyp_trace.h"
 #include "trace/trace_ops.h"
 
 namespace pkvm {
@@ -174,6 +175,11 @@ void* AllocModuleVa(pkvm_u64 nr_pages) {
 
 int HypSmpProcessorId(void) { return Cpu(); }
 
+// get_time: "time in us, typically used to track intervals": the
+// hypervisor's clock, the one its trace timestamps come from (so
+// TraceClockSource::kManual makes it exact in tests).
+pkvm_u64 GetTime(void) { return M().trace->NowNs() / 1000; }
+
 int LazyPteDeprecated(pkvm_u64, pkvm_u64) {
   M().Log("WARNING: host_stage2_{enable,disable}_lazy_pte are deprecated in A16: -EPERM");
   return -EPERM;
@@ -245,6 +251,7 @@ void FillOps(Ops& o) {
   if constexpr (requires { o.tracing_mod_hyp_printk; }) {  // A16
     o.tracing_mod_hyp_printk = &trace::TracingModHypPrintk;
   }
+  if constexpr (requires { o.get_time; }) o.get_time = &GetTime;  // A16 KMI >= 2
   if constexpr (requires { o.list_add_valid_or_report; }) {
     o.list_add_valid_or_report = &ListAddValid;
     o.list_del_entry_valid_or_report = &ListDelValid;
@@ -259,6 +266,10 @@ void InitModuleOps(Hypervisor::Impl& m) {
   FillOps(m.ops_a14);
   FillOps(m.ops_a15);
   FillOps(m.ops_a16);
+  // A16 KABI slots above the machine's KMI level stay reserved: zero, as
+  // the kernel leaves an unused slot.
+  if (m.opts.a16_kmi < kA16KmiPowerLock) m.ops_a16.android_kabi_reserved5 = 0;
+  if (m.opts.a16_kmi < kA16KmiLate) m.ops_a16.android_kabi_reserved6 = 0;
 }
 
 }  // namespace pkvm

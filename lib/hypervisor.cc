@@ -275,7 +275,7 @@ void Hypervisor::Impl::HandleHostHcall(int cpu) {
 }
 
 void Hypervisor::Impl::RunStaticHcall(uint32_t id, kvm_cpu_context* ctx, int cpu) {
-  uint64_t* x = ctx->regs.regs;
+  pkvm_u64* x = ctx->regs.regs;
   auto ret = [&](int64_t v) { x[1] = static_cast<uint64_t>(v); };
   switch (id) {
     case PKVM_HCALL_pkvm_alloc_module_va:
@@ -582,6 +582,11 @@ StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions
                                         "(android16-6.12)"));
   if (options.cpus < 1 || options.cpus > 64)
     return Status(-EINVAL, absl::StrCat("cpus must be 1..64, not ", options.cpus));
+  if (options.a16_kmi < 0 || options.a16_kmi > kA16KmiLatest)
+    return Status(-EINVAL, absl::StrCat("a16_kmi must be 0..", kA16KmiLatest, ", not ",
+                                        options.a16_kmi));
+  if (options.a16_kmi != 0 && options.generation != Generation::kA16)
+    return Status(-EINVAL, "a16_kmi selects an android16-6.12 KMI level: set it with generation A16");
   if (options.ram_size < kPageSize || options.ram_size % kPageSize != 0 ||
       options.ram_size > (64ull << 30))
     return Status(-EINVAL, "ram_size must be a multiple of 4 KiB between 4 KiB and 64 GiB");

@@ -17,6 +17,15 @@
 #error "PKVM_GENERATION must be 14 (android14-6.1), 15 (android15-6.6) or 16 (android16-6.12)"
 #endif
 
+/* The android16-6.12 KMI level the module is built for (pkvm/abi/module_ops.h):
+ * 0, the verified table, unless -DPKVM_A16_KMI=1|2 says otherwise. */
+#ifndef PKVM_A16_KMI
+#define PKVM_A16_KMI 0
+#endif
+#if PKVM_A16_KMI < 0 || PKVM_A16_KMI > 2
+#error "PKVM_A16_KMI must be 0 (verified A16 table), 1 (+device_register_power_lock) or 2 (+get_time, enum guest SMC results)"
+#endif
+
 #define PKVM_CAT_(a, b) a##b
 #define PKVM_CAT(a, b) PKVM_CAT_(a, b)
 #define PKVM_GEN_SUFFIX_(g) _a##g

@@ -66,7 +66,7 @@ inline HostHcallTarget RouteHostHcall(kvm_cpu_context* ctx, const HvcRegistry& r
                                       bool deprivileged, uint32_t finalize_id,
                                       uint32_t nr_static) noexcept {
   using CC = CallingConvention<G>;
-  uint64_t& x0 = ctx->regs.regs[0];
+  pkvm_u64& x0 = ctx->regs.regs[0];
   // SMCCC function ids live in W0: the kernels compute the id in 32 bits.
   uint64_t fid = x0 & 0xFFFFFFFFull;
   if constexpr (CC::kStripsCallHints) fid &= ~static_cast<uint64_t>(PKVM_SMCCC_CALL_HINTS);

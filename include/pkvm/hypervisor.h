@@ -102,7 +102,18 @@ struct HypervisorOptions {
   // callback) still running after this long is stopped and reported as a
   // hyp panic (runaway code). 0 = no limit.
   uint32_t call_time_limit_ms = 2000;
+  // A16 only: the android16-6.12 KMI level of the ops table (module code
+  // says the same with -DPKVM_A16_KMI=<n>; docs/abi-decisions.md).
+  // kA16KmiVerified: the verified table, KABI slots 1-4 used;
+  // kA16KmiPowerLock: + device_register_power_lock (KABI slot 5);
+  // kA16KmiLate: + get_time (KABI slot 6) and guest SMC handlers returning
+  // enum pkvm_smc_handler_ret, up to 16 of them.
+  int a16_kmi = 0;
 };
+inline constexpr int kA16KmiVerified = 0;
+inline constexpr int kA16KmiPowerLock = 1;
+inline constexpr int kA16KmiLate = 2;
+inline constexpr int kA16KmiLatest = kA16KmiLate;
 
 // The host register file after a hypercall or SMC.
 struct HvcResult {
@@ -305,6 +316,12 @@ class Hypervisor {
   // true; an error leaves the device with the host), then its MMIO pages go
   // to the guest. ReclaimDevice runs it with false (an error panics).
   Status AssignDevice(uint64_t phys, uint16_t handle, int cpu = 0);
+  // A16 with a16_kmi >= 1: guest `handle` asks to lock (keep powered) or
+  // unlock the device assigned to it at `phys`: the module's
+  // device_register_power_lock() callback runs and its result is returned.
+  // -EPERM if the device is not that guest's, -EOPNOTSUPP without a
+  // callback (or below KMI level 1).
+  StatusOr<int> GuestDevicePowerLock(uint64_t phys, uint16_t handle, bool lock, int cpu = 0);
   Status ReclaimDevice(uint64_t phys, int cpu = 0);
 
   // --- emulated MMIO devices and the device tree (pkvm/devices.h, docs/devices.md) ---

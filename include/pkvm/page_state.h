@@ -94,6 +94,9 @@ struct GuestSmcResult {
   SmcccRegs regs;                  // what the guest sees after the SMC
   bool handled_by_pkvm = false;    // PSCI/SMCCC/TRNG services of pKVM itself
   bool handled_by_module = false;  // a module's guest SMC handler returned true
+  // A16 KMI >= 2: a handler answered GUEST_SMC_NEED_TOPUP; regs are the
+  // guest's unchanged (the call is retried once the host donated memory).
+  bool needs_topup = false;
 };
 
 }  // namespace pkvm

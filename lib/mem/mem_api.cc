@@ -494,7 +494,32 @@ StatusOr<GuestSmcResult> Hypervisor::GuestSmc(uint16_t handle, const SmcccRegs& 
   bool handled = false;
   uint64_t in[18];
   std::memcpy(in, regs.x, sizeof in);
-  if (cb != 0 && m.gen == Generation::kA15) {
+  if (m.gen == Generation::kA16 && m.opts.a16_kmi >= kA16KmiLate) {
+    // enum pkvm_smc_handler_ret: the first handler that does not answer
+    // NOT_HANDLED decides. NEED_TOPUP: the hypervisor needs memory from the
+    // host before the call can go on; the guest's registers stay as they
+    // were and the call is retried after the host tops up.
+    for (const uint64_t h : s.guest_smc_chain) {
+      uint64_t res[18] = {};
+      int rc = GUEST_SMC_NOT_HANDLED;
+      if (!m.CallEl2(h, cpu, &rc, reinterpret_cast<arm_smccc_1_2_regs*>(in),
+                     reinterpret_cast<arm_smccc_1_2_regs*>(res), handle))
+        return Status(-EIO, absl::StrCat("the guest SMC handler panicked the hypervisor: ",
+                                         m.panic_report));
+      if (rc == GUEST_SMC_HANDLED) {
+        handled = true;
+        std::memcpy(out.regs.x, res, sizeof res);
+        break;
+      }
+      if (rc == GUEST_SMC_NEED_TOPUP) {
+        out.needs_topup = true;
+        return out;
+      }
+      if (rc != GUEST_SMC_NOT_HANDLED)
+        m.Log(absl::StrFormat("WARNING: guest SMC handler returned %d, not a "
+                              "pkvm_smc_handler_ret; taken as NOT_HANDLED", rc));
+    }
+  } else if (cb != 0 && m.gen == Generation::kA15) {
     uint64_t res[4] = {0, 0, 0, 0};  // struct arm_smccc_res
     if (!m.CallEl2(cb, cpu, &handled, reinterpret_cast<arm_smccc_1_2_regs*>(in),
                    reinterpret_cast<arm_smccc_res*>(res), handle))
@@ -515,6 +540,29 @@ StatusOr<GuestSmcResult> Hypervisor::GuestSmc(uint16_t handle, const SmcccRegs& 
 }
 
 // ---- device assignment ------------------------------------------------------------------
+
+StatusOr<int> Hypervisor::GuestDevicePowerLock(uint64_t phys, uint16_t handle, bool lock, int cpu) {
+  Impl& m = *impl_;
+  mem::MemoryState& s = m.memory;
+  if (Status st = CheckBootedCpu(m, cpu); !st.ok()) return st;
+  if (m.gen != Generation::kA16 || m.opts.a16_kmi < kA16KmiPowerLock)
+    return Status(-EOPNOTSUPP, "device power locks need generation A16 with a16_kmi >= 1");
+  auto dev = s.devices.find(phys >> kPageShift);
+  if (phys % kPage != 0 || dev == s.devices.end())
+    return Status(-ENODEV, absl::StrFormat("no device has its MMIO base at %#x", phys));
+  mem::Device& d = dev->second;
+  if (d.assigned_to != handle)
+    return Status(-EPERM, absl::StrFormat("the device at %#x is not assigned to guest %#x", phys,
+                                          handle));
+  if (d.power_lock_cb == 0)
+    return Status(-EOPNOTSUPP, absl::StrFormat("no module registered a power lock for the device "
+                                               "at %#x (device_register_power_lock)", phys));
+  int rc = 0;
+  if (!m.CallEl2(d.power_lock_cb, cpu, &rc, reinterpret_cast<void*>(d.power_lock_cookie), lock))
+    return Status(-EIO, absl::StrCat("the power lock callback panicked the hypervisor: ",
+                                     m.panic_report));
+  return rc;
+}
 
 Status Hypervisor::AssignDevice(uint64_t phys, uint16_t handle, int cpu) {
   Impl& m = *impl_;

@@ -733,9 +733,19 @@ int RegisterGuestSmcHandlerA15(pkvm_guest_smc_cb_a15_t cb, pkvm_handle_t handle)
   it->second.smc_handler = reinterpret_cast<uint64_t>(cb);
   return 0;
 }
+// Later A16 KMIs (and the post-6.12 tree) keep guest SMC handlers in a
+// chain like the host SMC one: up to 16, then -ENOSPC.
+constexpr size_t kMaxGuestSmcHandlers = 16;
+
 int RegisterGuestSmcHandlerA16(pkvm_guest_smc_cb_a16_t cb) {
   if (cb == nullptr) return -EINVAL;
-  MemoryState& s = M().memory;
+  Hypervisor::Impl& m = M();
+  MemoryState& s = m.memory;
+  if (m.opts.a16_kmi >= kA16KmiLate) {
+    if (s.guest_smc_chain.size() >= kMaxGuestSmcHandlers) return -ENOSPC;
+    s.guest_smc_chain.push_back(reinterpret_cast<uint64_t>(cb));
+    return 0;
+  }
   if (s.guest_smc_handler != 0) return -EBUSY;
   s.guest_smc_handler = reinterpret_cast<uint64_t>(cb);
   return 0;
@@ -757,6 +767,20 @@ int RegisterGuestTrngOps(const struct pkvm_module_trng_ops* ops) {
   MemoryState& s = M().memory;
   if (s.trng_ops != 0) return -EBUSY;
   s.trng_ops = reinterpret_cast<uint64_t>(ops);
+  return 0;
+}
+
+// A16 KMI >= 1: the callback pKVM calls when a guest asks to lock (keep
+// powered) or unlock its assigned device (Hypervisor::GuestDevicePowerLock).
+// Same rules as device_register_reset: one per device, at its MMIO base.
+int DeviceRegisterPowerLock(pkvm_u64 phys, void* cookie, pkvm_device_power_lock_cb_t cb) {
+  if (cb == nullptr) return -EINVAL;
+  MemoryState& s = M().memory;
+  auto it = s.devices.find(phys >> kPageShift);
+  if (phys % kPage != 0 || it == s.devices.end()) return -ENODEV;
+  if (it->second.power_lock_cb != 0) return -EBUSY;
+  it->second.power_lock_cb = reinterpret_cast<uint64_t>(cb);
+  it->second.power_lock_cookie = reinterpret_cast<uint64_t>(cookie);
   return 0;
 }
 
@@ -834,6 +858,7 @@ void FillMemoryOps(Ops& o) {
     o.map_module_pages = &MapModulePages;
     o.unmap_module_pages = &UnmapModulePages;
     o.request_hyp_alloc = &RequestHypAlloc;
+    o.device_register_power_lock = &DeviceRegisterPowerLock;
   }
 }
 

@@ -93,6 +93,8 @@ struct Device {
   uint64_t base_pfn = 0, nr_pages = 0;
   uint64_t reset_cb = 0;   // device_register_reset()
   uint64_t cookie = 0;
+  uint64_t power_lock_cb = 0;      // device_register_power_lock() (A16 KMI >= 1)
+  uint64_t power_lock_cookie = 0;
   uint16_t assigned_to = 0;  // guest handle, 0 = the host has it
 };
 
@@ -115,6 +117,8 @@ struct MemoryState {
   uint16_t next_guest_handle = 0x1000;  // pKVM handles start at HANDLE_OFFSET
   std::map<uint64_t, Device> devices;   // every MMIO region, by base pfn
   uint64_t guest_smc_handler = 0;       // A16: one handler for every guest
+  // A16 KMI >= 2: up to 16 handlers returning enum pkvm_smc_handler_ret.
+  std::vector<uint64_t> guest_smc_chain;
   uint64_t trng_ops = 0;                // const struct pkvm_module_trng_ops *
   std::vector<uint64_t> iommus;         // iommu_init_device()
   std::map<uint64_t, uint64_t> iommu_snapshots;  // domain -> host pages mapped

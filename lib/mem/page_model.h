@@ -43,9 +43,9 @@ inline constexpr uint64_t kHostMemProt = kProtRwx;
 inline constexpr uint64_t kHostMmioProt = kProtR | kProtW;
 inline constexpr uint64_t kPageHyp = kProtR | kProtW;
 inline constexpr uint64_t kPageHypDevice = kPageHyp | kProtDevice;
-// What a module may pass as a prot (MODULE_PROT_ALLOWLIST without the
-// PXN/UXN bits libpkvm's kvm_pgtable_prot does not define).
-inline constexpr uint64_t kModuleProtAllowlist = kProtRwx | kProtDevice | kProtNormalNc;
+// What a module may pass as a prot (the kernel's MODULE_PROT_ALLOWLIST).
+inline constexpr uint64_t kModuleProtAllowlist = kProtRwx | kProtDevice | kProtNormalNc |
+                                                 KVM_PGTABLE_PROT_PXN | KVM_PGTABLE_PROT_UXN;
 // hyp_page refcounts are 16-bit; the kernel BUG()s past this.
 inline constexpr uint32_t kMaxRefcount = 0xffff;
 

@@ -71,6 +71,8 @@
   X(tracing_mod_hyp_printk) \
   X(pkvm_unuse_dma) \
   X(device_register_reset) \
+  X(device_register_power_lock) \
+  X(get_time) \
   X(register_guest_trng_ops) \
   X(map_module_pages) \
   X(unmap_module_pages) \

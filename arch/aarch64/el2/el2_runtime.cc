@@ -87,7 +87,7 @@ int OpRegisterSerialDriver(pkvm_serial_putc_cb_t cb) {
   if (g_putc) g_putc(c);
 }
 void OpPuts(const char* s) { ConsolePuts(s); }
-void OpPutx64(uint64_t v) { ConsolePutHex(v); }
+void OpPutx64(pkvm_u64 v) { ConsolePutHex(v); }
 
 void OpUpdateHcrEl2(unsigned long set, unsigned long clear) {
   g_hcr = (g_hcr & ~clear) | set;
@@ -276,7 +276,7 @@ using InitFn = int (*)(const ModuleOpsTable*);
 // The static handlers: x0 is SUCCESS already (RouteHostHcall); the result
 // goes to x1. False: not a hypercall this hypervisor has.
 bool RunStatic(uint32_t id, kvm_cpu_context* ctx) {
-  uint64_t* r = ctx->regs.regs;
+  pkvm_u64* r = ctx->regs.regs;
   if (id == pkvm_prot_finalize_id(PKVM_EL2_GENERATION)) {  // __pkvm_prot_finalize
     g_deprivileged = true;
     r[1] = 0;
@@ -372,7 +372,7 @@ void HandleHostSmc(kvm_cpu_context* ctx) {
   EmitCore(HostSmcRec{kEventHostSmc, id, 0});
 }
 
-[[noreturn]] void Panic(const char* why, const uint64_t* regs, uint64_t esr, uint64_t far,
+[[noreturn]] void Panic(const char* why, const pkvm_u64* regs, uint64_t esr, uint64_t far,
                         uint64_t elr, uint64_t spsr, uint64_t sp) {
   g_ring.Panic();
   ConsolePuts("HYP_PANIC ");

@@ -30,7 +30,7 @@ extern "C" {
 
 // What the fault vectors save on the EL2 stack (vectors.S, FRAME_SIZE).
 struct pkvm_el2_fault_frame {
-  uint64_t regs[31];
+  pkvm_u64 regs[31];  // the ABI register type, as user_pt_regs
   uint64_t sp;
   uint64_t esr;
   uint64_t far;

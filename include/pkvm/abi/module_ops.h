@@ -26,6 +26,20 @@
 extern "C" {
 #endif
 
+/* ---- Build-time switch: the android16-6.12 KMI level ---------------------- */
+/* Module code picks the A16 KMI it is built for with -DPKVM_A16_KMI=<n>
+ * (compat_glue.h defaults it to 0): 0 = the verified table, 1 = + the
+ * device_register_power_lock slot, 2 = + get_time and the guest SMC handler
+ * returning enum pkvm_smc_handler_ret. Members above the level are not
+ * declared, so a module using one fails to compile naming it. Without
+ * PKVM_A16_KMI (libpkvm itself) every member is declared; the machine fills
+ * them per HypervisorOptions::a16_kmi. No level moves an offset. */
+#ifdef PKVM_A16_KMI
+#define PKVM_A16_KMI_HAS_(level) (PKVM_A16_KMI >= (level))
+#else
+#define PKVM_A16_KMI_HAS_(level) 1
+#endif
+
 /* ---- Build-time switch: CONFIG_LIST_HARDENED ------------------------------ */
 
 #ifdef PKVM_CONFIG_LIST_HARDENED
@@ -119,11 +133,26 @@ typedef PKVM_ABI_BOOL (*pkvm_guest_smc_cb_a16_t)(struct arm_smccc_1_2_regs *regs
                                                  struct arm_smccc_1_2_regs *res,
                                                  pkvm_handle_t handle);
 
+/* A16 KMI level 2 (PKVM_A16_KMI=2): the guest SMC handler says what it did
+ * instead of returning a bool (note: HANDLED is 0, NOT_HANDLED 1), and the
+ * handlers form a chain. The table member keeps its slot; the callback's
+ * return value is read as this enum. */
+#if PKVM_A16_KMI_HAS_(2)
+enum pkvm_smc_handler_ret {
+  GUEST_SMC_HANDLED = 0,
+  GUEST_SMC_NOT_HANDLED = 1,
+  GUEST_SMC_NEED_TOPUP = 2,
+};
+typedef enum pkvm_smc_handler_ret (*pkvm_guest_smc_cb_a16_kmi2_t)(
+    struct arm_smccc_1_2_regs *regs, struct arm_smccc_1_2_regs *res, pkvm_handle_t handle);
+#endif
+
 /* Generation-independent callbacks (same type wherever the member exists). */
 typedef void (*pkvm_serial_putc_cb_t)(char c);
 typedef PKVM_ABI_BOOL (*pkvm_unmask_serror_cb_t)(void);
 typedef void (*pkvm_mask_serror_cb_t)(void);
 typedef int (*pkvm_device_reset_cb_t)(void *cookie, PKVM_ABI_BOOL host_to_guest);
+typedef int (*pkvm_device_power_lock_cb_t)(void *cookie, PKVM_ABI_BOOL lock);
 
 /* ---- A14 (android14-6.1), spec 1.2 ---------------------------------------- */
 
@@ -347,7 +376,11 @@ struct pkvm_module_ops_a16 {
   int (*host_stage2_enable_lazy_pte)(pkvm_u64 addr, pkvm_u64 nr_pages);
   int (*host_stage2_disable_lazy_pte)(pkvm_u64 addr, pkvm_u64 nr_pages);
   int (*register_host_smc_handler)(pkvm_host_smc_cb_a16_t cb);
+#if defined(PKVM_A16_KMI) && PKVM_A16_KMI >= 2
+  int (*register_guest_smc_handler)(pkvm_guest_smc_cb_a16_kmi2_t cb);
+#else
   int (*register_guest_smc_handler)(pkvm_guest_smc_cb_a16_t cb);
+#endif
   int (*register_default_trap_handler)(pkvm_default_trap_cb_a16_t cb);
   int (*register_illegal_abt_notifier)(pkvm_illegal_abt_cb_a16_t cb);
   int (*register_psci_notifier)(pkvm_psci_cb_a16_t cb);
@@ -410,8 +443,20 @@ struct pkvm_module_ops_a16 {
     int (*request_hyp_alloc)(void);
     pkvm_u64 android_kabi_reserved4;
   };
-  pkvm_u64 android_kabi_reserved5;
-  pkvm_u64 android_kabi_reserved6;
+  /* Later android16-6.12 KMI updates (PKVM_A16_KMI, docs/abi-decisions.md). */
+  union {
+#if PKVM_A16_KMI_HAS_(1)
+    int (*device_register_power_lock)(pkvm_u64 phys, void *cookie,
+                                      pkvm_device_power_lock_cb_t cb);
+#endif
+    pkvm_u64 android_kabi_reserved5;
+  };
+  union {
+#if PKVM_A16_KMI_HAS_(2)
+    pkvm_u64 (*get_time)(void);
+#endif
+    pkvm_u64 android_kabi_reserved6;
+  };
   pkvm_u64 android_kabi_reserved7;
   pkvm_u64 android_kabi_reserved8;
   pkvm_u64 android_kabi_reserved9;
@@ -645,6 +690,13 @@ PKVM_OPS_SLOT_(a16, android_kabi_reserved3, 61 + PKVM_OPS_LH_);
 PKVM_OPS_SLOT_(a16, request_hyp_alloc, 62 + PKVM_OPS_LH_);
 PKVM_OPS_SLOT_(a16, android_kabi_reserved4, 62 + PKVM_OPS_LH_);
 PKVM_OPS_SLOT_(a16, android_kabi_reserved5, 63 + PKVM_OPS_LH_);
+#if PKVM_A16_KMI_HAS_(1)
+PKVM_OPS_SLOT_(a16, device_register_power_lock, 63 + PKVM_OPS_LH_);
+#endif
+PKVM_OPS_SLOT_(a16, android_kabi_reserved6, 64 + PKVM_OPS_LH_);
+#if PKVM_A16_KMI_HAS_(2)
+PKVM_OPS_SLOT_(a16, get_time, 64 + PKVM_OPS_LH_);
+#endif
 PKVM_OPS_SLOT_(a16, android_kabi_reserved32, 90 + PKVM_OPS_LH_);
 PKVM_ABI_STATIC_ASSERT(sizeof(struct pkvm_module_ops_a16) ==
                            (PKVM_OPS_A16_NR_NAMED + PKVM_OPS_NR_KABI_SLOTS) * 8,

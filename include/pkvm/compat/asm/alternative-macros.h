@@ -1,5 +1,5 @@
 /* File: include/pkvm/compat/asm/alternative-macros.h -- code patched at boot
- * by CPU feature. (compat slice of issue 8)
+ * by CPU feature.
  *
  * libpkvm's simulated CPU has none of the optional features the kernel
  * patches for, so every alternative keeps its default (first) code, which
@@ -7,6 +7,8 @@
  */
 #ifndef __ASM_ALTERNATIVE_MACROS_H
 #define __ASM_ALTERNATIVE_MACROS_H
+
+#include <asm/insn-def.h>
 
 #define ALTERNATIVE(oldinstr, newinstr, ...) oldinstr
 #define ALTERNATIVE_CB(oldinstr, feature, cb) oldinstr

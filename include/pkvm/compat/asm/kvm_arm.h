@@ -1,6 +1,5 @@
 /* File: include/pkvm/compat/asm/kvm_arm.h -- HCR_EL2 bits (Arm ARM
  * D19.2.48) and the host's HCR_EL2 value under protected KVM.
- * (compat slice of issue 8)
  *
  *   ops->update_hcr_el2(HCR_TVM, 0);   // trap the host's VM-register writes
  */
@@ -9,6 +8,13 @@
 
 #include <linux/bits.h>
 #include <linux/types.h>
+#include <asm/esr.h>
+#include <asm/memory.h>
+#include <asm/sysreg.h>
+
+/* Fault address masks: FAR_EL2's page offset, HPFAR_EL2's FIPA field. */
+#define FAR_MASK GENMASK_ULL(11, 0)
+#define HPFAR_MASK (~UL(0xf))
 
 #define HCR_VM (UL(1) << 0)
 #define HCR_SWIO (UL(1) << 1)

@@ -5,6 +5,8 @@
 
 #include <pkvm/compat_glue.h>
 #include <linux/arm-smccc.h>
+#include <asm/hyp_image.h>
+#include <asm/insn.h>
 
 #define KVM_HOST_SMCCC_ID(id) \
   ARM_SMCCC_CALL_VAL(ARM_SMCCC_FAST_CALL, ARM_SMCCC_SMC_64, ARM_SMCCC_OWNER_VENDOR_HYP, (id))
@@ -34,9 +36,16 @@
 #endif
 #define __KVM_HOST_SMCCC_FUNC___dynamic_hcalls 128
 
-/* The hypervisor's symbols as seen from EL1. */
-#define kvm_nvhe_sym(sym) __kvm_nvhe_##sym
-/* compat slice (issue 8): an EL2 symbol named from EL1 code. */
+/* Hypervisor symbols (kvm_nvhe_sym() comes from asm/hyp_image.h): in EL1
+ * code DECLARE_KVM_NVHE_SYM(x) declares __kvm_nvhe_x, in EL2 code x. */
+#define DECLARE_KVM_VHE_SYM(sym) extern char sym[]
 #define DECLARE_KVM_NVHE_SYM(sym) extern char kvm_nvhe_sym(sym)[]
+#define DECLARE_KVM_HYP_SYM(sym) \
+  DECLARE_KVM_VHE_SYM(sym);      \
+  DECLARE_KVM_NVHE_SYM(sym)
+#define DECLARE_KVM_VHE_PER_CPU(type, sym) extern type sym
+#define DECLARE_KVM_NVHE_PER_CPU(type, sym) extern type kvm_nvhe_sym(sym)
+#define CHOOSE_VHE_SYM(sym) sym
+#define CHOOSE_NVHE_SYM(sym) kvm_nvhe_sym(sym)
 
 #endif

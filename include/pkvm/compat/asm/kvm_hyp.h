@@ -1,5 +1,6 @@
-/* File: include/pkvm/compat/asm/kvm_hyp.h -- system register access from
- * hypervisor (EL2) code: the exception registers module handlers use.
+/* File: include/pkvm/compat/asm/kvm_hyp.h -- hypervisor (EL2) code's view:
+ * what the kernel's asm/kvm_hyp.h reaches (linux/kvm_host.h, asm/kvm_mmu.h,
+ * asm/sysreg.h) and read_sysreg_el2()/write_sysreg_el2().
  *
  *   u64 esr = read_sysreg_el2(SYS_ESR);        // or read_sysreg(esr_el2)
  *   write_sysreg_el2(read_sysreg_el2(SYS_ELR) + 4, SYS_ELR);  // skip the insn
@@ -16,21 +17,19 @@
 #define __ARM64_KVM_HYP_H__
 
 #include <pkvm/compat_glue.h>
+#include <linux/compiler.h>
+#include <linux/kvm_host.h>
 #include <linux/types.h>
+#include <asm/alternative-macros.h>
+#include <asm/kvm_mmu.h>
+#include <asm/sysreg.h>
 
-#define PKVM_SYSREG_elr_el2 PKVM_EL2_SYSREG_ELR
-#define PKVM_SYSREG_spsr_el2 PKVM_EL2_SYSREG_SPSR
-#define PKVM_SYSREG_esr_el2 PKVM_EL2_SYSREG_ESR
-#define PKVM_SYSREG_far_el2 PKVM_EL2_SYSREG_FAR
-#define PKVM_SYSREG_hpfar_el2 PKVM_EL2_SYSREG_HPFAR
 /* read_sysreg_el2(SYS_ELR): the nVHE hypervisor's own (_EL2) register. */
 #define PKVM_SYSREG_SYS_ELR_EL2 PKVM_EL2_SYSREG_ELR
 #define PKVM_SYSREG_SYS_SPSR_EL2 PKVM_EL2_SYSREG_SPSR
 #define PKVM_SYSREG_SYS_ESR_EL2 PKVM_EL2_SYSREG_ESR
 #define PKVM_SYSREG_SYS_FAR_EL2 PKVM_EL2_SYSREG_FAR
 
-#define read_sysreg(r) ((u64)__pkvm_read_sysreg(PKVM_SYSREG_##r))
-#define write_sysreg(v, r) __pkvm_write_sysreg(PKVM_SYSREG_##r, (u64)(v))
 #define read_sysreg_el2(r) ((u64)__pkvm_read_sysreg(PKVM_SYSREG_##r##_EL2))
 #define write_sysreg_el2(v, r) __pkvm_write_sysreg(PKVM_SYSREG_##r##_EL2, (u64)(v))
 

@@ -1,15 +1,14 @@
-/* File: include/pkvm/compat/asm/kvm_pgtable.h -- kvm_pgtable_prot, PAGE_HYP*. */
+/* File: include/pkvm/compat/asm/kvm_pgtable.h -- kvm_pgtable_prot, PAGE_HYP*,
+ * kvm_pte_t; like the kernel's, it includes linux/kvm_host.h (and with it
+ * most core headers). */
 #ifndef __ARM64_KVM_PGTABLE_H__
 #define __ARM64_KVM_PGTABLE_H__
 
 #include <pkvm/abi/pgtable_prot.h>
+#include <linux/bits.h>
+#include <linux/kvm_host.h>
 #include <linux/types.h>
 
 typedef pkvm_kvm_pte_t kvm_pte_t;
-
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1UL << PAGE_SHIFT)
-#define PAGE_MASK (~(PAGE_SIZE - 1))
-#define PAGE_ALIGNED(addr) IS_ALIGNED((unsigned long)(addr), PAGE_SIZE)
 
 #endif

@@ -17,9 +17,10 @@
 
 #include <pkvm/compat_glue.h>
 #include <pkvm/abi/module_ops.h>
-#include <linux/types.h>
-#include <linux/export.h>
 #include <asm/kvm_pgtable.h>
+#include <linux/android_kabi.h>
+#include <linux/export.h>
+#include <linux/types.h>
 #include <asm/kvm_host.h>
 
 #define pkvm_module_ops PKVM_GEN_NAME(pkvm_module_ops)

@@ -14,7 +14,9 @@
 #define __ASM_MEMORY_H
 
 #include <linux/types.h>
-#include <asm/kvm_pgtable.h>
+#include <linux/pfn.h>
+#include <asm/page-def.h>
+#include <asm-generic/memory_model.h>
 
 #ifndef __KVM_NVHE_HYPERVISOR__
 #ifdef __cplusplus
@@ -34,7 +36,5 @@ static inline void *phys_to_virt(phys_addr_t x) { return __pkvm_phys_to_virt(x);
 #define virt_to_pfn(x) (__pa(x) >> PAGE_SHIFT)
 #endif
 
-#define PHYS_PFN(x) ((unsigned long)((x) >> PAGE_SHIFT))
-#define PFN_PHYS(x) ((phys_addr_t)(x) << PAGE_SHIFT)
 
 #endif

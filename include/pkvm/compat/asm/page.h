@@ -1,9 +1,10 @@
 /* File: include/pkvm/compat/asm/page.h -- page size and the linear map.
- * (compat slice of issue 8) */
+ * get_order(). */
 #ifndef __ASM_PAGE_H
 #define __ASM_PAGE_H
 
-#include <asm/kvm_pgtable.h>
+#include <asm/page-def.h>
 #include <asm/memory.h>
+#include <asm-generic/getorder.h>
 
 #endif

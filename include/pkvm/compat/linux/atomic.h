@@ -12,6 +12,7 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
+#include <asm/lse.h>
 #include <asm/cmpxchg.h>
 
 #define ATOMIC_INIT(i) {(i)}

@@ -1,5 +1,4 @@
 /* File: include/pkvm/compat/linux/bits.h -- BIT(), GENMASK() and friends.
- * (compat slice of issue 8)
  *
  *   u64 mask = GENMASK_ULL(47, 12);   // bits 47..12
  *   if (val & BIT(3)) ...
@@ -7,12 +6,7 @@
 #ifndef __LINUX_BITS_H
 #define __LINUX_BITS_H
 
-#ifndef UL
-#define _UL(x) (x##UL)
-#define _ULL(x) (x##ULL)
-#define UL(x) _UL(x)
-#define ULL(x) _ULL(x)
-#endif
+#include <linux/const.h>
 #define BITS_PER_LONG 64
 #define BITS_PER_LONG_LONG 64
 #define BITS_PER_BYTE 8

@@ -1,9 +1,11 @@
-/* File: include/pkvm/compat/linux/bug.h -- WARN_ON, BUG_ON, BUILD_BUG_ON.
+/* File: include/pkvm/compat/linux/bug.h -- WARN_ON, BUG_ON and (through
+ * <linux/build_bug.h>) BUILD_BUG_ON.
  * A WARN is logged with file and line; a BUG is a panic of the simulated
  * machine (EL2: hyp panic; EL1: kernel BUG), never of the host process. */
 #ifndef _LINUX_BUG_H
 #define _LINUX_BUG_H
 
+#include <linux/build_bug.h>
 #include <linux/compiler.h>
 
 #ifdef __cplusplus
@@ -29,13 +31,5 @@ __noreturn void __pkvm_bug(const char *file, int line, const char *cond);
   do {                                                                        \
     if (unlikely(condition)) __pkvm_bug(__FILE__, __LINE__, #condition);      \
   } while (0)
-
-#ifdef __cplusplus
-#define BUILD_BUG_ON(condition) static_assert(!(condition), "BUILD_BUG_ON failed: " #condition)
-#else
-#define BUILD_BUG_ON(condition) _Static_assert(!(condition), "BUILD_BUG_ON failed: " #condition)
-#endif
-#define BUILD_BUG_ON_MSG(condition, msg) BUILD_BUG_ON(condition)
-#define BUILD_BUG() BUILD_BUG_ON(1)
 
 #endif

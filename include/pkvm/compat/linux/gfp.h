@@ -20,9 +20,8 @@
 #define __LINUX_GFP_H
 
 #include <linux/types.h>
-#include <asm/memory.h>
+#include <asm/page.h>
 
-typedef unsigned int gfp_t;
 
 #define __GFP_HIGH 0x20u
 #define __GFP_IO 0x40u
@@ -93,16 +92,6 @@ static inline void free_pages_exact(void *virt, size_t size) {
   if (virt != NULL) __pkvm_page_free((unsigned long)virt, (size + PAGE_SIZE - 1) >> PAGE_SHIFT);
 }
 
-/* The order of the smallest block of at least size bytes. */
-static inline int get_order(unsigned long size) {
-  int order = 0;
-  size = (size - 1) >> PAGE_SHIFT;
-  while (size != 0) {
-    order++;
-    size >>= 1;
-  }
-  return order;
-}
 #endif /* !__KVM_NVHE_HYPERVISOR__ */
 
 #endif

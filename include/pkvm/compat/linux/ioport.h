@@ -10,7 +10,6 @@
 
 #include <linux/types.h>
 
-typedef phys_addr_t resource_size_t;
 
 struct resource {
   resource_size_t start;

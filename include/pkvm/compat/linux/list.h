@@ -18,6 +18,10 @@
 #include <linux/kernel.h>
 #include <linux/types.h>
 
+/* How CONFIG_LIST_HARDENED's out-of-line checks are declared (the report
+ * path is cold). */
+#define __list_valid_slowpath __cold __preserve_most
+
 #define LIST_POISON1 ((void *)0x100)
 #define LIST_POISON2 ((void *)0x122)
 

@@ -1,6 +1,5 @@
 /* File: include/pkvm/compat/linux/mm.h -- page arithmetic (EL1 and EL2) and,
  * at EL1, struct page accessors over libpkvm's allocator.
- * (compat slice of issue 8)
  *
  *   size_t len = PAGE_ALIGN(n);                       // EL1 and EL2
  *   struct page *p = alloc_pages(GFP_KERNEL, 0);      // EL1
@@ -17,14 +16,14 @@
 #include <linux/types.h>
 #include <linux/gfp.h>
 #include <linux/slab.h>
-#include <asm/kvm_pgtable.h>
-#include <asm/memory.h>
+#include <linux/pfn.h>
+#include <linux/sizes.h>
+#include <asm/page.h>
 
 #define PAGE_ALIGN(addr) ALIGN((addr), PAGE_SIZE)
 #define PAGE_ALIGN_DOWN(addr) ((addr) & ~((__typeof__(addr))PAGE_SIZE - 1))
 #define offset_in_page(p) ((unsigned long)(p) & ~PAGE_MASK)
-#define PFN_UP(x) (((x) + PAGE_SIZE - 1) >> PAGE_SHIFT)
-#define PFN_DOWN(x) ((x) >> PAGE_SHIFT)
+#define PAGE_ALIGNED(addr) IS_ALIGNED((unsigned long)(addr), PAGE_SIZE)
 
 #ifndef __KVM_NVHE_HYPERVISOR__
 static inline void *page_address(const struct page *page) { return (void *)page; }

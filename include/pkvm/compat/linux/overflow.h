@@ -1,5 +1,4 @@
 /* File: include/pkvm/compat/linux/overflow.h -- checked arithmetic.
- * (compat slice of issue 8)
  *
  *   size_t bytes;
  *   if (check_mul_overflow(n, sizeof(struct entry), &bytes)) return -EOVERFLOW;
@@ -9,6 +8,7 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include <linux/limits.h>
 
 /* true when the mathematical result does not fit *d (which gets the
  * wrapped value), as the kernel's macros over the compiler builtins. */
@@ -16,7 +16,23 @@
 #define check_sub_overflow(a, b, d) __builtin_sub_overflow(a, b, d)
 #define check_mul_overflow(a, b, d) __builtin_mul_overflow(a, b, d)
 
-#define SIZE_MAX (~(size_t)0)
+/* *d = a << s; true (and *d = 0 when s is out of range, the truncated value
+ * otherwise) when the shift loses bits or s is not below the width of *d, as
+ * the kernel's check_shl_overflow(). */
+#define check_shl_overflow(a, s, d)                                                   \
+  ({                                                                                  \
+    __typeof__(a) __pkvm_a = (a);                                                     \
+    __typeof__(s) __pkvm_s = (s);                                                     \
+    __typeof__(d) __pkvm_d = (d);                                                     \
+    __typeof__(*__pkvm_d) __pkvm_r;                                                   \
+    unsigned long long __pkvm_w = sizeof(*__pkvm_d) * 8;                              \
+    int __pkvm_out = (unsigned long long)__pkvm_s >= __pkvm_w;                       \
+    __pkvm_r = __pkvm_out ? 0 : (__typeof__(*__pkvm_d))((__typeof__(*__pkvm_d))__pkvm_a \
+                                                        << __pkvm_s);                 \
+    *__pkvm_d = __pkvm_r;                                                             \
+    __pkvm_out || (__typeof__(__pkvm_a))(__pkvm_r >> __pkvm_s) != __pkvm_a ||        \
+        __pkvm_a < 0 || __pkvm_s < 0;                                                 \
+  })
 
 /* a * b, or SIZE_MAX when it overflows (so an allocation of it fails). */
 static inline size_t size_mul(size_t a, size_t b) {

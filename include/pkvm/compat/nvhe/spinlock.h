@@ -20,6 +20,7 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
+#include <asm/lse.h>
 #include <asm/processor.h>
 
 typedef union hyp_spinlock {
