@@ -1,4 +1,4 @@
-# File: cmake/PkvmExports.cmake (compat slice of issue 8)
+# File: cmake/PkvmExports.cmake
 # cmake -DNM=nm -DOBJECT=all.o -DTARGET=t -DOUT=t -P PkvmExports.cmake
 # What a native module object exports: every symbol its EL1 code names with
 # EXPORT_SYMBOL() (<linux/export.h> defines a variable __pkvm_ksymtab_<sym>).

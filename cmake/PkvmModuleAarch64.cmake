@@ -59,7 +59,7 @@ function(_pkvm_a64_cflags out)
       -fno-common -fno-strict-aliasing -fno-PIE -mgeneral-regs-only -mno-outline-atomics
       -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables
       -Wno-pointer-sign
-      # uart slice: asm/io.h uses real loads and stores in .ko code.
+      # asm/io.h uses real loads and stores in .ko code.
       -DPKVM_A64_KO=1 PARENT_SCOPE)
 endfunction()
 
@@ -104,7 +104,7 @@ function(pkvm_a64_add_glue glue_dir include_dirs)
   list(APPEND el2_objs "${out}/el2_hostcalls.o")
   _pkvm_a64_compile("${out}/el2_sysreg.o" "${glue_dir}/el2_sysreg.S")
   list(APPEND el2_objs "${out}/el2_sysreg.o")
-  # smc slice: arm_smccc_1_1_smc/arm_smccc_1_2_smc in EL2 code execute a
+  # arm_smccc_1_1_smc/arm_smccc_1_2_smc in EL2 code execute a
   # real `smc #0`, which the EL2 CPU traps to the fake EL3.
   _pkvm_a64_compile("${out}/el2_smccc.o" "${glue_dir}/el1_smccc.S" ${incs})
   _pkvm_a64_compile("${out}/el2_smccc_1_2.o" "${glue_dir}/smccc_1_2.S" ${incs})
@@ -125,7 +125,7 @@ function(pkvm_a64_add_glue glue_dir include_dirs)
   _pkvm_a64_compile("${out}/el1_smccc.o" "${glue_dir}/el1_smccc.S" ${incs})
   _pkvm_a64_compile("${out}/el1_hostcalls.o" "${glue_dir}/hostcalls.S" ${incs})
   list(APPEND common_objs "${out}/el1_smccc.o" "${out}/el1_hostcalls.o")
-  _pkvm_a64_compile("${out}/el1_smccc_1_2.o" "${glue_dir}/smccc_1_2.S" ${incs})  # smc slice
+  _pkvm_a64_compile("${out}/el1_smccc_1_2.o" "${glue_dir}/smccc_1_2.S" ${incs})
   list(APPEND common_objs "${out}/el1_smccc_1_2.o")
   set(libs "${el2_lib}")
   foreach(gen 14 15 16)
@@ -234,7 +234,7 @@ function(_pkvm_add_module_ko target gen modname outdir)
 
   set(PKVM_TARGET "${target}")
   set(PKVM_MODNAME "${modname}")
-  set(PKVM_DEPENDS "${ARG_DEPENDS}")  # compat slice (issue 8): .modinfo depends=
+  set(PKVM_DEPENDS "${ARG_DEPENDS}")  # .modinfo depends=
   configure_file("${cmake_dir}/module.ko.mod.c.in" "${dir}/${target}.ko.mod.c" @ONLY)
   set(objs "")
   set(n 0)

@@ -1,5 +1,5 @@
 // Faults in module code on the Unicorn backend are hyp panics of that
-// machine, not crashes (issue 4, item 6): each fault kind ends the hypercall
+// machine, not crashes: each fault kind ends the hypercall
 // with -EIO and a report naming the kind, the PC with the nearest module
 // symbol (without __kvm_nvhe_), the fault address and the registers; the
 // module's panic notifier runs; every later call on that machine fails
@@ -115,8 +115,8 @@ TEST(UnicornFaultTest, FarNamesTheUnmappedAddress) {
   EXPECT_THAT(hv->panic_report(), HasSubstr("far 0xc0000000000"));
 }
 
-// EL2 code may touch only memory the hypervisor owns, borrows or has mapped
-// (issue 5): a store through hyp_va() into a host-owned page is an EL2 data
+// EL2 code may touch only memory the hypervisor owns, borrows or has mapped:
+// a store through hyp_va() into a host-owned page is an EL2 data
 // abort whose report names the page and its owner; the same store into a
 // page the host shared first goes through.
 TEST(UnicornFaultTest, El2TouchingAHostPageIsAHypPanicNamingItsOwner) {
@@ -138,7 +138,7 @@ TEST(UnicornFaultTest, El2TouchingAHostPageIsAHypPanicNamingItsOwner) {
       << hv->panic_report();
 }
 
-// Every EL1 load and store is checked against the host stage-2 (issue 5):
+// Every EL1 load and store is checked against the host stage-2:
 // el1_mmio's module_init touches a device page mmio_emul's EL2 code took
 // away from the host, with ordinary instructions. Each access is a
 // permission fault whose syndrome the EL2 handler decodes (size, register,

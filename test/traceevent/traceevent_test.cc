@@ -1,4 +1,4 @@
-// The proof against a real reader (issue 3): a TracefsDump() directory is
+// The proof against a real reader: a TracefsDump() directory is
 // read with libtraceevent exactly as trace-cmd style tools read a kernel's
 // tracefs -- header_page with tep_parse_header_page(), every format file
 // with tep_parse_format() (system "hypervisor"), the per-CPU
