@@ -209,6 +209,15 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::st
       }
       out->machine.call_time_limit_ms = ms;
       out->time_limit_given = true;
+    } else if (name == "--a16-kmi") {
+      int level = 0;
+      if (!absl::SimpleAtoi(value, &level) || level < pkvm::kA16KmiVerified ||
+          level > pkvm::kA16KmiLatest) {
+        *error = absl::StrCat("--a16-kmi ", value, ": must be ", pkvm::kA16KmiVerified, "..",
+                              pkvm::kA16KmiLatest, " (docs/abi-decisions.md)");
+        return false;
+      }
+      out->machine.a16_kmi = level;
     } else {
       *error = absl::StrCat("unknown option ", name, " (see pkvm run --help)");
       return false;

@@ -31,6 +31,7 @@ pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
          [--tracefs-write PATH=VALUE]... [--print-trace] [--tracefs-dump DIR]
          [--list-tracefs] [--trace-clock host|manual] [--dtb FILE | --dts FILE]
          [--trace-dat FILE] [--perfetto FILE] [--tracefs-flavor android|upstream]
+         [--a16-kmi 0|1|2]
 
   --generation G   kernel generation: 14 = android14-6.1, 15 = android15-6.6
                    (default), 16 = android16-6.12
@@ -43,6 +44,10 @@ pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
                    unicorn (NAME.ko, AArch64 code in the Unicorn emulator)
   --module PATH    offer a module (NAME.so built by pkvm_add_module()), as if
                    it were in the initramfs; repeatable
+  --a16-kmi L      A16 only: the android16-6.12 KMI level of the ops table,
+                   as the module was built (-DPKVM_A16_KMI=L): 0 = the verified
+                   table (default), 1 = + device_register_power_lock, 2 = +
+                   get_time and guest SMC handlers returning an enum
   --time-limit-ms MS
                    unicorn backend: a call into module code (module_init, a
                    hypercall, a callback) still running after MS milliseconds

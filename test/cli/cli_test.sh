@@ -130,6 +130,16 @@ if [ -n "$FAULTY_KO" ]; then
     "$PKVM" run --backend unicorn --cmdline "kvm-arm.protected_modules=faulty" \
     --module "$FAULTY_KO" --time-limit-ms 100 --hvc 128:5
 fi
+# --a16-kmi: the machine's A16 ops table at the level late_kmi was built for
+# (KABI slots 5 and 6 filled: x1 = 3), and a level libpkvm does not know.
+LATE_KMI=${PKVM_LATE_KMI_SO:?}
+expect a16-kmi-late 0 'hvc 0xc6000080 -> x0=0x0 x1=0x3' -- \
+  "$PKVM" run --generation 16 --a16-kmi 2 --cmdline kvm-arm.protected_modules=late_kmi \
+    --module "$LATE_KMI" --hvc 128:7
+expect a16-kmi-verified 0 'hvc 0xc6000080 -> x0=0x0 x1=0x0' -- \
+  "$PKVM" run --generation 16 --cmdline kvm-arm.protected_modules=late_kmi \
+    --module "$LATE_KMI" --hvc 128:7
+expect a16-kmi-bad 2 '--a16-kmi 3: must be 0..2' -- "$PKVM" run --a16-kmi 3
 expect time-limit-native-warns 0 'warning: --time-limit-ms applies to the unicorn backend' -- \
   "$PKVM" run --time-limit-ms 50
 expect bad-time-limit 2 '--time-limit-ms -1: must be a number of milliseconds' -- \
