@@ -13,14 +13,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "pkvm/hypervisor.h"
+#include "seed_driver.h"
 
 namespace {
 
@@ -37,11 +35,6 @@ void RunOne(const uint8_t* data, size_t size) {
   if (!(*hv)->SetDeviceTree(std::vector<uint8_t>(data, data + size)).ok()) return;
   ++stats.accepted;
   if ((*hv)->Boot().ok()) ++stats.booted;
-}
-
-std::vector<uint8_t> ReadFile(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 void PutBe32(std::vector<uint8_t>& b, size_t off, uint32_t v) {
@@ -107,31 +100,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
 #ifndef PKVM_LIBFUZZER
 int main(int argc, char** argv) {
-  int rounds = 0;
-  std::vector<std::filesystem::path> files;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--mutate=", 0) == 0) {
-      rounds = std::atoi(a.c_str() + 9);
-    } else if (std::filesystem::is_directory(a)) {
-      for (const auto& e : std::filesystem::directory_iterator(a))
-        if (e.is_regular_file()) files.push_back(e.path());
-    } else {
-      files.emplace_back(a);
-    }
-  }
-  if (files.empty()) {
-    std::fprintf(stderr, "usage: dtb_fuzz [--mutate=N] <file or directory>...\n");
-    return 2;
-  }
-  uint64_t salt = 0;
-  for (const auto& f : files) {
-    const std::vector<uint8_t> seed = ReadFile(f);
-    RunOne(seed.data(), seed.size());
-    Mutate(seed, rounds, salt++);
-  }
+  size_t seeds = 0;
+  if (int rc = pkvm::fuzz::RunSeeds(argc, argv, "dtb_fuzz", RunOne, Mutate, &seeds); rc != 0)
+    return rc;
   std::printf("dtb_fuzz: %llu inputs from %zu seeds: %llu accepted, %llu booted\n",
-              static_cast<unsigned long long>(stats.inputs), files.size(),
+              static_cast<unsigned long long>(stats.inputs), seeds,
               static_cast<unsigned long long>(stats.accepted),
               static_cast<unsigned long long>(stats.booted));
   // A run where nothing was accepted exercised only the validator.

@@ -14,9 +14,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -24,6 +21,7 @@
 #include "elf_object.h"
 #include "hyprel.h"
 #include "module_linker.h"
+#include "seed_driver.h"
 
 namespace {
 
@@ -58,11 +56,6 @@ void RunOne(const uint8_t* data, size_t size) {
   for (int gen : {14, 15, 16}) (void)InitModuleHyp(*mod, region, gen);
   (void)PatchEl2Imports(*mod, region, 0x80000000000, resolve);
   (void)ApplyHypRelocs(*mod, region, 0x80000000000);
-}
-
-std::vector<uint8_t> ReadFile(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 // Overwrites `n` bytes at `off` with a boundary value.
@@ -130,31 +123,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
 #ifndef PKVM_LIBFUZZER
 int main(int argc, char** argv) {
-  int rounds = 0;
-  std::vector<std::filesystem::path> files;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--mutate=", 0) == 0) {
-      rounds = std::atoi(a.c_str() + 9);
-    } else if (std::filesystem::is_directory(a)) {
-      for (const auto& e : std::filesystem::directory_iterator(a))
-        if (e.is_regular_file()) files.push_back(e.path());
-    } else {
-      files.emplace_back(a);
-    }
-  }
-  if (files.empty()) {
-    std::fprintf(stderr, "usage: ko_parser_fuzz [--mutate=N] <file or directory>...\n");
-    return 2;
-  }
-  uint64_t salt = 0;
-  for (const auto& f : files) {
-    const std::vector<uint8_t> seed = ReadFile(f);
-    RunOne(seed.data(), seed.size());
-    Mutate(seed, rounds, salt++);
-  }
+  size_t seeds = 0;
+  if (int rc = pkvm::fuzz::RunSeeds(argc, argv, "ko_parser_fuzz", RunOne, Mutate, &seeds); rc != 0)
+    return rc;
   std::printf("ko_parser_fuzz: %llu inputs from %zu seeds: %llu parsed, %llu linked\n",
-              static_cast<unsigned long long>(stats.inputs), files.size(),
+              static_cast<unsigned long long>(stats.inputs), seeds,
               static_cast<unsigned long long>(stats.parsed),
               static_cast<unsigned long long>(stats.linked));
   return 0;

@@ -1,0 +1,64 @@
+// File: test/fuzz/seed_driver.h
+// The plain-program mode every fuzz target has besides libFuzzer's: run each
+// file (or every file of a directory) given on the command line, and with
+// --mutate=N also N deterministic mutations of each, so ctest exercises the
+// target in every build (ASan/UBSan included) without clang.
+//
+//   int main(int argc, char** argv) {
+//     return pkvm::fuzz::RunSeeds(argc, argv, "dtb_fuzz", RunOne, Mutate);
+//   }
+#ifndef PKVM_TEST_FUZZ_SEED_DRIVER_H_
+#define PKVM_TEST_FUZZ_SEED_DRIVER_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace pkvm::fuzz {
+
+inline std::vector<uint8_t> ReadFile(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+// Runs every seed through `run(data, size)`, then `mutate(seed, rounds,
+// salt)` with a salt per seed. Returns 2 on a usage error, else 0 (the
+// target prints its own statistics and may decide its exit status after).
+template <typename Run, typename Mutate>
+int RunSeeds(int argc, char** argv, const char* name, Run run, Mutate mutate,
+             size_t* seeds_out = nullptr) {
+  int rounds = 0;
+  std::vector<std::filesystem::path> files;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--mutate=", 0) == 0) {
+      rounds = std::atoi(a.c_str() + 9);
+    } else if (std::filesystem::is_directory(a)) {
+      for (const auto& e : std::filesystem::directory_iterator(a))
+        if (e.is_regular_file()) files.push_back(e.path());
+    } else {
+      files.emplace_back(a);
+    }
+  }
+  if (files.empty()) {
+    std::fprintf(stderr, "usage: %s [--mutate=N] <file or directory>...\n", name);
+    return 2;
+  }
+  uint64_t salt = 0;
+  for (const auto& f : files) {
+    const std::vector<uint8_t> seed = ReadFile(f);
+    run(seed.data(), seed.size());
+    mutate(seed, rounds, salt++);
+  }
+  if (seeds_out != nullptr) *seeds_out = files.size();
+  return 0;
+}
+
+}  // namespace pkvm::fuzz
+
+#endif  // PKVM_TEST_FUZZ_SEED_DRIVER_H_
