@@ -215,6 +215,10 @@ function(pkvm_add_module target)
   # What the AArch64 build adds to its own flags (-D/-I come from the
   # object libraries' properties).
   set(ko_options -Werror=implicit-function-declaration -Wframe-larger-than=2048 ${ARG_COMPILE_OPTIONS})
+  # Kbuild compiles every file with `-include linux/kconfig.h`: modules use
+  # IS_ENABLED(CONFIG_...) without including anything.
+  list(APPEND common_options -include linux/kconfig.h)
+  list(APPEND ko_options -include linux/kconfig.h)
   if(kconfig_header)
     list(APPEND common_options -include "${kconfig_header}")
     list(APPEND ko_options -include "${kconfig_header}")

@@ -36,7 +36,10 @@ bool kvm_host_ffa_handler(struct kvm_cpu_context *host_ctxt, u32 func_id);
 }
 #endif
 
-/* An SMCCC fast call of the standard-secure-service owner in the FF-A range. */
+/* An SMCCC fast call of the standard-secure-service owner in the FF-A range.
+ * android16-6.12's header has it; android15-6.6 trees differ, and vendor
+ * modules built against those without it define their own: A16 only. */
+#if PKVM_GENERATION >= 16
 static inline bool is_ffa_call(u64 func_id)
 {
   return ARM_SMCCC_IS_FAST_CALL(func_id) &&
@@ -44,5 +47,6 @@ static inline bool is_ffa_call(u64 func_id)
          ARM_SMCCC_FUNC_NUM(func_id) >= FFA_MIN_FUNC_NUM &&
          ARM_SMCCC_FUNC_NUM(func_id) <= FFA_MAX_FUNC_NUM;
 }
+#endif
 
 #endif /* __KVM_HYP_FFA_H */
