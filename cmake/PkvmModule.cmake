@@ -172,7 +172,10 @@ function(pkvm_add_module target)
     _pkvm_source_root_anchor("${ARG_SOURCE_ROOT}" "${dir}" anchor)
     list(APPEND user_includes "${anchor}")
   endif()
-  set(kconfig_header "")
+  # Every module gets its Kconfig values (maybe none) and IS_ENABLED() from
+  # one force-included header, as Kbuild's `-include linux/kconfig.h`.
+  set(kconfig_header "${dir}/autoconf.h")
+  set(kconfig_values "")
   if(ARG_KCONFIG)
     set(items "")
     foreach(k IN LISTS ARG_KCONFIG)
@@ -182,9 +185,8 @@ function(pkvm_add_module target)
       list(APPEND items "${k}")
     endforeach()
     _pkvm_kconfig_values(kconfig_values "pkvm_add_module(${target})" ${items})
-    set(kconfig_header "${dir}/autoconf.h")
-    _pkvm_write_autoconf("${kconfig_header}" ${kconfig_values})
   endif()
+  _pkvm_write_autoconf("${kconfig_header}" ${kconfig_values})
 
   # Unicorn-only: assembly in the EL2 part.
   set(el2_asm "")
@@ -215,10 +217,6 @@ function(pkvm_add_module target)
   # What the AArch64 build adds to its own flags (-D/-I come from the
   # object libraries' properties).
   set(ko_options -Werror=implicit-function-declaration -Wframe-larger-than=2048 ${ARG_COMPILE_OPTIONS})
-  # Kbuild compiles every file with `-include linux/kconfig.h`: modules use
-  # IS_ENABLED(CONFIG_...) without including anything.
-  list(APPEND common_options -include linux/kconfig.h)
-  list(APPEND ko_options -include linux/kconfig.h)
   if(kconfig_header)
     list(APPEND common_options -include "${kconfig_header}")
     list(APPEND ko_options -include "${kconfig_header}")

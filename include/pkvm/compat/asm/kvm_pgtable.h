@@ -5,6 +5,7 @@
 #define __ARM64_KVM_PGTABLE_H__
 
 #include <pkvm/abi/pgtable_prot.h>
+#include <asm/pgtable-hwdef.h>
 #include <linux/bits.h>
 #include <linux/kvm_host.h>
 #include <linux/types.h>

@@ -12,6 +12,16 @@
 static_assert(sizeof(u64) == 8);
 static_assert(__builtin_types_compatible_p(u64, unsigned long long), "u64 is unsigned long long");
 static_assert(__builtin_types_compatible_p(__u64, u64));
+/* Kbuild force-includes linux/kconfig.h; CONFIG_TRACING is set for every
+ * module build, CONFIG_PKVM_NEVER_SET never is. */
+static_assert(IS_ENABLED(CONFIG_TRACING) && IS_BUILTIN(CONFIG_TRACING));
+static_assert(!IS_ENABLED(CONFIG_PKVM_NEVER_SET) && !IS_MODULE(CONFIG_TRACING));
+#if !IS_ENABLED(CONFIG_TRACING)
+#error IS_ENABLED() must work in #if
+#endif
+/* asm/pgtable-hwdef.h through asm/kvm_pgtable.h: the 4 KiB granule's levels. */
+static_assert(ARM64_HW_PGTABLE_LEVEL_SHIFT(3) == PAGE_SHIFT);
+static_assert(ARM64_HW_PGTABLE_LEVEL_SHIFT(1) == 30 && PMD_SIZE == SZ_2M);
 static_assert(__builtin_types_compatible_p(uint64_t, u64));
 static_assert(__builtin_types_compatible_p(s64, long long));
 static_assert(__builtin_types_compatible_p(resource_size_t, phys_addr_t));
