@@ -62,6 +62,11 @@ struct pkvm_iommu {
   void *va;
   size_t size;
   bool powered;
+  /* Later android14-6.1 revisions carry per-device flags (Pixel's s2mpu
+   * driver tests a "has sync device" bit); the member's type and place are
+   * unverified (docs/abi-decisions.md). libpkvm never allocates this struct,
+   * so only module code reads it. */
+  u32 flags;
   char data[];
 };
 
