@@ -83,6 +83,17 @@ function(_pkvm_compat_dir out)
   set(${out} "${d}" PARENT_SCOPE)
 endfunction()
 
+# Links every entry of `from` into `to`, except names matching `skip` and
+# entries `to` already has.
+function(_pkvm_link_entries from to skip)
+  file(GLOB entries RELATIVE "${from}" "${from}/*")
+  foreach(e IN LISTS entries)
+    if(NOT e MATCHES "${skip}" AND NOT EXISTS "${to}/${e}")
+      file(CREATE_LINK "${from}/${e}" "${to}/${e}" SYMBOLIC)
+    endif()
+  endforeach()
+endfunction()
+
 # Include directories that make a kernel-tree-relative quoted include
 # (`#define HYP_EVENT_FILE ../../../../drivers/x/hyp/events.h`, resolved in the
 # kernel from arch/arm64/include/asm) land in SOURCE_ROOT: a directory four
@@ -90,26 +101,11 @@ endfunction()
 function(_pkvm_source_root_anchor root dir out)
   set(anchor "${dir}/srctree")
   file(MAKE_DIRECTORY "${anchor}/arch/arm64/include/asm")
-  file(GLOB entries RELATIVE "${root}" "${root}/*")
-  foreach(e IN LISTS entries)
-    if(NOT e STREQUAL "arch" AND NOT EXISTS "${anchor}/${e}")
-      file(CREATE_LINK "${root}/${e}" "${anchor}/${e}" SYMBOLIC)
-    endif()
-  endforeach()
-  # arch/ is a real directory (it holds the anchor); link the tree's own
-  # arch/* entries beside it, and arch/arm64/* beside include/.
-  file(GLOB entries RELATIVE "${root}/arch" "${root}/arch/*")
-  foreach(e IN LISTS entries)
-    if(NOT e STREQUAL "arm64" AND NOT EXISTS "${anchor}/arch/${e}")
-      file(CREATE_LINK "${root}/arch/${e}" "${anchor}/arch/${e}" SYMBOLIC)
-    endif()
-  endforeach()
-  file(GLOB entries RELATIVE "${root}/arch/arm64" "${root}/arch/arm64/*")
-  foreach(e IN LISTS entries)
-    if(NOT e MATCHES "^(include|kvm)$" AND NOT EXISTS "${anchor}/arch/arm64/${e}")
-      file(CREATE_LINK "${root}/arch/arm64/${e}" "${anchor}/arch/arm64/${e}" SYMBOLIC)
-    endif()
-  endforeach()
+  # arch/ is a real directory (it holds the anchor); the tree's own arch/*
+  # entries are linked beside it, and arch/arm64/* beside include/.
+  _pkvm_link_entries("${root}" "${anchor}" "^arch$")
+  _pkvm_link_entries("${root}/arch" "${anchor}/arch" "^arm64$")
+  _pkvm_link_entries("${root}/arch/arm64" "${anchor}/arch/arm64" "^(include|kvm)$")
   # The hypervisor's own headers, reached by tree-relative paths such as
   # "../../../../arch/arm64/kvm/hyp/include/nvhe/ffa.h", are libpkvm's.
   _pkvm_compat_dir(compat)
