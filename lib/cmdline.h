@@ -18,7 +18,7 @@ struct KernelCmdline {
   // Every `param[=value]` in order (value empty for a bare flag).
   std::vector<std::pair<std::string, std::string>> params;
   // Per entry of `params`: whether it had an '=' ("a.b" vs "a.b="), which
-  // module_param tells apart for bool and charp (smc slice).
+  // module_param tells apart for bool and charp.
   std::vector<bool> param_has_value;
   std::vector<std::string> warnings;
 };

@@ -1,5 +1,5 @@
 // File: lib/kernel_mem.cc
-// kmalloc, alloc_pages & co. for EL1 module code (compat slice of issue 8):
+// kmalloc, alloc_pages & co. for EL1 module code:
 // the machine's page allocator (kernel_mem.h) and the functions native EL1
 // code links against (<linux/slab.h>, <linux/gfp.h>, <asm/memory.h>).
 #include "kernel_mem.h"

@@ -1,7 +1,6 @@
 // File: lib/kernel_mem.h
-// The simulated host kernel's memory for EL1 module code (compat slice of
-// issue 8): one page allocator in the machine (mem::El1PageAllocator in
-// Hypervisor::Impl::memory) behind kmalloc/alloc_pages on both backends.
+// The simulated host kernel's memory for EL1 module code: one page
+// allocator in the machine (mem::El1PageAllocator in Hypervisor::Impl::memory) behind kmalloc/alloc_pages on both backends.
 // Natively EL1 code gets host pointers into the machine's RAM; the Unicorn
 // backend's host calls hand out the same pages at their physical address.
 #ifndef PKVM_LIB_KERNEL_MEM_H_

@@ -1,5 +1,5 @@
 // File: lib/module_deps.cc
-// Modules that use other modules' exports (compat slice of issue 8): what
+// Modules that use other modules' exports: what
 // each module says it imports from (pkvm_add_module(DEPENDS): the native
 // descriptor's `depends`, a .ko's .modinfo depends=) and the load-time check
 // that those modules are loaded first -- on a device insmod fails with

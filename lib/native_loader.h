@@ -28,7 +28,7 @@ void PrepareNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d);
 // process.
 void ResetNativeModuleImage(const pkvm_native_module& d);
 
-// compat slice (issue 8), lib/module_deps.cc: the modules `mod` imports
+// lib/module_deps.cc: the modules `mod` imports
 // from (descriptor `depends` / .ko .modinfo depends=), and the check that
 // they are loaded before it.
 std::vector<std::string> SplitDepends(const char* csv);

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "pkvm/abi/ptrace.h"
-#include "pkvm/el3.h"  // smc slice: the fake EL3
+#include "pkvm/el3.h"  // the fake EL3 firmware
 #include "pkvm/generation.h"
 #include "pkvm/native_module.h"
 #include "pkvm/page_state.h"
@@ -245,7 +245,7 @@ class Hypervisor {
   // report` and KernelShark. -EOPNOTSUPP when this build has no libtracecmd.
   Status WriteTraceDat(const std::string& path);
   // Writes the trace in the Chrome JSON trace-event format, which the
-  // Perfetto UI opens: host calls (hyp_enter .. hyp_exit) as slices per CPU,
+  // Perfetto UI opens: host calls (hyp_enter .. hyp_exit) as duration events per CPU,
   // every other event as an instant. Consumes the events.
   Status WritePerfetto(const std::string& path);
   // Reads the buffers once (consuming) and writes each requested form from
@@ -262,7 +262,7 @@ class Hypervisor {
   // one taken on another machine.
   Status RestoreSnapshot(const Snapshot& snapshot);
 
-  // --- the fake EL3 firmware (smc slice; pkvm/el3.h, docs/smc-filter.md) --
+  // --- the fake EL3 firmware (pkvm/el3.h, docs/smc-filter.md) --
   // Programs the answer to SMCs with function id `function_id` (w0; the SVE
   // hint bit 16 is ignored); an empty handler removes it. Unprogrammed ids
   // get SMCCC_RET_NOT_SUPPORTED in x0, x1..x17 unchanged. Any time, any state.

@@ -68,11 +68,11 @@ struct pkvm_native_module {
   /* ABI 3: the AArch64 build of the same module (NAME.ko) when the build
    * made one, else NULL: what OfferModule() loads on the Unicorn backend. */
   const char *ko_path;
-  /* ABI 4 (smc slice): the module_param() descriptors of the EL1 part
+  /* ABI 4: the module_param() descriptors of the EL1 part
    * (pkvm/abi/module_param.h), [params, params_end); NULL without any. */
   const struct pkvm_module_param *params;
   const struct pkvm_module_param *params_end;
-  /* ABI 4 too (compat slice, issue 8): the modules whose exports this one uses,
+  /* ABI 4 too: the modules whose exports this one uses,
    * comma-separated ("" for none); they must be loaded before it. */
   const char *depends;
 };

@@ -205,7 +205,7 @@ PKVM_C_EXPORT int pkvm_tracefs_dump(pkvm_machine* m, const char* dir);
  * built without libtracecmd. */
 PKVM_C_EXPORT int pkvm_write_trace_dat(pkvm_machine* m, const char* path);
 /* Writes the trace as Chrome JSON trace events for the Perfetto UI (host
- * calls as slices per CPU, other events as instants), consuming the events. */
+ * calls as duration events per CPU, other events as instants), consuming the events. */
 PKVM_C_EXPORT int pkvm_write_perfetto(pkvm_machine* m, const char* path);
 /* Reads the buffers once and writes each requested form (NULL = not
  * wanted) from those same events: a tracefs dump, a trace.dat, a Perfetto

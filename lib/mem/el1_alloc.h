@@ -1,6 +1,6 @@
 // File: lib/mem/el1_alloc.h
-// The simulated host kernel's page allocator for EL1 module code (compat
-// slice of issue 8): kmalloc/kzalloc, alloc_pages(_exact),
+// The simulated host kernel's page allocator for EL1 module code:
+// kmalloc/kzalloc, alloc_pages(_exact),
 // __get_free_page(s) and their frees, on both backends. It hands out pages
 // of the machine's emulated RAM that the host owns, so a module can donate
 // or share them to EL2 by physical address; on the Unicorn backend EL1 code

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "mem/el1_alloc.h"  // compat slice (issue 8)
+#include "mem/el1_alloc.h"
 #include "mem/page_model.h"
 #include "mem/pools.h"
 #include "pkvm/abi/module_ops.h"
@@ -101,7 +101,7 @@ struct Device {
 struct MemoryState {
   MemoryState(uint64_t ram_base, uint64_t ram_size, int cpus)
       : pages(ram_base, ram_size), cpu(static_cast<size_t>(cpus)) {
-    el1_pages.Init(ram_base >> 12, (ram_base + ram_size) >> 12);  // compat slice (issue 8)
+    el1_pages.Init(ram_base >> 12, (ram_base + ram_size) >> 12);
   }
   MemoryState() : MemoryState(0, 0, 0) {}  // a machine snapshot's, before it is assigned
 
@@ -125,7 +125,7 @@ struct MemoryState {
   uint64_t udelay_us = 0;
   uint64_t dcache_flushes = 0;
   uint64_t iotlb_syncs = 0;
-  // compat slice (issue 8): the host kernel's allocator behind kmalloc and
+  // The host kernel's allocator behind kmalloc and
   // alloc_pages in EL1 module code (lib/kernel_mem.cc).
   El1PageAllocator el1_pages;
 };

@@ -26,7 +26,7 @@ double Us(uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
 struct Out {
   uint64_t ts;
-  int order;  // at equal times a slice comes before what happens inside it
+  int order;  // at equal times a host call's duration event comes before what happens inside it
   size_t seq;
   Json ev;
 };
@@ -79,7 +79,7 @@ std::string PerfettoJson(const HypTrace& t, const CpuPages& pages) {
       continue;
     }
     if (o && IsCallEvent(name) && o->info.empty()) {
-      // What the host called: it names the slice.
+      // What the host called: it names the duration event.
       o->name = name;
       o->info = d.info;
       continue;

@@ -1,6 +1,6 @@
 // File: lib/unicorn/kernel_mem_hostcalls.cc
 // The EL1 host calls behind kmalloc, alloc_pages, virt_to_phys & co. in .ko
-// modules (compat slice of issue 8): the stubs are in
+// modules: the stubs are in
 // arch/aarch64/glue/hostcalls.S; the allocator is the machine's
 // (lib/kernel_mem.h), so both backends hand out the same pages. EL1 runs
 // with the MMU off, so a kernel VA is its physical address.

@@ -29,13 +29,13 @@
 	hostcall pkvm_a64_finalized, PKVM_A64_HOSTCALL_FINALIZED
 	hostcall pkvm_a64_el2_mod_add, PKVM_A64_HOSTCALL_EL2_MOD_ADD
 	hostcall pkvm_a64_el2_imports, PKVM_A64_HOSTCALL_EL2_IMPORTS
-	/* compat slice (issue 8): kmalloc, alloc_pages, virt_to_phys & co. */
+	/* kmalloc, alloc_pages, virt_to_phys & co. */
 	hostcall __pkvm_page_alloc, PKVM_A64_HOSTCALL_PAGE_ALLOC
 	hostcall __pkvm_page_free, PKVM_A64_HOSTCALL_PAGE_FREE
 	hostcall __pkvm_virt_to_phys, PKVM_A64_HOSTCALL_VIRT_TO_PHYS
 	hostcall __pkvm_phys_to_virt, PKVM_A64_HOSTCALL_PHYS_TO_VIRT
 
-/* uart slice: the of_* functions, one host call with the function in x7. */
+/* The of_* functions, one host call with the function in x7. */
 .macro ofcall name, sub
 	.section .text.\name, "ax", %progbits
 	.global \name

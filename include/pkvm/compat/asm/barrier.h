@@ -1,5 +1,4 @@
 /* File: include/pkvm/compat/asm/barrier.h -- memory barriers.
- * (compat slice of issue 8)
  *
  * On AArch64 (the .ko build for the Unicorn backend, and real EL2 images)
  * these are the architecture's instructions; built for the development

@@ -2,7 +2,6 @@
  * 4- and 8-byte objects, fully ordered as the kernel's. Compiler builtins:
  * LDAXR/STLXR loops on AArch64 (modules are built -mno-outline-atomics, so
  * no libgcc helper is needed at EL2), lock-prefixed instructions natively.
- * (compat slice of issue 8)
  *
  *   u64 old = cmpxchg(&slot, 0, new_owner);   // old == 0: we own it
  */

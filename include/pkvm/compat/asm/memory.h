@@ -1,5 +1,5 @@
 /* File: include/pkvm/compat/asm/memory.h -- the kernel's linear map at EL1:
- * virt_to_phys, phys_to_virt, __pa, __va. (compat slice of issue 8)
+ * virt_to_phys, phys_to_virt, __pa, __va.
  *
  * Valid for memory from the kernel allocator (kmalloc, alloc_pages,
  * __get_free_pages), which libpkvm takes from the machine's emulated RAM.

@@ -1,4 +1,4 @@
-/* File: include/pkvm/compat/asm/processor.h -- cpu_relax(). (compat slice of issue 8)
+/* File: include/pkvm/compat/asm/processor.h -- cpu_relax().
  * AArch64: `yield`; natively a compiler barrier (spin loops stay correct
  * because what they poll is read with atomics or READ_ONCE). */
 #ifndef __ASM_PROCESSOR_H

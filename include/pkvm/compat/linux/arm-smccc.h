@@ -98,7 +98,7 @@ extern "C" {
 void __pkvm_smccc_call(int conduit, unsigned long a0, unsigned long a1, unsigned long a2,
                        unsigned long a3, unsigned long a4, unsigned long a5, unsigned long a6,
                        unsigned long a7, struct arm_smccc_res *res);
-/* smc slice: SMCCC 1.2, x0..x17 in and out (arm_smccc_1_2_smc/_hvc). */
+/* SMCCC 1.2, x0..x17 in and out (arm_smccc_1_2_smc/_hvc). */
 void __pkvm_smccc_1_2_call(int conduit, const struct arm_smccc_1_2_regs *args,
                            struct arm_smccc_1_2_regs *res);
 #ifdef __cplusplus

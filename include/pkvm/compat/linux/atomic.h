@@ -1,7 +1,6 @@
 /* File: include/pkvm/compat/linux/atomic.h -- atomic_t / atomic64_t
  * operations (the types are in <linux/types.h>). Value-returning operations
  * are fully ordered, the others relaxed, as the kernel documents.
- * (compat slice of issue 8)
  *
  *   static atomic_t users = ATOMIC_INIT(0);
  *   if (atomic_inc_return(&users) == 1) first_user();

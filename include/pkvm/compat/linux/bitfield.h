@@ -1,5 +1,5 @@
 /* File: include/pkvm/compat/linux/bitfield.h -- FIELD_GET/FIELD_PREP over a
- * constant mask. (compat slice of issue 8)
+ * constant mask.
  *
  *   #define ESR_EC GENMASK(31, 26)
  *   u32 ec = FIELD_GET(ESR_EC, esr);

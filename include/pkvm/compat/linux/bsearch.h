@@ -1,5 +1,5 @@
 /* File: include/pkvm/compat/linux/bsearch.h -- binary search over a sorted
- * array (header-only, so EL2 code gets no libc). (compat slice of issue 8)
+ * array (header-only, so EL2 code gets no libc).
  *
  *   static int cmp(const void *key, const void *elt) { ... }
  *   struct range *r = bsearch(&addr, ranges, n, sizeof(*ranges), cmp);

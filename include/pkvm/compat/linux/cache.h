@@ -1,5 +1,5 @@
 /* File: include/pkvm/compat/linux/cache.h -- cache-line size and alignment
- * attributes (arm64: 64-byte lines). (compat slice of issue 8) */
+ * attributes (arm64: 64-byte lines). */
 #ifndef __LINUX_CACHE_H
 #define __LINUX_CACHE_H
 

@@ -1,5 +1,4 @@
 /* File: include/pkvm/compat/linux/err.h -- error values in pointers.
- * (compat slice of issue 8)
  *
  *   void *p = ERR_PTR(-ENOMEM);
  *   if (IS_ERR(p)) return PTR_ERR(p);

@@ -10,7 +10,7 @@
 #define EXPORT_SYMBOL_GPL(sym) \
   _Static_assert(0, "EXPORT_SYMBOL_GPL is not allowed in nVHE hypervisor code")
 #elif defined(MODULE)
-/* compat slice (issue 8): an export is recorded as its name in the
+/* An export is recorded as its name in the
  * module's .pkvm_exports section, in a variable named after it so the
  * build can find it too. Other modules loaded later resolve their calls
  * against it: EXPORT_SYMBOL(kvm_nvhe_sym(fn)) in a module's EL1 code makes

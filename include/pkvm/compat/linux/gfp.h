@@ -1,5 +1,4 @@
 /* File: include/pkvm/compat/linux/gfp.h -- the page allocator at EL1.
- * (compat slice of issue 8)
  *
  * Pages come from the machine's emulated RAM, host-owned, so a module can
  * donate or share them to EL2 by physical address (virt_to_phys,

@@ -1,6 +1,6 @@
 /* File: include/pkvm/compat/linux/list.h -- the kernel's circular doubly
  * linked list (struct list_head is in <linux/types.h>). Header-only, usable
- * at EL1 and EL2. (compat slice of issue 8)
+ * at EL1 and EL2.
  *
  *   struct item { struct list_head node; int v; };
  *   static LIST_HEAD(items);

@@ -18,7 +18,7 @@
 #include <linux/init.h>
 #include <linux/export.h>
 #include <linux/kernel.h>
-#include <linux/moduleparam.h> /* smc slice: module_param() */
+#include <linux/moduleparam.h> /* module_param() */
 
 #define pkvm_el2_module PKVM_GEN_NAME(pkvm_el2_module)
 

@@ -1,4 +1,4 @@
-/* File: include/pkvm/compat/linux/sizes.h -- SZ_* constants. (compat slice of issue 8) */
+/* File: include/pkvm/compat/linux/sizes.h -- SZ_* constants. */
 #ifndef __LINUX_SIZES_H__
 #define __LINUX_SIZES_H__
 

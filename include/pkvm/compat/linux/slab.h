@@ -1,5 +1,4 @@
 /* File: include/pkvm/compat/linux/slab.h -- kmalloc, kzalloc, kfree at EL1.
- * (compat slice of issue 8)
  *
  * libpkvm's kmalloc hands out whole pages of the machine's emulated RAM
  * (from the allocator behind <linux/gfp.h>): the result is page aligned,

@@ -1,6 +1,6 @@
 /* File: include/pkvm/compat/nvhe/mem_protect.h -- pKVM page states and
  * component ids, as the hypervisor encodes them in the software bits of its
- * page tables. (compat slice of issue 8)
+ * page tables.
  *
  * The transitions themselves (host_donate_hyp, hyp_donate_host,
  * host_share_hyp, host_unshare_hyp, pin_shared_mem, ...) are members of

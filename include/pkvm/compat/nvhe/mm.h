@@ -1,5 +1,5 @@
 /* File: include/pkvm/compat/nvhe/mm.h -- the hypervisor's stage-1 mapping
- * header. (compat slice of issue 8)
+ * header.
  *
  * The hypervisor's own mapping functions (pkvm_create_mappings,
  * hyp_create_idmap, ...) are not callable from a module on a device either;

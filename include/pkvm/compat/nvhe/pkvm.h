@@ -1,5 +1,5 @@
 /* File: include/pkvm/compat/nvhe/pkvm.h -- the hypervisor's VM bookkeeping
- * header. (compat slice of issue 8)
+ * header.
  *
  * struct pkvm_hyp_vm / pkvm_hyp_vcpu stay opaque: modules get them as
  * handles from the ops table and never look inside. What module sources use

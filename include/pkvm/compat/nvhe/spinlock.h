@@ -1,5 +1,4 @@
 /* File: include/pkvm/compat/nvhe/spinlock.h -- the hypervisor's spinlock.
- * (compat slice of issue 8)
  *
  * A ticket lock in one 32-bit word (owner in the low half, next ticket in
  * the high half, as the kernel lays out hyp_spinlock_t): lock takes a
