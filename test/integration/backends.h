@@ -7,9 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 
+#include "pkvm/abi/smccc.h"
 #include "pkvm/hypervisor.h"
 
 namespace pkvm::testing {
@@ -89,6 +92,30 @@ inline std::unique_ptr<Hypervisor> MakeMachine(BackendKind backend, Generation g
   auto hv = Hypervisor::Create(o);
   EXPECT_TRUE(hv.ok()) << hv.status().ToString();
   return hv.ok() ? std::move(hv).value() : nullptr;
+}
+
+// A machine with `module` offered and named on the command line, booted; or
+// nullptr with the test failed and the boot log shown.
+inline std::unique_ptr<Hypervisor> BootWithModule(BackendKind backend, Generation gen,
+                                                  const pkvm_native_module& module) {
+  auto hv = MakeMachine(backend, gen, std::string("kvm-arm.protected_modules=") + module.name);
+  if (hv == nullptr) return nullptr;
+  const Status offered = hv->OfferModule(module);
+  EXPECT_TRUE(offered.ok()) << offered.ToString();
+  const Status booted = hv->Boot();
+  EXPECT_TRUE(booted.ok()) << booted.ToString() << "\n" << hv->boot_log();
+  return offered.ok() && booted.ok() ? std::move(hv) : nullptr;
+}
+
+// The first dynamic hypercall (128) with x1..x3 = cmd, a, b, as test modules
+// take their commands: x1..x3 of the answer, which must have x0 = SUCCESS.
+inline std::array<uint64_t, 3> ModuleCall(Hypervisor& hv, uint64_t cmd, uint64_t a = 0,
+                                          uint64_t b = 0) {
+  auto r = hv.HostHvc(PKVM_HOST_SMCCC_ID(128), {cmd, a, b});
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return {~0ull, ~0ull, ~0ull};
+  EXPECT_EQ(r->x(0), 0u);
+  return {r->x(1), r->x(2), r->x(3)};
 }
 
 }  // namespace pkvm::testing

@@ -35,20 +35,13 @@ class IommuDrvTest : public ::testing::Test {
  protected:
   static constexpr Generation G = C::kGen;
   void SetUp() override {
-    hv_ = MakeMachine(C::Backend::kKind, G, "kvm-arm.protected_modules=iommu_drv");
+    hv_ = BootWithModule(C::Backend::kKind, G,
+                         G == Generation::kA15 ? PKVM_NATIVE_MODULE(iommu_drv_a15)
+                                               : PKVM_NATIVE_MODULE(iommu_drv_a16));
     ASSERT_NE(hv_, nullptr);
-    const pkvm_native_module& m = G == Generation::kA15 ? PKVM_NATIVE_MODULE(iommu_drv_a15)
-                                                        : PKVM_NATIVE_MODULE(iommu_drv_a16);
-    ASSERT_TRUE(hv_->OfferModule(m).ok());
-    const Status s = hv_->Boot();
-    ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << hv_->boot_log();
   }
   std::array<uint64_t, 3> Call(uint64_t cmd, uint64_t a = 0, uint64_t b = 0) {
-    auto r = hv_->HostHvc(PKVM_HOST_SMCCC_ID(128), {cmd, a, b});
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (!r.ok()) return {~0ull, ~0ull, ~0ull};
-    EXPECT_EQ(r->x(0), 0u);
-    return {r->x(1), r->x(2), r->x(3)};
+    return ModuleCall(*hv_, cmd, a, b);
   }
   std::unique_ptr<Hypervisor> hv_;
 };

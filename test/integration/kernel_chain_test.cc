@@ -32,23 +32,16 @@ class KernelChainTest : public ::testing::Test {
   static constexpr Generation G = C::kGen;
 
   void SetUp() override {
-    hv_ = MakeMachine(C::Backend::kKind, G, "kvm-arm.protected_modules=kernel_chain");
+    hv_ = BootWithModule(C::Backend::kKind, G,
+                         ForGeneration<G>(PKVM_NATIVE_MODULE(kernel_chain_a14),
+                                          PKVM_NATIVE_MODULE(kernel_chain_a15),
+                                          PKVM_NATIVE_MODULE(kernel_chain_a16)));
     ASSERT_NE(hv_, nullptr);
-    ASSERT_TRUE(hv_->OfferModule(ForGeneration<G>(PKVM_NATIVE_MODULE(kernel_chain_a14),
-                                                  PKVM_NATIVE_MODULE(kernel_chain_a15),
-                                                  PKVM_NATIVE_MODULE(kernel_chain_a16)))
-                    .ok());
-    const Status s = hv_->Boot();
-    ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << hv_->boot_log();
   }
 
   // The module's hypercall (the first dynamic one): x1..x3.
   std::array<uint64_t, 3> Call(uint64_t cmd, uint64_t a = 0, uint64_t b = 0) {
-    auto r = hv_->HostHvc(PKVM_HOST_SMCCC_ID(128), {cmd, a, b});
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (!r.ok()) return {~0ull, ~0ull, ~0ull};
-    EXPECT_EQ(r->x(0), 0u);
-    return {r->x(1), r->x(2), r->x(3)};
+    return ModuleCall(*hv_, cmd, a, b);
   }
 
   std::unique_ptr<Hypervisor> hv_;
