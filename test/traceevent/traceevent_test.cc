@@ -929,6 +929,25 @@ std::vector<TraceLine> ParseTraceCmdReport(const std::string& text) {
   return out;
 }
 
+// Our `trace` text and `trace-cmd report -t` of a trace.dat written from the
+// same read of the buffers. Skips the test when this build has no
+// libtracecmd; callers return when the test is skipped or failed.
+void TraceAndReport(Hypervisor& hv, std::string* text, std::string* report) {
+  TempDir dir;
+  TraceExport what;
+  what.text = true;
+  what.trace_dat = dir.path() + "/trace.dat";
+  auto exported = hv.ExportTrace(what);
+  if (!exported.ok() && exported.status().error() == -EOPNOTSUPP)
+    GTEST_SKIP() << "this libpkvm has no libtracecmd: " << exported.status().ToString();
+  ASSERT_TRUE(exported.ok()) << exported.status().ToString();
+  *text = *std::move(exported);
+  int status = 0;
+  *report = RunCommand("trace-cmd report -t " + what.trace_dat + " 2>&1", &status);
+  ASSERT_EQ(status, 0) << "trace-cmd report failed (Debian package trace-cmd, installed by ./dev):\n"
+                       << *report;
+}
+
 // trace-cmd report prints the same events as our `trace`, line for line.
 TEST_P(TraceeventTest, TraceCmdReportPrintsOurTrace) {
   auto hv = BootMachine(GetParam());
@@ -937,19 +956,10 @@ TEST_P(TraceeventTest, TraceCmdReportPrintsOurTrace) {
                "pkvm_driver_event", "__hyp_printk"});
   ASSERT_TRUE(hv->TracefsWrite(Root(*hv) + "/tracing_on", "1").ok());
   ASSERT_NO_FATAL_FAILURE(RunCoreScenario(*hv));
-  TempDir dir;
-  TraceExport what;
-  what.text = true;
-  what.trace_dat = dir.path() + "/trace.dat";
-  auto text = hv->ExportTrace(what);
-  if (!text.ok() && text.status().error() == -EOPNOTSUPP)
-    GTEST_SKIP() << "this libpkvm has no libtracecmd: " << text.status().ToString();
-  ASSERT_TRUE(text.ok()) << text.status().ToString();
-  int status = 0;
-  const std::string report = RunCommand("trace-cmd report -t " + what.trace_dat + " 2>&1", &status);
-  ASSERT_EQ(status, 0) << "trace-cmd report failed (Debian package trace-cmd, installed by ./dev):\n"
-                       << report;
-  std::vector<TraceLine> ours = ParseOurTrace(*text);
+  std::string text, report;
+  TraceAndReport(*hv, &text, &report);
+  if (IsSkipped() || HasFatalFailure()) return;
+  std::vector<TraceLine> ours = ParseOurTrace(text);
   for (TraceLine& l : ours)
     if (l.name == "__hyp_printk") l.info = "Unknown";
   const std::vector<TraceLine> theirs = ParseTraceCmdReport(report);
@@ -968,19 +978,11 @@ TEST_P(TraceeventTest, TraceCmdReportShowsTheLostEvents) {
     hv->AdvanceTraceClock(700 + static_cast<uint64_t>(i % 13) * 111);
     ASSERT_NO_FATAL_FAILURE(Hvc(*hv, kDriverHvc, {static_cast<uint64_t>(i), 3}, i % 3 == 0 ? 1 : 0));
   }
-  TempDir dir;
-  TraceExport what;
-  what.text = true;
-  what.trace_dat = dir.path() + "/trace.dat";
-  auto text = hv->ExportTrace(what);
-  if (!text.ok() && text.status().error() == -EOPNOTSUPP)
-    GTEST_SKIP() << "this libpkvm has no libtracecmd: " << text.status().ToString();
-  ASSERT_TRUE(text.ok()) << text.status().ToString();
-  int status = 0;
-  const std::string report = RunCommand("trace-cmd report -t " + what.trace_dat + " 2>&1", &status);
-  ASSERT_EQ(status, 0) << report;
-  const std::vector<TraceLine> ours = ParseOurTrace(*text);
-  EXPECT_GT(CountLines(*text, "[LOST "), 0u);
+  std::string text, report;
+  TraceAndReport(*hv, &text, &report);
+  if (IsSkipped() || HasFatalFailure()) return;
+  const std::vector<TraceLine> ours = ParseOurTrace(text);
+  EXPECT_GT(CountLines(text, "[LOST "), 0u);
   EXPECT_EQ(ParseTraceCmdReport(report), ours);
 }
 
