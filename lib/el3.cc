@@ -3,7 +3,7 @@
 // services, the call record, and the native backend's SMC conduit for EL2
 // code (what arm_smccc_1_1_smc / arm_smccc_1_2_smc link against at EL2)
 // plus arm_smccc_1_2_{smc,hvc} for EL1 code. The Unicorn backend gets the
-// same answers from its EL2 CPU's `smc` trap (lib/unicorn/unicorn_backend.cc).
+// same answers from its EL2 CPU's `smc` trap (lib/backends/unicorn/unicorn_backend.cc).
 #include <cstdio>
 #include <cstdlib>
 

@@ -21,7 +21,7 @@
 #include "trace/hyp_trace.h"
 #include "trace/tracefs.h"
 #ifdef PKVM_HAVE_UNICORN
-#include "unicorn/unicorn_backend.h"
+#include "backends/unicorn/unicorn_backend.h"
 #endif
 
 namespace pkvm {

@@ -11,7 +11,7 @@
 #include "machine.h"
 
 namespace pkvm::arm64 {
-class UnicornCpu;  // arch/aarch64/unicorn_cpu.h
+class UnicornCpu;  // lib/backends/unicorn/unicorn_cpu.h
 }  // namespace pkvm::arm64
 
 namespace pkvm {

@@ -94,7 +94,7 @@ class Tracefs;
 }  // namespace pkvm::trace
 namespace pkvm {
 
-class UnicornBackend;  // lib/unicorn/unicorn_backend.h
+class UnicornBackend;  // lib/backends/unicorn/unicorn_backend.h
 namespace devices {
 struct DeviceState;  // lib/devices/devices.h
 }

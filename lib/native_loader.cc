@@ -18,7 +18,7 @@
 #include "pkvm/kmodule.h"
 #include "status_internal.h"
 #ifdef PKVM_HAVE_UNICORN
-#include "unicorn/unicorn_backend.h"
+#include "backends/unicorn/unicorn_backend.h"
 #endif
 
 namespace pkvm::internal {

@@ -28,7 +28,7 @@
 #include "status_internal.h"
 #include "trace/hyp_trace.h"
 #ifdef PKVM_HAVE_UNICORN
-#include "unicorn/unicorn_backend.h"
+#include "backends/unicorn/unicorn_backend.h"
 #endif
 
 namespace pkvm {

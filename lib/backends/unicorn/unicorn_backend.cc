@@ -1,5 +1,5 @@
-// File: lib/unicorn/unicorn_backend.cc -- see unicorn_backend.h.
-#include "unicorn/unicorn_backend.h"
+// File: lib/backends/unicorn/unicorn_backend.cc -- see unicorn_backend.h.
+#include "backends/unicorn/unicorn_backend.h"
 
 #include <algorithm>
 #include <atomic>
@@ -33,7 +33,7 @@
 #include "status_internal.h"
 #include "trace/hyp_trace.h"
 #include "trace/trace_ops.h"
-#include "unicorn/ops_members.h"
+#include "backends/unicorn/ops_members.h"
 #include "unicorn_cpu.h"
 
 namespace pkvm {

@@ -1,4 +1,4 @@
-// File: lib/unicorn/kernel_mem_hostcalls.cc
+// File: lib/backends/unicorn/kernel_mem_hostcalls.cc
 // The EL1 host calls behind kmalloc, alloc_pages, virt_to_phys & co. in .ko
 // modules: the stubs are in
 // arch/aarch64/glue/hostcalls.S; the allocator is the machine's

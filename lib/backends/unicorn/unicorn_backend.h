@@ -1,4 +1,4 @@
-// File: lib/unicorn/unicorn_backend.h
+// File: lib/backends/unicorn/unicorn_backend.h
 // The Unicorn backend of one simulated machine (docs/backends.md): modules
 // built for AArch64 (.ko) are linked into the machine's RAM like the arm64
 // kernel's module loader does, their EL1 code runs on an EL1 Unicorn CPU and

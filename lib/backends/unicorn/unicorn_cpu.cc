@@ -1,4 +1,4 @@
-// File: arch/aarch64/unicorn_cpu.cc -- see unicorn_cpu.h. The only file of
+// File: lib/backends/unicorn/unicorn_cpu.cc -- see unicorn_cpu.h. The only file of
 // libpkvm that includes <unicorn/unicorn.h>.
 #include "unicorn_cpu.h"
 

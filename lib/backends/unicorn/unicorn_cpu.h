@@ -1,4 +1,4 @@
-// File: arch/aarch64/unicorn_cpu.h
+// File: lib/backends/unicorn/unicorn_cpu.h
 // One AArch64 CPU held at one exception level (EL1 or EL2), emulated by
 // Unicorn 2.0.1: the only libpkvm code that talks to Unicorn (the header
 // keeps <unicorn/unicorn.h> out of its users). Internal API.

@@ -1,4 +1,4 @@
-// File: lib/unicorn/ops_members.h (generated once from include/pkvm/abi/module_ops.h;
+// File: lib/backends/unicorn/ops_members.h (generated once from include/pkvm/abi/module_ops.h;
 // every function-pointer member of any generation's struct pkvm_module_ops).
 // The Unicorn backend builds one EL2 trampoline per member a generation has.
 #ifndef PKVM_LIB_UNICORN_OPS_MEMBERS_H_
