@@ -20,9 +20,6 @@
 #include "status_internal.h"
 #include "trace/hyp_trace.h"
 #include "trace/tracefs.h"
-#ifdef PKVM_HAVE_UNICORN
-#include "backends/unicorn/unicorn_backend.h"
-#endif
 
 namespace pkvm {
 
@@ -62,15 +59,6 @@ void PanicUnwind() {
   std::abort();
 }
 
-#ifndef PKVM_HAVE_UNICORN
-// Built without Unicorn: Impl::uc stays nullptr.
-void UnicornBackendDeleter::operator()(UnicornBackend*) const {}
-bool Hypervisor::Impl::UcCallEl2(uint64_t, int, const uint64_t*, size_t, uint64_t*) { return false; }
-uint64_t Hypervisor::Impl::UcHostToEl2(const void*) { return 0; }
-void* Hypervisor::Impl::UcEl2ToHost(uint64_t) { return nullptr; }
-user_pt_regs Hypervisor::Impl::UcHostHvc(const user_pt_regs& in, int) { return in; }
-#endif
-
 // ---- Impl -------------------------------------------------------------------
 
 namespace {
@@ -103,10 +91,26 @@ Hypervisor::Impl::Impl(const HypervisorOptions& o, internal::KernelCmdline c)
           : trace::TracefsFlavor::kAndroid);
   tracefs = std::make_unique<trace::Tracefs>(trace.get());
   InitModuleOps(*this);
+  // Last: a backend may take over ops members and watch the page model.
+  if (ram != nullptr) {
+    auto b = CreateBackend(*this, o.backend);
+    if (b.ok())
+      backend = *std::move(b);
+    else
+      backend_error = b.status();
+  }
 }
 
 Hypervisor::Impl::~Impl() {
+  backend.reset();  // it may hold mappings of RAM
   if (ram != nullptr) munmap(ram, ram_size);
+}
+
+uint64_t Hypervisor::Impl::HostToEl2(const void* p) {
+  const uint64_t v = backend->HostToEl2(p);
+  if (v == 0 && p != nullptr)
+    Log(absl::StrFormat("libpkvm: host object %p cannot be shown to EL2 code", p));
+  return v;
 }
 
 const void* Hypervisor::Impl::ops_for_generation() const {
@@ -190,23 +194,6 @@ uint64_t Hypervisor::Impl::ResolveEl2CodeOrPanic(uint64_t addr, int cpu) {
   return host;
 }
 
-uint64_t Hypervisor::Impl::ModulePageHost(uint64_t pfn) {
-  // Native "pfns" are host page numbers of the module image
-  // (docs/native-backend.md); the Unicorn backend's are the machine's.
-  if (uc == nullptr) return pfn * kPageSize;
-  if (mem::PhysToPtr(*this, pfn << 12) == nullptr || memory.pages.KindOf(pfn) != PageKind::kRam)
-    return 0;
-  return reinterpret_cast<uint64_t>(mem::PhysToPtr(*this, pfn << 12));
-}
-
-void Hypervisor::Impl::HypPageUnmapped(uint64_t va) {
-#ifdef PKVM_HAVE_UNICORN
-  if (uc != nullptr) uc->HypPageUnmapped(va);
-#else
-  (void)va;
-#endif
-}
-
 bool Hypervisor::Impl::IsModuleText(uint64_t hyp_va) const {
   auto it = hyp_pages.find(hyp_va & kPageMask);
   return it != hyp_pages.end() && (it->second.prot & KVM_PGTABLE_PROT_X) != 0;
@@ -287,7 +274,7 @@ void Hypervisor::Impl::RunStaticHcall(uint32_t id, kvm_cpu_context* ctx, int cpu
       bool in_range = false;
       for (const auto& [s, e] : module_va_ranges) in_range |= (va >= s && va < e);
       if ((va & ~kPageMask) != 0 || !in_range) return ret(-EINVAL);
-      const uint64_t host = ModulePageHost(pfn);
+      const uint64_t host = backend->ModulePageHost(pfn);
       if (host == 0) return ret(-EINVAL);
       if (hyp_pages.count(va) != 0 || host_to_hyp.count(host) != 0) return ret(-EEXIST);
       hyp_pages[va] = HypPage{host, prot};
@@ -297,10 +284,10 @@ void Hypervisor::Impl::RunStaticHcall(uint32_t id, kvm_cpu_context* ctx, int cpu
     case PKVM_HCALL_pkvm_unmap_module_page: {
       const uint64_t pfn = x[1], va = x[2];
       auto it = hyp_pages.find(va);
-      if (it == hyp_pages.end() || it->second.host_page != ModulePageHost(pfn)) return ret(-EINVAL);
+      if (it == hyp_pages.end() || it->second.host_page != backend->ModulePageHost(pfn)) return ret(-EINVAL);
       host_to_hyp.erase(it->second.host_page);
       hyp_pages.erase(it);
-      HypPageUnmapped(va);
+      backend->HypPageUnmapped(va);
       return ret(0);
     }
     case PKVM_HCALL_pkvm_init_module: {
@@ -385,41 +372,14 @@ absl::Status Hypervisor::Impl::LoadModule(const std::string& name) {
     return absl::OkStatus();  // modprobe of a loaded module succeeds
   // A module using another's exports needs it loaded.
   if (absl::Status s = internal::CheckModuleDepends(*this, *mod); !s.ok()) return s;
-  if (mod->desc == nullptr) return LoadKoModule(*mod);
-  const pkvm_native_module& d = *mod->desc;
-  internal::ResetNativeModuleImage(d);
-  internal::PrepareNativeModule(*this, d);  // the arm64 loader's module_init_hyp
-  // module_param() values from the command line, before module_init.
-  if (absl::Status s = internal::ApplyNativeModuleParams(*this, d); !s.ok()) return s;
-  int rc = 0;
-  if (d.init != nullptr && *d.init != nullptr) {
-    ScopedContext scope(this, 0, ExceptionLevel::kEl1);
-    loading = &d;
-    const bool ok = RunGuarded([&] { rc = (*d.init)(); });
-    loading = nullptr;
-    if (!ok)
-      return ErrnoError(EIO, absl::StrCat("module ", name, " panicked during init: ", PanicHeadline()));
-  }
+  absl::StatusOr<int> init = backend->LoadModule(*mod);
+  if (!init.ok()) return init.status();
+  const int rc = *init;
   if (rc != 0)
     return ErrnoError(rc, absl::StrCat("module ", name, ": module_init returned ", rc, " (-",
                                        ErrnoName(rc), ")"));
   loaded_names.push_back(name);
   return absl::OkStatus();
-}
-
-absl::Status Hypervisor::Impl::LoadKoModule(const OfferedModule& mod) {
-#ifdef PKVM_HAVE_UNICORN
-  ScopedContext scope(this, 0, ExceptionLevel::kEl1);
-  absl::StatusOr<int> rc = uc->LoadModule(mod.name, mod.ko);
-  if (!rc.ok()) return rc.status();
-  if (*rc != 0)
-    return ErrnoError(*rc, absl::StrCat("module ", mod.name, ": module_init returned ", *rc, " (-",
-                                        ErrnoName(*rc), ")"));
-  loaded_names.push_back(mod.name);
-  return absl::OkStatus();
-#else
-  return ErrnoError(ENOEXEC, absl::StrCat(mod.path, ": this libpkvm has no Unicorn backend"));
-#endif
 }
 
 void Hypervisor::Impl::BootTracing() {
@@ -545,14 +505,7 @@ const char* BackendName(BackendKind kind) {
   return kind == BackendKind::kUnicorn ? "unicorn" : "native";
 }
 
-bool BackendAvailable(BackendKind kind) {
-#ifdef PKVM_HAVE_UNICORN
-  (void)kind;
-  return true;
-#else
-  return kind == BackendKind::kNative;
-#endif
-}
+bool BackendAvailable(BackendKind kind) { return BackendBuilt(kind); }
 
 StatusOr<BackendKind> ParseBackend(const std::string& name) {
   BackendKind kind;
@@ -594,14 +547,9 @@ StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions
   if (!cmdline.ok()) return internal::ToPublic(cmdline.status());
   auto impl = std::make_unique<Impl>(options, *std::move(cmdline));
   if (impl->ram == nullptr) return Status(-ENOMEM, "cannot reserve the simulated RAM");
-#ifdef PKVM_HAVE_UNICORN
-  if (options.backend == BackendKind::kUnicorn) {
-    auto uc = UnicornBackend::Create(*impl);
-    if (!uc.ok())
-      return Status(-ENODEV, absl::StrCat("cannot start the Unicorn backend: ", uc.status().message()));
-    impl->uc.reset(uc->release());
-  }
-#endif
+  if (impl->backend == nullptr)
+    return Status(-ENODEV, absl::StrCat("cannot start the ", BackendName(options.backend),
+                                        " backend: ", impl->backend_error.message()));
   return std::unique_ptr<Hypervisor>(new Hypervisor(std::move(impl)));
 }
 
@@ -632,7 +580,7 @@ StatusOr<HvcResult> Hypervisor::HostHvc(const user_pt_regs& regs, int cpu) {
   ScopedContext scope(impl_.get(), cpu, ExceptionLevel::kEl1);
   HvcResult r;
   // Unicorn: the host's own `hvc #0` at EL1; natively the same dispatch.
-  r.regs = impl_->uc != nullptr ? impl_->UcHostHvc(regs, cpu) : impl_->HostHvc(regs, cpu);
+  r.regs = impl_->backend->HostHvc(regs, cpu);
   impl_->PollTrace();
   if (impl_->state == MachineState::kPanicked)
     return Status(-EIO, absl::StrCat("the hypercall panicked the hypervisor: ",

@@ -10,10 +10,6 @@
 
 #include "machine.h"
 
-namespace pkvm::arm64 {
-class UnicornCpu;  // lib/backends/unicorn/unicorn_cpu.h
-}  // namespace pkvm::arm64
-
 namespace pkvm {
 
 // gfp flags libpkvm acts on (the kernel's values).
@@ -26,11 +22,6 @@ uint64_t KernelPageAlloc(Hypervisor::Impl& m, uint64_t nr, uint64_t align, uint3
 // Misuse -- not a block start, wrong size, a page still donated or shared --
 // is a WARNING in the log and the pages stay allocated.
 void KernelPageFree(Hypervisor::Impl& m, uint64_t phys, uint64_t nr);
-
-#ifdef PKVM_HAVE_UNICORN
-// The EL1 host calls behind kmalloc & co. in .ko modules (glue/hostcalls.S).
-void InstallKernelMemHostCalls(Hypervisor::Impl& m, arm64::UnicornCpu& el1);
-#endif
 
 }  // namespace pkvm
 

@@ -11,12 +11,14 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "backends/backend.h"
 #include "cmdline.h"
 #include "mem/memory.h"
 #include "pkvm/abi/module_ops.h"
@@ -94,13 +96,9 @@ class Tracefs;
 }  // namespace pkvm::trace
 namespace pkvm {
 
-class UnicornBackend;  // lib/backends/unicorn/unicorn_backend.h
 namespace devices {
 struct DeviceState;  // lib/devices/devices.h
 }
-struct UnicornBackendDeleter {
-  void operator()(UnicornBackend* b) const;
-};
 
 struct Hypervisor::Impl {
   explicit Impl(const HypervisorOptions& o, internal::KernelCmdline c);
@@ -173,28 +171,32 @@ struct Hypervisor::Impl {
   // Models and DTB: set before Boot(), not part of snapshots.
   std::shared_ptr<devices::DeviceState> devices;
 
-  // --- the Unicorn backend (nullptr on the native backend) ---
-  std::unique_ptr<UnicornBackend, UnicornBackendDeleter> uc;
-  bool UcCallEl2(uint64_t addr, int cpu, const uint64_t* args, size_t n, uint64_t* ret);
-  uint64_t UcHostToEl2(const void* p);
-  void* UcEl2ToHost(uint64_t va);
-  // Hypervisor::HostHvc on the Unicorn backend: a real hvc at EL1.
-  user_pt_regs UcHostHvc(const user_pt_regs& in, int cpu);
+  // --- the backend: what runs module code (lib/backends/backend.h) ---
+  // Set by the constructor; nullptr (and backend_error says why) when the
+  // backend of opts.backend could not start.
+  std::unique_ptr<Backend> backend;
+  absl::Status backend_error;
   // A pointer EL2 code stored in its own data (e.g. a member of a struct it
   // registered), as host code can follow it; nullptr when EL2 has nothing
-  // mapped there. Natively EL2 pointers are host pointers.
+  // mapped there.
   const void* El2Data(const void* el2_ptr) {
-    if (uc == nullptr || el2_ptr == nullptr) return el2_ptr;
-    return UcEl2ToHost(reinterpret_cast<uint64_t>(el2_ptr));
+    if (el2_ptr == nullptr) return nullptr;
+    return backend->El2ToHost(reinterpret_cast<uint64_t>(el2_ptr));
   }
-  // An argument of a call into EL2 code as the Unicorn CPU gets it.
+  // A host object passed to EL2 code, at the address EL2 code sees it.
+  uint64_t HostToEl2(const void* p);
+  // An argument of a call into EL2 code as an integer register: pointers
+  // to data at the address EL2 sees them, function pointers (EL2 code's
+  // own) and integers as they are.
   template <typename T>
   uint64_t GuestArg(T v) {
+    static_assert(std::is_pointer_v<T> || std::is_integral_v<T> || std::is_enum_v<T>,
+                  "EL2 calls take integer-register arguments only");
     if constexpr (std::is_pointer_v<T>) {
       if constexpr (std::is_function_v<std::remove_pointer_t<T>>)
         return reinterpret_cast<uint64_t>(v);
       else
-        return UcHostToEl2(v);
+        return HostToEl2(v);
     } else {
       return static_cast<uint64_t>(v);
     }
@@ -245,12 +247,6 @@ struct Hypervisor::Impl {
   absl::Status Boot();
   void BootTracing();  // hyp_event=, hyp_trace_printk, hyp_ftrace_filter=
   absl::Status LoadModule(const std::string& name);
-  absl::Status LoadKoModule(const OfferedModule& mod);  // Unicorn backend
-  // The host address of module page `pfn` of __pkvm_map_module_page; 0 when
-  // that is no RAM page.
-  uint64_t ModulePageHost(uint64_t pfn);
-  // Every hyp_pages erase: the Unicorn EL2 CPU drops its mapping.
-  void HypPageUnmapped(uint64_t va);
   // kvm_call_hyp_nvhe from EL1 code: returns the registers after the HVC.
   user_pt_regs HostHvc(const user_pt_regs& in, int cpu);
   HostSmcResult HostSmc(const user_pt_regs& in, int cpu);
@@ -345,26 +341,19 @@ bool RunGuarded(F&& f) {
 template <typename R, typename... A>
 bool Hypervisor::Impl::CallEl2(uint64_t el2_addr, int cpu, R* ret, A... args) {
   static_assert(sizeof...(A) <= 8, "EL2 calls take register arguments only");
-  if (uc != nullptr) {
-    const uint64_t a[] = {GuestArg(args)..., 0};
-    uint64_t r = 0;
-    if (!UcCallEl2(el2_addr, cpu, a, sizeof...(A), &r)) return false;
-    if constexpr (std::is_same_v<R, bool>) {
-      *ret = (r & 0xff) != 0;
-    } else if constexpr (!std::is_void_v<R>) {
-      *ret = static_cast<R>(r);
-    }
-    return true;
+  // Marshalled once into x0..x7; the backend makes the call.
+  const uint64_t a[] = {GuestArg(args)..., 0};
+  uint64_t r = 0;
+  if (!backend->CallEl2(el2_addr, cpu, std::span<const uint64_t>(a, sizeof...(A)), &r))
+    return false;
+  // x0 as the C return type: only its low bits are defined for narrower types.
+  if constexpr (std::is_same_v<R, bool>) {
+    *ret = (r & 0xff) != 0;
+  } else if constexpr (!std::is_void_v<R>) {
+    static_assert(std::is_integral_v<R> || std::is_enum_v<R>, "EL2 calls return in x0");
+    *ret = static_cast<R>(r);
   }
-  const uint64_t host = ResolveEl2CodeOrPanic(el2_addr, cpu);
-  if (host == 0) return false;
-  auto fn = reinterpret_cast<R (*)(A...)>(host);
-  ScopedContext scope(this, cpu, ExceptionLevel::kEl2);
-  if constexpr (std::is_void_v<R>) {
-    return RunGuarded([&] { fn(args...); });
-  } else {
-    return RunGuarded([&] { *ret = fn(args...); });
-  }
+  return true;
 }
 
 // An SMCCC call EL2 code makes (conduit 2 = smc reaches the fake

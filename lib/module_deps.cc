@@ -14,10 +14,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "native_loader.h"
-#include "status_internal.h"
-#ifdef PKVM_HAVE_UNICORN
 #include "elf_object.h"
-#endif
+#include "status_internal.h"
 
 namespace pkvm::internal {
 
@@ -30,7 +28,6 @@ std::vector<std::string> SplitDepends(const char* csv) {
 }
 
 std::vector<std::string> KoDepends(std::span<const uint8_t> ko) {
-#ifdef PKVM_HAVE_UNICORN
   auto elf = arm64::ElfObject::Parse(ko);
   if (!elf.ok()) return {};
   const arm64::ElfSection* mi = elf->FindSection(".modinfo");
@@ -41,9 +38,6 @@ std::vector<std::string> KoDepends(std::span<const uint8_t> ko) {
            absl::string_view(reinterpret_cast<const char*>(c.data()), c.size()), '\0')) {
     if (absl::ConsumePrefix(&kv, "depends=")) return SplitDepends(std::string(kv).c_str());
   }
-#else
-  (void)ko;
-#endif
   return {};
 }
 

@@ -27,9 +27,6 @@
 #include "mem/sparse_image.h"
 #include "status_internal.h"
 #include "trace/hyp_trace.h"
-#ifdef PKVM_HAVE_UNICORN
-#include "backends/unicorn/unicorn_backend.h"
-#endif
 
 namespace pkvm {
 
@@ -113,7 +110,7 @@ absl::Status Impl::RestoreSnapshot(const Snapshot::Data& d) {
   registry.CopyFrom(saved);
 
   mem::SparseImage::PageRanges changed;
-  d.ram.Restore(ram, ram_size, uc != nullptr ? &changed : nullptr);
+  d.ram.Restore(ram, ram_size, backend->WantsChangedRam() ? &changed : nullptr);
   size_t i = 0;
   for (const auto& [base, region] : memory.pages.mmio()) {
     if (i < d.mmio.size()) d.mmio[i].Restore(region.data.get(), region.nr_pages * kPageSize);
@@ -123,15 +120,11 @@ absl::Status Impl::RestoreSnapshot(const Snapshot::Data& d) {
     auto* p = reinterpret_cast<uint8_t*>(host_page);
     if (std::memcmp(p, bytes.get(), kPageSize) != 0) std::memcpy(p, bytes.get(), kPageSize);
   }
-#ifdef PKVM_HAVE_UNICORN
-  if (uc != nullptr) {
-    for (auto& [first, end] : changed) {
-      first = kRamBase + first * kPageSize;
-      end = kRamBase + end * kPageSize;
-    }
-    uc->Restored(changed);
+  for (auto& [first, end] : changed) {
+    first = kRamBase + first * kPageSize;
+    end = kRamBase + end * kPageSize;
   }
-#endif
+  backend->Restored(changed);
   return trace->Restore(d.trace);
 }
 

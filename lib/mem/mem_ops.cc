@@ -113,9 +113,8 @@ int CreatePrivateMapping(pkvm_phys_addr_t phys, pkvm_size_t size, enum kvm_pgtab
     return -EINVAL;
   }
   for (uint64_t p = pfn; p < pfn + nr; ++p) s.pages.AddEl2Mapping(p, +1);
-  // The hyp VA of the mapping: in the Unicorn backend EL2 sees RAM and
-  // devices at their physical address; natively, EL2 code is host code.
-  *haddr = m.uc != nullptr ? phys : reinterpret_cast<unsigned long>(PhysToPtr(m, phys));
+  // The hyp VA of the mapping: where the backend's EL2 sees the linear map.
+  *haddr = m.backend->PhysToEl2(phys, PhysToPtr(m, phys));
   s.priv.push_back(PrivateMapping{phys, size, prot, *haddr});
   return 0;
 }
@@ -179,7 +178,7 @@ int UnmapModulePages(pkvm_u64 pfn, void* va_ptr, pkvm_u64 nr_pages) {
     auto it = m.hyp_pages.find(va + i * kPage);
     auto back = m.host_to_hyp.find(it->second.host_page);
     if (back != m.host_to_hyp.end() && back->second == it->first) m.host_to_hyp.erase(back);
-    m.HypPageUnmapped(it->first);
+    m.backend->HypPageUnmapped(it->first);
     m.hyp_pages.erase(it);
     m.memory.pages.AddEl2Mapping(pfn + i, -1);
   }

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <condition_variable>
 #include <cstring>
 #include <map>
@@ -27,6 +29,7 @@
 #include "mem/memory.h"
 #include "module_linker.h"
 #include "module_param.h"
+#include "native_loader.h"
 #include "pkvm/abi/module_param.h"
 #include "pkvm/abi/pgtable_prot.h"
 #include "pkvm/hyp_event_desc.h"
@@ -1217,9 +1220,13 @@ static absl::Status ApplyKoModuleParams(UnicornBackend::Impl& b, const KoModule&
   return internal::ApplyModuleParams(m, mod.name, params, sink);
 }
 
-absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::span<const uint8_t> ko) {
+absl::StatusOr<int> UnicornBackend::LoadModule(const OfferedModule& offered) {
   Impl& b = *impl_;
   Hypervisor::Impl& m = b.m;
+  const std::string& name = offered.name;
+  const std::span<const uint8_t> ko = offered.ko;
+  if (ko.empty()) return ErrnoError(ENOEXEC, absl::StrCat(offered.path, ": not an AArch64 module"));
+  ScopedContext scope(&m, 0, ExceptionLevel::kEl1);
   auto image = arm64::KoImage::Parse(ko);
   if (!image.ok()) return ErrnoError(ENOEXEC, std::string(image.status().message()));
   const uint64_t size = image->size();
@@ -1274,7 +1281,7 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::spa
   return rc;
 }
 
-absl::StatusOr<user_pt_regs> UnicornBackend::HostHvc(const user_pt_regs& in, int cpu) {
+user_pt_regs UnicornBackend::HostHvc(const user_pt_regs& in, int cpu) {
   Impl& b = *impl_;
   ScopedContext scope(&b.m, cpu, ExceptionLevel::kEl1);
   for (int i = 8; i < 18; ++i) b.el1->WriteReg(i, in.regs[i]);
@@ -1285,7 +1292,7 @@ absl::StatusOr<user_pt_regs> UnicornBackend::HostHvc(const user_pt_regs& in, int
   if (!r.ok() || b.timed_out.load()) {
     if (b.m.state != MachineState::kPanicked)
       b.m.HypPanic(b.FaultReport(b.el1->last_fault(), "EL1"), cpu);
-    return ErrnoError(EIO, b.m.PanicHeadline());
+    return in;  // the machine panicked: the caller reports it
   }
   user_pt_regs out = in;
   for (int i = 0; i < 18; ++i) out.regs[i] = b.el1->ReadReg(i);
@@ -1296,7 +1303,16 @@ bool UnicornBackend::CallEl2(uint64_t addr, int cpu, std::span<const uint64_t> a
   return impl_->CallEl2(addr, cpu, args, ret);
 }
 uint64_t UnicornBackend::HostToEl2(const void* p) { return impl_->HostToEl2(p); }
-void* UnicornBackend::El2ToHost(uint64_t va) { return impl_->El2ToHost(va); }
+const void* UnicornBackend::El2ToHost(uint64_t va) { return impl_->El2ToHost(va); }
+
+uint64_t UnicornBackend::PhysToEl2(uint64_t phys, const void*) { return phys; }
+
+uint64_t UnicornBackend::ModulePageHost(uint64_t pfn) {
+  Hypervisor::Impl& m = impl_->m;
+  void* host = mem::PhysToPtr(m, pfn << 12);
+  if (host == nullptr || m.memory.pages.KindOf(pfn) != PageKind::kRam) return 0;
+  return reinterpret_cast<uint64_t>(host);
+}
 
 void UnicornBackend::HypPageUnmapped(uint64_t va) {
   Impl& b = *impl_;
@@ -1319,27 +1335,69 @@ void UnicornBackend::Restored(std::span<const std::pair<uint64_t, uint64_t>> cha
   b.timed_out = false;
 }
 
-// ---- Hypervisor::Impl's side ----------------------------------------------------------
+// ---- offering modules ----------------------------------------------------------
 
-void UnicornBackendDeleter::operator()(UnicornBackend* b) const { delete b; }
+namespace {
 
-bool Hypervisor::Impl::UcCallEl2(uint64_t addr, int cpu, const uint64_t* args, size_t n,
-                                 uint64_t* ret) {
-  return uc->CallEl2(addr, cpu, std::span<const uint64_t>(args, n), ret);
+absl::StatusOr<std::vector<uint8_t>> ReadWholeFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return ErrnoError(ENOENT, absl::StrCat("cannot load module ", path, ": no such file or directory"));
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) return ErrnoError(EIO, absl::StrCat("cannot read module ", path));
+  return bytes;
 }
 
-void* Hypervisor::Impl::UcEl2ToHost(uint64_t va) { return uc->El2ToHost(va); }
+}  // namespace
 
-user_pt_regs Hypervisor::Impl::UcHostHvc(const user_pt_regs& in, int cpu) {
-  absl::StatusOr<user_pt_regs> r = uc->HostHvc(in, cpu);
-  return r.ok() ? *r : in;  // a failure has panicked the machine
+absl::StatusOr<std::string> UnicornBackend::OfferKoFile(const std::string& path) {
+  Hypervisor::Impl& m = impl_->m;
+  if (m.state != MachineState::kCreated) return internal::CheckOfferable(m, "");
+  auto bytes = ReadWholeFile(path);
+  if (!bytes.ok()) return bytes.status();
+  auto name = ProbeModule(*bytes, path);
+  if (!name.ok()) return name.status();
+  const std::string n = internal::NormalizeModuleName(*name);
+  if (absl::Status s = internal::CheckOfferable(m, n); !s.ok()) return s;
+  OfferedModule o;
+  o.name = n;
+  o.path = path;
+  o.ko = std::move(bytes).value();
+  o.depends = internal::KoDepends(o.ko);
+  m.offered.push_back(std::move(o));
+  return n;
 }
 
-uint64_t Hypervisor::Impl::UcHostToEl2(const void* p) {
-  const uint64_t v = uc->HostToEl2(p);
-  if (v == 0 && p != nullptr)
-    Log(absl::StrFormat("libpkvm: host object %p cannot be shown to EL2 code", p));
-  return v;
+absl::StatusOr<std::string> UnicornBackend::OfferModuleFile(const std::string& path, bool ko) {
+  if (!ko)
+    return ErrnoError(ENOEXEC, absl::StrCat(path, " is not an AArch64 module (.ko): the unicorn "
+                                                  "backend runs the NAME.ko pkvm_add_module() "
+                                                  "builds next to NAME.so"));
+  return OfferKoFile(path);
 }
+
+absl::Status UnicornBackend::OfferNativeModule(const pkvm_native_module& d, const std::string&,
+                                               std::shared_ptr<void>, const std::string&) {
+  // The Unicorn backend runs the AArch64 build of the same module.
+  if (d.ko_path == nullptr)
+    return ErrnoError(ENOEXEC, absl::StrCat("module ", d.name, " has no AArch64 build (", d.name,
+                                            ".ko): install gcc-aarch64-linux-gnu and rebuild it "
+                                            "for the unicorn backend"));
+  auto n = OfferKoFile(d.ko_path);
+  if (!n.ok()) return n.status();
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<Backend>> CreateUnicornBackend(Hypervisor::Impl& m) {
+  auto b = UnicornBackend::Create(m);
+  if (!b.ok()) return b.status();
+  return std::unique_ptr<Backend>(*std::move(b));
+}
+
+[[maybe_unused]] const bool kRegistered =
+    RegisterBackend(BackendKind::kUnicorn, &CreateUnicornBackend);
+
+}  // namespace
 
 }  // namespace pkvm

@@ -19,7 +19,8 @@
 // with its arguments translated by the member's C type (data pointers from
 // EL2 addresses to host pointers and back, function pointers kept as EL2
 // addresses). Every fault is a hyp panic with a report; a watchdog stops a
-// runaway call. Only lib/ includes this header.
+// runaway call. Only lib/backends/unicorn/ includes this header: the rest of
+// the library sees the Backend interface (lib/backends/backend.h).
 #ifndef PKVM_LIB_UNICORN_UNICORN_BACKEND_H_
 #define PKVM_LIB_UNICORN_UNICORN_BACKEND_H_
 
@@ -32,7 +33,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "backends/backend.h"
 #include "machine.h"
+
+namespace pkvm::arm64 {
+class UnicornCpu;  // unicorn_cpu.h
+}  // namespace pkvm::arm64
 
 namespace pkvm {
 
@@ -42,47 +48,58 @@ inline constexpr uint64_t kUcEl2PrivateBase = kModuleVaBase - (16ull << 20);  //
 inline constexpr uint64_t kUcWindowBase = kModuleVaEnd + (1ull << 30);       // host structures at EL2
 inline constexpr uint64_t kUcWindowEnd = kUcWindowBase + (64ull << 30);
 
-class UnicornBackend {
+class UnicornBackend final : public Backend {
  public:
   static absl::StatusOr<std::unique_ptr<UnicornBackend>> Create(Hypervisor::Impl& m);
-  ~UnicornBackend();
+  ~UnicornBackend() override;
   UnicornBackend(const UnicornBackend&) = delete;
   UnicornBackend& operator=(const UnicornBackend&) = delete;
 
-  // Validates a .ko (parse + a trial link) and returns its module name.
-  absl::StatusOr<std::string> ProbeModule(std::span<const uint8_t> ko, const std::string& path);
+  // Module images: the AArch64 .ko, also for a native descriptor (the
+  // build its ko_path names).
+  absl::StatusOr<std::string> OfferModuleFile(const std::string& path, bool ko) override;
+  absl::Status OfferNativeModule(const pkvm_native_module& d, const std::string& name,
+                                 std::shared_ptr<void> dl_handle, const std::string& path) override;
   // The arm64 loader: links the .ko into kernel memory, fills
-  // THIS_MODULE->arch.hyp and runs module_init at EL1 on CPU 0. Returns
-  // module_init's result; an error status when the module cannot be loaded
-  // or the machine panicked.
-  absl::StatusOr<int> LoadModule(const std::string& name, std::span<const uint8_t> ko);
+  // THIS_MODULE->arch.hyp and runs module_init at EL1 on CPU 0.
+  absl::StatusOr<int> LoadModule(const OfferedModule& mod) override;
 
-  // The host issues `hvc #0` at EL1 on `cpu` with this register file (what
-  // kvm_call_hyp does); returns the registers after it.
-  absl::StatusOr<user_pt_regs> HostHvc(const user_pt_regs& in, int cpu);
-  // Runs EL2 code at `addr` with up to 8 register arguments; false when the
-  // call faulted (the machine has then panicked with a report).
-  bool CallEl2(uint64_t addr, int cpu, std::span<const uint64_t> args, uint64_t* ret);
-  // The EL2 address at which EL2 code sees host object `p` (RAM and device
-  // memory at their physical address, other host memory through the window;
-  // hyp VAs handed out as pointers stay what they are). 0 for nullptr.
-  uint64_t HostToEl2(const void* p);
-  // The host memory behind EL2 address `va` (mapping it if the hypervisor
-  // would have it mapped); nullptr when EL2 has nothing there.
-  void* El2ToHost(uint64_t va);
-  // The module page at hyp VA `va` was unmapped by the hypervisor.
-  void HypPageUnmapped(uint64_t va);
-  // A snapshot was restored: the hypervisor's mappings are what they were,
-  // so EL2's lazily made mappings go (they come back on first touch), and
-  // code cached from the physical ranges [first, end) that changed is dropped.
-  void Restored(std::span<const std::pair<uint64_t, uint64_t>> changed_phys);
+  // Runs EL2 code on the EL2 CPU; a fault or the watchdog is a hyp panic.
+  bool CallEl2(uint64_t addr, int cpu, std::span<const uint64_t> args, uint64_t* ret) override;
+  // The host issues `hvc #0` at EL1 on `cpu` from a stub in kernel memory
+  // (what kvm_call_hyp does).
+  user_pt_regs HostHvc(const user_pt_regs& in, int cpu) override;
+
+  // RAM and device memory at their physical address, other host memory
+  // through the window; hyp VAs handed out as pointers stay what they are.
+  uint64_t HostToEl2(const void* p) override;
+  // The host memory behind EL2 address `va`, mapping it if the hypervisor
+  // would have it mapped.
+  const void* El2ToHost(uint64_t va) override;
+  // The hyp linear map: hyp_va(phys) == phys.
+  uint64_t PhysToEl2(uint64_t phys, const void* host) override;
+  // Module pages are RAM pages of the machine.
+  uint64_t ModulePageHost(uint64_t pfn) override;
+  // The EL2 CPU drops its mapping of the page.
+  void HypPageUnmapped(uint64_t va) override;
+  // EL2's lazily made mappings go (they come back on first touch), and
+  // code cached from the changed RAM is dropped.
+  bool WantsChangedRam() const override { return true; }
+  void Restored(std::span<const std::pair<uint64_t, uint64_t>> changed_phys) override;
 
   struct Impl;
 
  private:
   explicit UnicornBackend(std::unique_ptr<Impl> impl);
+  // Validates a .ko (parse + a trial link) and returns its module name.
+  absl::StatusOr<std::string> ProbeModule(std::span<const uint8_t> ko, const std::string& path);
+  absl::StatusOr<std::string> OfferKoFile(const std::string& path);
   std::unique_ptr<Impl> impl_;
 };
+
+// The EL1 host calls behind kmalloc & co. in .ko modules (glue/hostcalls.S,
+// kernel_mem_hostcalls.cc).
+void InstallKernelMemHostCalls(Hypervisor::Impl& m, arm64::UnicornCpu& el1);
 
 }  // namespace pkvm
 
