@@ -15,8 +15,8 @@
 #include "absl/strings/str_split.h"
 #include "devices/devices.h"
 #include "machine.h"
-#include "native_loader.h"
-#include "module_param.h"
+#include "host/module_loader.h"
+#include "host/module_param.h"
 #include "status_internal.h"
 #include "trace/hyp_trace.h"
 #include "trace/tracefs.h"
@@ -348,7 +348,7 @@ HostSmcResult Hypervisor::Impl::HostSmc(const user_pt_regs& in, int cpu) {
     }
   }
   if (!out.handled_by_module && state != MachineState::kPanicked) {
-    // Forwarded to EL3: the fake firmware tests program (lib/el3.cc).
+    // Forwarded to EL3: the fake firmware tests program (lib/hyp/el3.cc).
     out.forwarded_to_el3 = true;
     SmcccRegs r;
     for (int i = 0; i < 18; ++i) r.x[i] = ctx->regs.regs[i];

@@ -1,7 +1,15 @@
 // File: lib/machine.h
 // Hypervisor::Impl: the state of one simulated machine, split the way the
-// kernel splits it -- the hypervisor (EL2: registry, module mappings, ops
-// services, handler chains) and the host kernel (EL1: module list, loader).
+// kernel splits it, each part's types and code in its folder:
+//   lib/host/      the host kernel at EL1: offered and loaded modules, the
+//                  command line, module_param, kmalloc/alloc_pages
+//   lib/hyp/       the hypervisor at EL2: module VAs, the hyp page map,
+//                  handler slots, per-CPU state, ops tables, the fake EL3
+//                  (host hypercalls and handler chains: lib/hypervisor.cc)
+//   lib/mem/       page ownership, pools, guests, devices' memory
+//   lib/trace/     hypervisor tracing and tracefs
+//   lib/devices/   MMIO device models and the device tree
+//   lib/backends/  what runs module code (native, Unicorn) behind Backend
 // Module code reaches it through the thread-local execution context.
 #ifndef PKVM_LIB_MACHINE_H_
 #define PKVM_LIB_MACHINE_H_
@@ -19,7 +27,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "backends/backend.h"
-#include "cmdline.h"
+#include "host/cmdline.h"
+#include "host/host.h"
+#include "hyp/hyp.h"
 #include "mem/memory.h"
 #include "pkvm/abi/module_ops.h"
 #include "pkvm/host_hcall.h"
@@ -32,62 +42,6 @@ inline constexpr uint64_t kPageSize = 4096;
 inline constexpr uint64_t kPageMask = ~(kPageSize - 1);
 // Where the simulated RAM sits in the physical address space (QEMU virt).
 inline constexpr uint64_t kRamBase = 0x40000000;
-// Hyp VAs handed out by __pkvm_alloc_module_va (the private VA range). EL2
-// runs on TTBR0_EL2 only, so hyp VAs have their top bits clear; libpkvm
-// puts the range at 8 TiB, where the Unicorn backend's EL2 CPU (MMU off,
-// 44-bit physical addresses) can map it too, so both backends hand out the
-// same VAs (docs/backends.md).
-inline constexpr uint64_t kModuleVaBase = 0x0000080000000000ull;
-inline constexpr uint64_t kModuleVaEnd = 0x0000080040000000ull;  // 1 GiB
-inline constexpr int kMaxHandlers = 16;  // MAX_HOST_FAULT_HANDLERS / MAX_MOD_HANDLERS
-
-// HCR_EL2 bits used for the host's initial value (HCR_HOST_NVHE_PROTECTED_FLAGS).
-inline constexpr uint64_t kHcrVm = 1ull << 0;
-inline constexpr uint64_t kHcrTsc = 1ull << 19;
-inline constexpr uint64_t kHcrRw = 1ull << 31;
-inline constexpr uint64_t kHcrApk = 1ull << 40;
-inline constexpr uint64_t kHcrApi = 1ull << 41;
-inline constexpr uint64_t kHcrAta = 1ull << 56;
-
-struct OfferedModule {
-  std::string name;  // normalised
-  const pkvm_native_module* desc = nullptr;  // native backend
-  std::shared_ptr<void> dl_handle;  // set for modules loaded from a file
-  std::string path;
-  std::vector<uint8_t> ko;  // Unicorn backend: the AArch64 .ko
-  // Modules whose exports it uses (loaded first).
-  std::vector<std::string> depends;
-};
-
-// A page mapped at EL2 by __pkvm_map_module_page.
-struct HypPage {
-  uint64_t host_page;  // where the bytes are in this process
-  uint64_t prot;       // enum kvm_pgtable_prot
-};
-
-// A loaded EL2 module as the host kernel keeps it (pkvm_el2_mod_add).
-struct LoadedModule {
-  std::string name;
-  uint64_t hyp_va = 0;     // token
-  uint64_t kern_start = 0; // lowest section start
-  uint64_t size = 0;       // image span, page multiple
-};
-
-// One registered callback: the address EL2 code gave us.
-using HandlerSlot = uint64_t;
-
-// The EL2 exception registers (PKVM_EL2_SYSREG_* of pkvm/compat_glue.h).
-inline constexpr int kEl2Elr = 0, kEl2Spsr = 1, kEl2Esr = 2, kEl2Far = 3, kEl2Hpfar = 4;
-inline constexpr int kNrEl2Sysregs = 5;
-
-struct CpuState {
-  kvm_cpu_context host_ctxt{};
-  bool finalized = false;
-  // ELR/SPSR/ESR/FAR/HPFAR_EL2 as module handlers read them (natively; the
-  // Unicorn EL2 CPU gets them while `in_exception`).
-  uint64_t el2_sysregs[kNrEl2Sysregs] = {};
-  bool in_exception = false;
-};
 
 }  // namespace pkvm
 namespace pkvm::trace {
@@ -202,14 +156,14 @@ struct Hypervisor::Impl {
     }
   }
 
-  // --- the fake EL3 firmware (lib/el3.cc) ---
+  // --- the fake EL3 firmware (lib/hyp/el3.cc) ---
   // Programmed services by function id, and every call made (test harness
   // state, not machine state: snapshots leave both alone).
   std::map<uint32_t, El3Handler> el3_handlers;
   std::vector<El3Call> el3_calls;
   // An `smc` that reached EL3 from `caller` on `cpu`: answered and recorded.
   SmcccRegs CallEl3(const SmcccRegs& in, int cpu, El3Caller caller);
-  // module_param storage: charp values of native modules (lib/module_param.cc).
+  // module_param storage: charp values of native modules (lib/host/module_param.cc).
   std::vector<std::unique_ptr<char[]>> module_param_strings;
 
   // --- logging ---
@@ -357,10 +311,10 @@ bool Hypervisor::Impl::CallEl2(uint64_t el2_addr, int cpu, R* ret, A... args) {
 }
 
 // An SMCCC call EL2 code makes (conduit 2 = smc reaches the fake
-// EL3; an hvc at EL2 is NOT_SUPPORTED), lib/el3.cc.
+// EL3; an hvc at EL2 is NOT_SUPPORTED), lib/hyp/el3.cc.
 SmcccRegs El2Smccc(Hypervisor::Impl& m, int conduit, const SmcccRegs& in, int cpu);
 
-// Builds the three ops tables (lib/hyp_ops.cc).
+// Builds the three ops tables (lib/hyp/hyp_ops.cc).
 void InitModuleOps(Hypervisor::Impl& m);
 
 }  // namespace pkvm

@@ -6,7 +6,7 @@
 // (MMIO regions and their reset callbacks) and the counters of the members
 // that have nothing else to change (udelay, cache maintenance, IOTLB syncs).
 //
-// lib/hyp_ops.cc calls FillMemoryOps() to put the memory, guest and device
+// lib/hyp/hyp_ops.cc calls FillMemoryOps() to put the memory, guest and device
 // members into each generation's pkvm_module_ops; lib/hypervisor.cc calls
 // FinalizeCheck() from __pkvm_prot_finalize.
 #ifndef PKVM_LIB_MEM_MEMORY_H_
@@ -126,7 +126,7 @@ struct MemoryState {
   uint64_t dcache_flushes = 0;
   uint64_t iotlb_syncs = 0;
   // The host kernel's allocator behind kmalloc and
-  // alloc_pages in EL1 module code (lib/kernel_mem.cc).
+  // alloc_pages in EL1 module code (lib/host/kernel_mem.cc).
   El1PageAllocator el1_pages;
 };
 

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "cmdline.h"
+#include "host/cmdline.h"
 #include "machine.h"
 
 namespace pkvm {

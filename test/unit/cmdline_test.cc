@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cmdline.h"
+#include "host/cmdline.h"
 #include "status_internal.h"
 
 namespace pkvm::internal {

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <memory>
 
-#include "cmdline.h"
+#include "host/cmdline.h"
 #include "machine.h"
 #include "mem/memory.h"
 

@@ -3,7 +3,7 @@
  * (once per generation, -DPKVM_GENERATION=14|15|16): the load sequence of
  * spec/pkvm-abi.md §2.4 with real `hvc` instructions to the host hypercalls
  * of §3.2, and __pkvm_register_el2_call(). Messages and error codes are the
- * ones libpkvm's native kernel (lib/kernel_native.cc) gives, so both backends
+ * ones libpkvm's native kernel (lib/host/kernel_native.cc) gives, so both backends
  * print the same boot log.
  *
  * THIS_MODULE->arch.hyp was filled by the module loader (module_init_hyp):

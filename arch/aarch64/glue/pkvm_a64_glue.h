@@ -43,7 +43,7 @@
 #define PKVM_A64_HOSTCALL_EL2_IMPORTS 5
 
 /* The simulated kernel's memory for EL1 module code
- * (lib/kernel_mem.h, <linux/slab.h>, <linux/gfp.h>, <asm/memory.h>).
+ * (lib/host/kernel_mem.h, <linux/slab.h>, <linux/gfp.h>, <asm/memory.h>).
  * unsigned long __pkvm_page_alloc(unsigned long nr, unsigned long align,
  *                                 unsigned int gfp): physical address (== EL1
  * VA) of nr pages, 0 on failure. */

@@ -15,8 +15,8 @@
 #include "backends/backend.h"
 #include "backends/native/native_module.h"
 #include "machine.h"
-#include "module_param.h"
-#include "native_loader.h"
+#include "host/module_param.h"
+#include "host/module_loader.h"
 #include "status_internal.h"
 
 namespace pkvm {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "native_loader.h"
+#include "host/module_loader.h"
 #include "pkvm/kmodule.h"
 #include "status_internal.h"
 

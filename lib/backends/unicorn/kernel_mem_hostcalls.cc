@@ -2,10 +2,10 @@
 // The EL1 host calls behind kmalloc, alloc_pages, virt_to_phys & co. in .ko
 // modules: the stubs are in
 // arch/aarch64/glue/hostcalls.S; the allocator is the machine's
-// (lib/kernel_mem.h), so both backends hand out the same pages. EL1 runs
+// (lib/host/kernel_mem.h), so both backends hand out the same pages. EL1 runs
 // with the MMU off, so a kernel VA is its physical address.
 #include "glue/pkvm_a64_glue.h"
-#include "kernel_mem.h"
+#include "host/kernel_mem.h"
 #include "mem/memory.h"
 #include "unicorn_cpu.h"
 

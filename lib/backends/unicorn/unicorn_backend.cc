@@ -25,11 +25,11 @@
 #include "devices/devices.h"
 #include "glue/pkvm_a64_glue.h"
 #include "guest_printk.h"
-#include "kernel_mem.h"
+#include "host/kernel_mem.h"
 #include "mem/memory.h"
 #include "module_linker.h"
-#include "module_param.h"
-#include "native_loader.h"
+#include "host/module_param.h"
+#include "host/module_loader.h"
 #include "pkvm/abi/module_param.h"
 #include "pkvm/abi/pgtable_prot.h"
 #include "pkvm/hyp_event_desc.h"
@@ -732,7 +732,7 @@ struct UnicornBackend::Impl {
       for (int i = 0; i < 18; ++i) f.x[i] = out.regs[i];
       if (m.state == MachineState::kPanicked) StopForPanic(cpu);
     });
-    // EL2 code's `smc #0` reaches the fake EL3 (lib/el3.cc) with
+    // EL2 code's `smc #0` reaches the fake EL3 (lib/hyp/el3.cc) with
     // x0..x17; an `hvc` at EL2 is not a service pKVM offers.
     el2->SetSmcHandler([this](UnicornCpu&, TrapFrame& f) {
       SmcccRegs in;

@@ -1,5 +1,5 @@
-// File: lib/cmdline.cc -- kernel command-line parsing (see cmdline.h).
-#include "cmdline.h"
+// File: lib/host/cmdline.cc -- kernel command-line parsing (see cmdline.h).
+#include "host/cmdline.h"
 
 #include <cerrno>
 

@@ -1,6 +1,6 @@
-// File: lib/cmdline.h -- the kernel command-line options libpkvm honours.
-#ifndef PKVM_LIB_CMDLINE_H_
-#define PKVM_LIB_CMDLINE_H_
+// File: lib/host/cmdline.h -- the kernel command-line options libpkvm honours.
+#ifndef PKVM_LIB_HOST_CMDLINE_H_
+#define PKVM_LIB_HOST_CMDLINE_H_
 
 #include <string>
 #include "absl/strings/string_view.h"
@@ -38,4 +38,4 @@ std::string NormalizeModuleName(absl::string_view name);
 
 }  // namespace pkvm::internal
 
-#endif  // PKVM_LIB_CMDLINE_H_
+#endif  // PKVM_LIB_HOST_CMDLINE_H_

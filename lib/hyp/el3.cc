@@ -1,4 +1,4 @@
-// File: lib/el3.cc
+// File: lib/hyp/el3.cc
 // The fake EL3 firmware (pkvm/el3.h, docs/smc-filter.md): the programmed
 // services, the call record, and the native backend's SMC conduit for EL2
 // code (what arm_smccc_1_1_smc / arm_smccc_1_2_smc link against at EL2)

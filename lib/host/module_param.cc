@@ -1,6 +1,6 @@
-// File: lib/module_param.cc -- module parameters from the kernel command line
+// File: lib/host/module_param.cc -- module parameters from the kernel command line
 // (see module_param.h).
-#include "module_param.h"
+#include "host/module_param.h"
 
 #include <cerrno>
 #include <cstring>
@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "cmdline.h"
+#include "host/cmdline.h"
 #include "pkvm/abi/module_param.h"
 #include "status_internal.h"
 

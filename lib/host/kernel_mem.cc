@@ -1,8 +1,8 @@
-// File: lib/kernel_mem.cc
+// File: lib/host/kernel_mem.cc
 // kmalloc, alloc_pages & co. for EL1 module code:
 // the machine's page allocator (kernel_mem.h) and the functions native EL1
 // code links against (<linux/slab.h>, <linux/gfp.h>, <asm/memory.h>).
-#include "kernel_mem.h"
+#include "host/kernel_mem.h"
 
 #include <cerrno>
 #include <cstdio>

@@ -1,6 +1,6 @@
-// File: lib/native_loader.h -- offering modules to the machine, and their dependencies.
-#ifndef PKVM_LIB_NATIVE_LOADER_H_
-#define PKVM_LIB_NATIVE_LOADER_H_
+// File: lib/host/module_loader.h -- offering modules to the machine, and their dependencies.
+#ifndef PKVM_LIB_HOST_MODULE_LOADER_H_
+#define PKVM_LIB_HOST_MODULE_LOADER_H_
 
 #include <memory>
 #include <span>
@@ -23,7 +23,7 @@ absl::StatusOr<std::string> OfferModuleFile(Hypervisor::Impl& m, const std::stri
 // module of that name yet).
 absl::Status CheckOfferable(const Hypervisor::Impl& m, const std::string& name);
 
-// lib/module_deps.cc: the modules `mod` imports
+// lib/host/module_deps.cc: the modules `mod` imports
 // from (descriptor `depends` / .ko .modinfo depends=), and the check that
 // they are loaded before it.
 std::vector<std::string> SplitDepends(const char* csv);
@@ -32,4 +32,4 @@ absl::Status CheckModuleDepends(const Hypervisor::Impl& m, const OfferedModule& 
 
 }  // namespace pkvm::internal
 
-#endif  // PKVM_LIB_NATIVE_LOADER_H_
+#endif  // PKVM_LIB_HOST_MODULE_LOADER_H_

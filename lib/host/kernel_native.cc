@@ -1,4 +1,4 @@
-// File: lib/kernel_native.cc
+// File: lib/host/kernel_native.cc
 // The simulated host kernel's side of the module ABI for native modules: the
 // functions EL1 module code links against (__pkvm_load_el2_module,
 // __pkvm_register_el2_call, SMCCC calls, printk, WARN/BUG) and the few hyp
@@ -208,7 +208,7 @@ void __pkvm_smccc_call(int conduit, unsigned long a0, unsigned long a1, unsigned
   for (int i = 0; i < 8; ++i) in.regs[i] = a[i];
   user_pt_regs out = in;
   if (ctx->el == pkvm::ExceptionLevel::kEl2) {
-    // EL2 code issuing an SMC reaches the fake EL3 (lib/el3.cc).
+    // EL2 code issuing an SMC reaches the fake EL3 (lib/hyp/el3.cc).
     pkvm::SmcccRegs r;
     for (int i = 0; i < 8; ++i) r.x[i] = in.regs[i];
     r = pkvm::El2Smccc(m, conduit, r, ctx->cpu);

@@ -1,8 +1,8 @@
-// File: lib/native_loader.cc
+// File: lib/host/module_loader.cc
 // Offering modules to the machine (the initramfs the host kernel loads them
 // from): what every module must pass, whatever backend runs it. The
 // backend then takes the file or descriptor it can run (lib/backends/).
-#include "native_loader.h"
+#include "host/module_loader.h"
 
 #include <sys/stat.h>
 
@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/backend.h"
-#include "cmdline.h"
+#include "host/cmdline.h"
 #include "pkvm/kmodule.h"
 #include "status_internal.h"
 

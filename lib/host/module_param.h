@@ -1,12 +1,12 @@
-// File: lib/module_param.h
+// File: lib/host/module_param.h
 // module_param(): setting a module's parameters from the kernel command line
 // (`<modname>.<param>=<value>`) before its module_init runs, the way
 // modprobe hands the command line's options to init_module() and the
 // kernel's parse_args() applies them (docs/smc-filter.md). One
 // implementation for both backends; each supplies how to write the module's
 // memory.
-#ifndef PKVM_LIB_MODULE_PARAM_H_
-#define PKVM_LIB_MODULE_PARAM_H_
+#ifndef PKVM_LIB_HOST_MODULE_PARAM_H_
+#define PKVM_LIB_HOST_MODULE_PARAM_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -49,4 +49,4 @@ absl::Status ApplyNativeModuleParams(Hypervisor::Impl& m, const pkvm_native_modu
 
 }  // namespace pkvm::internal
 
-#endif  // PKVM_LIB_MODULE_PARAM_H_
+#endif  // PKVM_LIB_HOST_MODULE_PARAM_H_

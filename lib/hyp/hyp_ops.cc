@@ -1,4 +1,4 @@
-// File: lib/hyp_ops.cc
+// File: lib/hyp/hyp_ops.cc
 // The `pkvm_module_ops` tables handed to module init() at EL2, for A14, A15
 // and A16. One template fills all three, so a member that exists in several
 // generations is served by one implementation, and the compiler checks every

@@ -1,4 +1,4 @@
-// File: lib/module_deps.cc
+// File: lib/host/module_deps.cc
 // Modules that use other modules' exports: what
 // each module says it imports from (pkvm_add_module(DEPENDS): the native
 // descriptor's `depends`, a .ko's .modinfo depends=) and the load-time check
@@ -13,7 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "native_loader.h"
+#include "host/module_loader.h"
 #include "elf_object.h"
 #include "status_internal.h"
 

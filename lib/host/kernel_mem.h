@@ -1,10 +1,10 @@
-// File: lib/kernel_mem.h
+// File: lib/host/kernel_mem.h
 // The simulated host kernel's memory for EL1 module code: one page
 // allocator in the machine (mem::El1PageAllocator in Hypervisor::Impl::memory) behind kmalloc/alloc_pages on both backends.
 // Natively EL1 code gets host pointers into the machine's RAM; the Unicorn
 // backend's host calls hand out the same pages at their physical address.
-#ifndef PKVM_LIB_KERNEL_MEM_H_
-#define PKVM_LIB_KERNEL_MEM_H_
+#ifndef PKVM_LIB_HOST_KERNEL_MEM_H_
+#define PKVM_LIB_HOST_KERNEL_MEM_H_
 
 #include <cstdint>
 
@@ -25,4 +25,4 @@ void KernelPageFree(Hypervisor::Impl& m, uint64_t phys, uint64_t nr);
 
 }  // namespace pkvm
 
-#endif  // PKVM_LIB_KERNEL_MEM_H_
+#endif  // PKVM_LIB_HOST_KERNEL_MEM_H_
