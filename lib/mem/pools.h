@@ -14,7 +14,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <set>
+#include <memory>
+#include <vector>
+
+#include <boost/intrusive/set.hpp>
 
 namespace pkvm::mem {
 
@@ -51,23 +54,49 @@ class HypHeap {
   uint64_t in_use_ = 0;
 };
 
-// A pool of pages handed out in naturally aligned blocks of 2^order pages.
+// A pool of pages handed out in naturally aligned blocks of 2^order pages,
+// the lowest free block first. As in the kernel's hyp_pool, every page of
+// the pool has a descriptor (its struct hyp_page) that the pool allocates
+// once, when the page is added, and the free pages are linked through their
+// descriptors (a Boost.Intrusive set ordered by pfn): allocating and freeing
+// moves descriptors in and out of the set and never allocates.
 class PagePool {
  public:
   static constexpr unsigned kMaxOrder = 10;
+  PagePool() = default;
+  // Snapshots copy the pool: the copy has its own descriptors, linked as
+  // the original's are.
+  PagePool(const PagePool& o);
+  PagePool& operator=(const PagePool& o);
+  ~PagePool();
+  // Adds the pages of [pfn, pfn + nr_pages) the pool does not have yet.
   void Add(uint64_t pfn, uint64_t nr_pages);
   // The first pfn of a free aligned block of 2^order pages, or 0.
   uint64_t Alloc(unsigned order);
   // -EINVAL unless [pfn, 2^order) was handed out by Alloc(order).
   int Free(uint64_t pfn, unsigned order);
-  bool Owns(uint64_t pfn) const;
+  bool Owns(uint64_t pfn) const { return Find(pfn) != nullptr; }
   uint64_t free_pages() const { return free_.size(); }
-  size_t blocks_in_use() const { return used_.size(); }
+  size_t blocks_in_use() const { return blocks_in_use_; }
 
  private:
-  std::set<uint64_t> free_;
-  std::set<uint64_t> all_;
-  std::map<uint64_t, unsigned> used_;  // first pfn -> order
+  static constexpr uint8_t kNotAllocated = 0xff;
+  struct Page : boost::intrusive::set_base_hook<> {
+    uint64_t pfn = 0;
+    uint8_t order = kNotAllocated;  // the order of the block this page heads
+    friend bool operator<(const Page& a, const Page& b) { return a.pfn < b.pfn; }
+  };
+  // Descriptors of the pages [first, first + nr), one run per Add() stretch.
+  struct Run {
+    uint64_t first = 0, nr = 0;
+    std::unique_ptr<Page[]> pages;
+  };
+  Page* Find(uint64_t pfn) const;
+  void CopyFrom(const PagePool& o);
+
+  std::vector<Run> runs_;  // by first pfn, disjoint; outlives free_
+  boost::intrusive::set<Page> free_;
+  size_t blocks_in_use_ = 0;
 };
 
 }  // namespace pkvm::mem

@@ -368,5 +368,39 @@ TEST(PagePool, NaturallyAlignedBlocks) {
   EXPECT_FALSE(p.Owns(kR + 8));
 }
 
+TEST(PagePool, BlocksSpanPagesAddedSeparatelyAndPagesAreAddedOnce) {
+  PagePool p;
+  p.Add(kR, 2);
+  p.Add(kR + 2, 2);
+  p.Add(kR + 1, 2);  // already there: nothing new
+  EXPECT_EQ(p.free_pages(), 4u);
+  EXPECT_EQ(p.Alloc(2), kR);  // one block over both stretches
+  EXPECT_EQ(p.free_pages(), 0u);
+  EXPECT_EQ(p.Free(kR, 2), 0);
+  EXPECT_EQ(p.free_pages(), 4u);
+  EXPECT_EQ(p.Free(kR + 1, PagePool::kMaxOrder + 1), -EINVAL);
+}
+
+TEST(PagePool, CopyIsIndependentAndKeepsFreeAndUsedBlocks) {
+  PagePool a;
+  a.Add(kR, 8);
+  ASSERT_EQ(a.Alloc(1), kR);
+  ASSERT_EQ(a.Alloc(2), kR + 4);
+  PagePool b = a;  // what a snapshot holds
+  EXPECT_EQ(b.free_pages(), 2u);
+  EXPECT_EQ(b.blocks_in_use(), 2u);
+  EXPECT_EQ(b.Alloc(1), kR + 2);  // the copy's free list is its own
+  EXPECT_EQ(a.free_pages(), 2u);
+  EXPECT_EQ(a.Free(kR + 4, 2), 0);
+  EXPECT_EQ(b.Free(kR + 4, 1), -EINVAL);  // still an order-2 block in b
+  EXPECT_EQ(b.Free(kR + 4, 2), 0);
+  a = b;  // a restore assigns it back
+  EXPECT_EQ(a.free_pages(), 4u);
+  EXPECT_EQ(a.blocks_in_use(), 2u);
+  EXPECT_EQ(a.Alloc(2), kR + 4);
+  EXPECT_EQ(a.Alloc(0), 0u);
+  EXPECT_EQ(b.Alloc(2), kR + 4);
+}
+
 }  // namespace
 }  // namespace pkvm::mem
