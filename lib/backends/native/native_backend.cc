@@ -14,9 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "backends/backend.h"
 #include "backends/native/native_module.h"
-#include "machine.h"
-#include "host/module_param.h"
 #include "host/module_loader.h"
+#include "host/module_param.h"
+#include "machine.h"
 #include "status_internal.h"
 
 namespace pkvm {

@@ -5,10 +5,10 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <condition_variable>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -26,10 +26,10 @@
 #include "glue/pkvm_a64_glue.h"
 #include "guest_printk.h"
 #include "host/kernel_mem.h"
+#include "host/module_loader.h"
+#include "host/module_param.h"
 #include "mem/memory.h"
 #include "module_linker.h"
-#include "host/module_param.h"
-#include "host/module_loader.h"
 #include "pkvm/abi/module_param.h"
 #include "pkvm/abi/pgtable_prot.h"
 #include "pkvm/hyp_event_desc.h"
