@@ -61,6 +61,11 @@ class PagePool {
   // -EINVAL unless [pfn, 2^order) was handed out by Alloc(order).
   int Free(uint64_t pfn, unsigned order);
   bool Owns(uint64_t pfn) const;
+  // The order pfn was handed out with by Alloc(), or -1 if it was not.
+  int OrderOf(uint64_t pfn) const {
+    auto it = used_.find(pfn);
+    return it == used_.end() ? -1 : static_cast<int>(it->second);
+  }
   uint64_t free_pages() const { return free_.size(); }
   size_t blocks_in_use() const { return used_.size(); }
 
