@@ -68,9 +68,13 @@ StatusOr<int> Hypervisor::HostPowerDomain(uint64_t device_id, bool on, int cpu) 
     return Status(-EINVAL, absl::StrFormat("cpu %d: the machine has %d CPUs", cpu, m.opts.cpus));
   if (m.gen != Generation::kA17)
     return Status(-EOPNOTSUPP, "host power domain requests (init_hvc_pd) need generation A17");
-  if (device_id >= mem::kMaxPowerDomains) return -E2BIG;
+  if (device_id >= mem::kMaxPowerDomains)
+    return Status(-E2BIG, absl::StrFormat("power domain %u: ids go up to %u", device_id,
+                                          mem::kMaxPowerDomains - 1));
   const auto [pd, ops] = m.memory.hvc_pd[device_id];
-  if (ops == 0) return -ENOENT;  // no module drives that domain
+  if (ops == 0)
+    return Status(-ENOENT, absl::StrFormat("no module drives power domain %u (init_hvc_pd)",
+                                           device_id));
   // Both pointers are as init_hvc_pd() received them (host-readable); the
   // callbacks in the ops are EL2 code addresses.
   uint64_t fn = 0;
