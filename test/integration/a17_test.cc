@@ -12,9 +12,11 @@
 #include "../modules/a17_ops/a17_ops.h"
 #include "backends.h"
 #include "pkvm/generation.h"
+#include "pkvm/abi/smccc.h"
 #include "pkvm/page_state.h"
 
 PKVM_DECLARE_NATIVE_MODULE(a17_ops);
+PKVM_DECLARE_NATIVE_MODULE(pkvm_driver_a17);
 
 namespace pkvm::testing {
 namespace {
@@ -180,6 +182,28 @@ TYPED_TEST(A17Test, DevicePowerLockRunsTheCallbackAndTracesIt) {
   ASSERT_TRUE(text.ok()) << text.status().ToString();
   EXPECT_THAT(*text, HasSubstr("power_lock vm=" + std::to_string(*g) +
                                " device=0xa000000 lock=1 ret=0"));
+}
+
+// The example module in its A17 form (examples/pkvm_driver/android17): loads
+// tokenless, answers its hypercall and traces into the A17 tracefs.
+TYPED_TEST(A17Test, ExampleModuleLoadsAndAnswers) {
+  auto hv = MakeMachine(TypeParam::kKind, Generation::kA17, "kvm-arm.protected_modules=pkvm_driver");
+  ASSERT_NE(hv, nullptr);
+  ASSERT_TRUE(hv->OfferModule(PKVM_NATIVE_MODULE(pkvm_driver_a17)).ok());
+  const Status boot = hv->Boot();
+  ASSERT_TRUE(boot.ok()) << boot.ToString() << "\n" << hv->boot_log();
+  EXPECT_THAT(hv->loaded_modules(), ::testing::ElementsAre("pkvm_driver"));
+  const std::string root = hv->tracefs_root();
+  ASSERT_TRUE(hv->TracefsWrite(root + "/events/hypervisor/pkvm_driver_event/enable", "1").ok());
+  ASSERT_TRUE(hv->TracefsWrite(root + "/tracing_on", "1").ok());
+  auto r = hv->HostHvc(PKVM_HOST_SMCCC_ID(128), {0x2a, 8, 9});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->x(0), 0u);
+  EXPECT_EQ(r->x(1), 0u);
+  EXPECT_EQ(r->x(3), 9u);
+  auto text = hv->TracefsRead(root + "/trace");
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_THAT(*text, HasSubstr(": pkvm_driver_event id=0x0000002a\n"));
 }
 
 TYPED_TEST(A17Test, HostPowerDomainNeedsA17) {
