@@ -17,6 +17,7 @@
 
 PKVM_DECLARE_NATIVE_MODULE(a17_ops);
 PKVM_DECLARE_NATIVE_MODULE(pkvm_driver_a17);
+PKVM_DECLARE_NATIVE_MODULE(hello_hypercall_a17);
 
 namespace pkvm::testing {
 namespace {
@@ -204,6 +205,30 @@ TYPED_TEST(A17Test, ExampleModuleLoadsAndAnswers) {
   auto text = hv->TracefsRead(root + "/trace");
   ASSERT_TRUE(text.ok()) << text.status().ToString();
   EXPECT_THAT(*text, HasSubstr(": pkvm_driver_event id=0x0000002a\n"));
+}
+
+// hello_hypercall in its A17 build: trace_hyp_printk() through
+// tracing_mod_hyp_printk, read from the A17 tracefs.
+TYPED_TEST(A17Test, HelloHypercallPrintsIntoTheTrace) {
+  HypervisorOptions o;
+  o.backend = TypeParam::kKind;
+  o.generation = Generation::kA17;
+  o.trace_clock = TraceClockSource::kManual;
+  o.cmdline = "kvm-arm.protected_modules=hello_hypercall";
+  auto hv = Hypervisor::Create(o);
+  ASSERT_TRUE(hv.ok()) << hv.status().ToString();
+  ASSERT_TRUE((*hv)->OfferModule(PKVM_NATIVE_MODULE(hello_hypercall_a17)).ok());
+  const Status boot = (*hv)->Boot();
+  ASSERT_TRUE(boot.ok()) << boot.ToString() << "\n" << (*hv)->boot_log();
+  const std::string root = (*hv)->tracefs_root();
+  ASSERT_TRUE((*hv)->TracefsWrite(root + "/events/hypervisor/__hyp_printk/enable", "1").ok());
+  ASSERT_TRUE((*hv)->TracefsWrite(root + "/tracing_on", "1").ok());
+  ASSERT_TRUE((*hv)->HostHvc(PKVM_HOST_SMCCC_ID(128), {77}).ok());
+  auto text = (*hv)->TracefsRead(root + "/trace_pipe");
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(*text,
+            "[000]\t    0.000000: __hyp_printk Hello World\n"
+            "[000]\t    0.000000: __hyp_printk Hello World from CPU 0, x1=77\n");
 }
 
 TYPED_TEST(A17Test, HostPowerDomainNeedsA17) {
