@@ -1,7 +1,8 @@
 // File: lib/hyp_ops.cc
-// The `pkvm_module_ops` tables handed to module init() at EL2, for A14, A15
-// and A16. One template fills all three, so a member that exists in several
-// generations is served by one implementation, and the compiler checks every
+// The `pkvm_module_ops` tables handed to module init() at EL2, for A14, A15,
+// A16 and the provisional A17. One template fills them all, so a member that
+// exists in several generations is served by one implementation (the members
+// only A17 has are in lib/hyp_ops_a17.cc), and the compiler checks every
 // assignment against that generation's member type. The memory, IOMMU,
 // guest and device members come from lib/mem (FillMemoryOps), the tracing
 // members from lib/trace. PKVM_UNIMPLEMENTED is kept for members a future
