@@ -29,22 +29,30 @@ constexpr uint64_t kDev = 0x0a000000;
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kPfn = (kRam >> 12) + 0x10;  // a host RAM page
 
+// A booted A17 machine (manual trace clock, a device at kDev) with `module`
+// loaded; nullptr with the test failed and the boot log shown.
+std::unique_ptr<Hypervisor> BootA17(BackendKind backend, const pkvm_native_module& module) {
+  HypervisorOptions o;
+  o.backend = backend;
+  o.generation = Generation::kA17;
+  o.trace_clock = TraceClockSource::kManual;
+  o.cmdline = std::string("kvm-arm.protected_modules=") + module.name;
+  auto hv = Hypervisor::Create(o);
+  EXPECT_TRUE(hv.ok()) << hv.status().ToString();
+  if (!hv.ok()) return nullptr;
+  EXPECT_TRUE((*hv)->AddMmioRegion(kDev, 4 * kPage, "dev").ok());
+  EXPECT_TRUE((*hv)->OfferModule(module).ok());
+  const Status s = (*hv)->Boot();
+  EXPECT_TRUE(s.ok()) << s.ToString() << "\n" << (*hv)->boot_log();
+  return s.ok() ? std::move(hv).value() : nullptr;
+}
+
 template <typename B>
 class A17Test : public ::testing::Test {
  protected:
   void SetUp() override {
-    HypervisorOptions o;
-    o.backend = B::kKind;
-    o.generation = Generation::kA17;
-    o.trace_clock = TraceClockSource::kManual;
-    o.cmdline = "kvm-arm.protected_modules=a17_ops";
-    auto hv = Hypervisor::Create(o);
-    ASSERT_TRUE(hv.ok()) << hv.status().ToString();
-    hv_ = std::move(hv).value();
-    ASSERT_TRUE(hv_->AddMmioRegion(kDev, 4 * kPage, "dev").ok());
-    ASSERT_TRUE(hv_->OfferModule(PKVM_NATIVE_MODULE(a17_ops)).ok());
-    const Status s = hv_->Boot();
-    ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << hv_->boot_log();
+    hv_ = BootA17(B::kKind, PKVM_NATIVE_MODULE(a17_ops));
+    ASSERT_NE(hv_, nullptr);
   }
   int64_t Call(uint64_t cmd, uint64_t a = 0, uint64_t b = 0, uint64_t* r2 = nullptr) {
     const auto r = ModuleCall(*hv_, cmd, a, b);
@@ -188,11 +196,8 @@ TYPED_TEST(A17Test, DevicePowerLockRunsTheCallbackAndTracesIt) {
 // The example module in its A17 form (examples/pkvm_driver/android17): loads
 // tokenless, answers its hypercall and traces into the A17 tracefs.
 TYPED_TEST(A17Test, ExampleModuleLoadsAndAnswers) {
-  auto hv = MakeMachine(TypeParam::kKind, Generation::kA17, "kvm-arm.protected_modules=pkvm_driver");
+  auto hv = BootA17(TypeParam::kKind, PKVM_NATIVE_MODULE(pkvm_driver_a17));
   ASSERT_NE(hv, nullptr);
-  ASSERT_TRUE(hv->OfferModule(PKVM_NATIVE_MODULE(pkvm_driver_a17)).ok());
-  const Status boot = hv->Boot();
-  ASSERT_TRUE(boot.ok()) << boot.ToString() << "\n" << hv->boot_log();
   EXPECT_THAT(hv->loaded_modules(), ::testing::ElementsAre("pkvm_driver"));
   const std::string root = hv->tracefs_root();
   ASSERT_TRUE(hv->TracefsWrite(root + "/events/hypervisor/pkvm_driver_event/enable", "1").ok());
@@ -210,21 +215,13 @@ TYPED_TEST(A17Test, ExampleModuleLoadsAndAnswers) {
 // hello_hypercall in its A17 build: trace_hyp_printk() through
 // tracing_mod_hyp_printk, read from the A17 tracefs.
 TYPED_TEST(A17Test, HelloHypercallPrintsIntoTheTrace) {
-  HypervisorOptions o;
-  o.backend = TypeParam::kKind;
-  o.generation = Generation::kA17;
-  o.trace_clock = TraceClockSource::kManual;
-  o.cmdline = "kvm-arm.protected_modules=hello_hypercall";
-  auto hv = Hypervisor::Create(o);
-  ASSERT_TRUE(hv.ok()) << hv.status().ToString();
-  ASSERT_TRUE((*hv)->OfferModule(PKVM_NATIVE_MODULE(hello_hypercall_a17)).ok());
-  const Status boot = (*hv)->Boot();
-  ASSERT_TRUE(boot.ok()) << boot.ToString() << "\n" << (*hv)->boot_log();
-  const std::string root = (*hv)->tracefs_root();
-  ASSERT_TRUE((*hv)->TracefsWrite(root + "/events/hypervisor/__hyp_printk/enable", "1").ok());
-  ASSERT_TRUE((*hv)->TracefsWrite(root + "/tracing_on", "1").ok());
-  ASSERT_TRUE((*hv)->HostHvc(PKVM_HOST_SMCCC_ID(128), {77}).ok());
-  auto text = (*hv)->TracefsRead(root + "/trace_pipe");
+  auto hv = BootA17(TypeParam::kKind, PKVM_NATIVE_MODULE(hello_hypercall_a17));
+  ASSERT_NE(hv, nullptr);
+  const std::string root = hv->tracefs_root();
+  ASSERT_TRUE(hv->TracefsWrite(root + "/events/hypervisor/__hyp_printk/enable", "1").ok());
+  ASSERT_TRUE(hv->TracefsWrite(root + "/tracing_on", "1").ok());
+  ASSERT_TRUE(hv->HostHvc(PKVM_HOST_SMCCC_ID(128), {77}).ok());
+  auto text = hv->TracefsRead(root + "/trace_pipe");
   ASSERT_TRUE(text.ok()) << text.status().ToString();
   EXPECT_EQ(*text,
             "[000]\t    0.000000: __hyp_printk Hello World\n"
