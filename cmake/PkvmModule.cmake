@@ -122,8 +122,9 @@ function(pkvm_add_module target)
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "pkvm_add_module(${target}): unexpected arguments: ${ARG_UNPARSED_ARGUMENTS}")
   endif()
-  if(NOT ARG_GENERATION MATCHES "^(14|15|16)$")
-    message(FATAL_ERROR "pkvm_add_module(${target}): GENERATION must be 14, 15 or 16 (got '${ARG_GENERATION}')")
+  if(NOT ARG_GENERATION MATCHES "^(14|15|16|17)$")
+    message(FATAL_ERROR "pkvm_add_module(${target}): GENERATION must be 14, 15, 16 or 17 "
+                        "(17 = android17-6.18, provisional) (got '${ARG_GENERATION}')")
   endif()
   if(NOT ARG_EL1)
     message(FATAL_ERROR "pkvm_add_module(${target}): EL1 sources are required (the part with module_init)")
@@ -277,7 +278,7 @@ function(pkvm_add_module target)
     if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$")
       target_compile_options(${target}_el2 PRIVATE -mno-outline-atomics)
     endif()
-    if(ARG_GENERATION EQUAL 16)
+    if(ARG_GENERATION GREATER_EQUAL 16)
       # CONFIG_PKVM_FTRACE: every EL2 function entry and return can be traced
       # (func / func_ret events); the kernel patches function entries, the
       # native build has the compiler call the tracer.

@@ -118,6 +118,7 @@ const void* Hypervisor::Impl::ops_for_generation() const {
     case Generation::kA14: return &ops_a14;
     case Generation::kA15: return &ops_a15;
     case Generation::kA16: return &ops_a16;
+    case Generation::kA17: return &ops_a17;
   }
   return nullptr;
 }

@@ -116,6 +116,7 @@ struct Hypervisor::Impl {
   pkvm_module_ops_a14 ops_a14{};
   pkvm_module_ops_a15 ops_a15{};
   pkvm_module_ops_a16 ops_a16{};
+  pkvm_module_ops_a17 ops_a17{};  // provisional (lib/hyp/hyp_ops_a17.cc)
   const void* ops_for_generation() const;
 
   // --- memory, guests and devices (lib/mem/) ---

@@ -676,8 +676,10 @@ absl::Status InitModuleHyp(const LinkedModule& mod, GuestRegion region, int gene
     case 14: need = sizeof(pkvm_kmodule_a14); break;
     case 15: need = sizeof(pkvm_kmodule_a15); break;
     case 16: need = sizeof(pkvm_kmodule_a16); break;
+    case 17: need = sizeof(pkvm_kmodule_a17); break;
     default:
-      return absl::InvalidArgumentError(absl::StrFormat("generation %d is not 14, 15 or 16", generation));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("generation %d is not 14, 15, 16 or 17", generation));
   }
   uint64_t avail = 0;
   for (const LinkedSection& s : mod.sections)
@@ -693,7 +695,8 @@ absl::Status InitModuleHyp(const LinkedModule& mod, GuestRegion region, int gene
   switch (generation) {
     case 14: return FillHyp<pkvm_kmodule_a14>(mod, p);
     case 15: return FillHyp<pkvm_kmodule_a15>(mod, p);
-    default: return FillHyp<pkvm_kmodule_a16>(mod, p);
+    case 16: return FillHyp<pkvm_kmodule_a16>(mod, p);
+    default: return FillHyp<pkvm_kmodule_a17>(mod, p);
   }
 }
 

@@ -141,9 +141,9 @@ int pkvm_machine_create(const struct pkvm_machine_options* opts, pkvm_machine** 
     *out = nullptr;
     if (opts == nullptr) return fail(EINVAL, "opts is NULL");
     pkvm::HypervisorOptions o;
-    if (!(opts->generation >= 14 && opts->generation <= 16))
+    if (!pkvm::IsValidGeneration(opts->generation))
       return fail(EINVAL, "unknown generation " + std::to_string(opts->generation) +
-                              " (14, 15 or 16)");
+                              " (14, 15, 16 or 17)");
     o.generation = static_cast<pkvm::Generation>(opts->generation);
     o.cpus = opts->cpus;
     if (opts->cmdline != nullptr) o.cmdline = opts->cmdline;
@@ -442,9 +442,7 @@ int pkvm_trace_pipe_next(pkvm_machine* m, struct pkvm_trace_event* ev) {
   return Guard(m, [&] {
     if (int e = CheckPtr(m, ev, "ev")) return e;
     if (m->trace_lines.empty()) {
-      const char* path = m->hv->generation() == pkvm::Generation::kA16 ? "hypervisor/trace_pipe"
-                                                                        : "hyp/trace_pipe";
-      auto r = m->hv->TracefsRead(path);
+      auto r = m->hv->TracefsRead(m->hv->tracefs_root() + "/trace_pipe");
       if (!r.ok()) return FromStatus(m, r.status());
       const std::string& text = *r;
       size_t i = 0;

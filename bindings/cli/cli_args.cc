@@ -124,7 +124,7 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::st
       int g = 0;
       if (!absl::SimpleAtoi(value, &g) || !IsValidGeneration(g)) {
         *error = absl::StrCat("--generation ", value,
-                              ": unknown generation (use 14, 15 or 16)");
+                              ": unknown generation (use 14, 15, 16 or 17; 17 is provisional)");
         return false;
       }
       out->machine.generation = static_cast<Generation>(g);

@@ -31,7 +31,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kBuildUsage[] = R"(usage: pkvm build DIR [--generation 14|15|16] [--out DIR]
+constexpr char kBuildUsage[] = R"(usage: pkvm build DIR [--generation 14|15|16|17] [--out DIR]
                   [-I DIR]... [-D NAME[=VALUE]]... [--kconfig FILE|CONFIG_X=VALUE]...
                   [--source-root DIR] [--make-var NAME=VALUE]... [--name MODULE]
                   [--unicorn-only]
@@ -193,8 +193,8 @@ int Build(const std::vector<std::string>& args) {
     }
   }
   if (dir.empty()) return usage_error("which module directory? pkvm build DIR");
-  if (generation != "14" && generation != "15" && generation != "16")
-    return usage_error(absl::StrCat("unknown generation '", generation, "' (14, 15 or 16)"));
+  if (generation != "14" && generation != "15" && generation != "16" && generation != "17")
+    return usage_error(absl::StrCat("unknown generation '", generation, "' (14, 15, 16 or 17)"));
   if (!fs::is_directory(dir)) return usage_error(absl::StrCat(dir, " is not a directory"));
   dir = Absolute(dir);
   if (!fs::exists(fs::path(dir) / "Kbuild") && !fs::exists(fs::path(dir) / "Makefile") &&

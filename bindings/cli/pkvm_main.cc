@@ -25,7 +25,7 @@ Commands:
   version    print the libpkvm version
   help       print this help
 
-pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
+pkvm run [--generation 14|15|16|17] [--cpus N] [--cmdline "<kernel cmdline>"]
          [--backend native|unicorn] [--module PATH]... [--time-limit-ms MS]
          [--cpu N] [--hvc ID[:ARG]...]... [--smc ID[:ARG]...]... [-v]
          [--tracefs-write PATH=VALUE]... [--print-trace] [--tracefs-dump DIR]
@@ -34,7 +34,8 @@ pkvm run [--generation 14|15|16] [--cpus N] [--cmdline "<kernel cmdline>"]
          [--a16-kmi 0|1|2]
 
   --generation G   kernel generation: 14 = android14-6.1, 15 = android15-6.6
-                   (default), 16 = android16-6.12
+                   (default), 16 = android16-6.12, 17 = android17-6.18
+                   (PROVISIONAL: its ops table is from pre-release trees)
   --cpus N         number of CPUs (1..64, default 1)
   --cmdline S      kernel command line. kvm-arm.protected_modules=a,b names the
                    modules loaded before deprivilege, in that order; a module

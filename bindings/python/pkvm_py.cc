@@ -40,7 +40,7 @@ class Machine {
     pkvm::HypervisorOptions o;
     if (!pkvm::IsValidGeneration(generation))
       throw PkvmError{-EINVAL, "-EINVAL: unknown generation " + std::to_string(generation) +
-                                   " (14, 15 or 16)"};
+                                   " (14, 15, 16 or 17)"};
     o.generation = static_cast<pkvm::Generation>(generation);
     o.cpus = cpus;
     o.cmdline = cmdline;

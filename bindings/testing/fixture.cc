@@ -47,12 +47,14 @@ std::vector<BackendKind> AvailableBackends(const std::vector<Module>& modules) {
 }
 
 std::string TracefsPath(const Hypervisor& hv, const std::string& rel) {
-  return (hv.generation() == Generation::kA16 ? "hypervisor/" : "hyp/") + rel;
+  return hv.tracefs_root() + "/" + rel;
 }
 
 std::string TraceEventEnablePath(const Hypervisor& hv, const std::string& event) {
-  if (hv.generation() == Generation::kA16) return "hypervisor/events/hypervisor/" + event + "/enable";
-  return "hyp/events/" + event + "/enable";
+  // A14/A15's hyp/ lists events directly; later layouts group them.
+  const std::string root = hv.tracefs_root();
+  if (root == "hyp") return "hyp/events/" + event + "/enable";
+  return root + "/events/hypervisor/" + event + "/enable";
 }
 
 Status EnableTraceEvent(Hypervisor& hv, const std::string& event) {

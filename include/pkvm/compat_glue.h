@@ -3,7 +3,7 @@
  * the generation switch and the entry points libpkvm's simulated kernel
  * exports to module code. Module sources never include this directly.
  *
- * Module code is compiled with -DPKVM_GENERATION=14|15|16 (pkvm_add_module
+ * Module code is compiled with -DPKVM_GENERATION=14|15|16|17 (pkvm_add_module
  * does it); the compat headers then present that generation's types under
  * the kernel's names, e.g. `struct pkvm_module_ops` is the A15 table.
  */
@@ -11,10 +11,10 @@
 #define PKVM_COMPAT_GLUE_H_
 
 #ifndef PKVM_GENERATION
-#error "module code must be compiled with -DPKVM_GENERATION=14, 15 or 16 (pkvm_add_module() sets it)"
+#error "module code must be compiled with -DPKVM_GENERATION=14, 15, 16 or 17 (pkvm_add_module() sets it)"
 #endif
-#if PKVM_GENERATION != 14 && PKVM_GENERATION != 15 && PKVM_GENERATION != 16
-#error "PKVM_GENERATION must be 14 (android14-6.1), 15 (android15-6.6) or 16 (android16-6.12)"
+#if PKVM_GENERATION < 14 || PKVM_GENERATION > 17
+#error "PKVM_GENERATION must be 14 (android14-6.1), 15 (android15-6.6), 16 (android16-6.12) or 17 (android17-6.18, provisional)"
 #endif
 
 /* The android16-6.12 KMI level the module is built for (pkvm/abi/module_ops.h):

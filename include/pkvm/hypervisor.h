@@ -322,6 +322,12 @@ class Hypervisor {
   // -EPERM if the device is not that guest's, -EOPNOTSUPP without a
   // callback (or below KMI level 1).
   StatusOr<int> GuestDevicePowerLock(uint64_t phys, uint16_t handle, bool lock, int cpu = 0);
+  // A17 (provisional): the host asks to switch hypervisor power domain
+  // `device_id` on or off (the host HVC power request). The module that
+  // registered it with init_hvc_pd() gets power_on()/power_off() and its
+  // result is returned (the kernel itself ignores it). -E2BIG for an id of
+  // 32 or more, -ENOENT when no module drives the domain.
+  StatusOr<int> HostPowerDomain(uint64_t device_id, bool on, int cpu = 0);
   Status ReclaimDevice(uint64_t phys, int cpu = 0);
 
   // --- emulated MMIO devices and the device tree (pkvm/devices.h, docs/devices.md) ---

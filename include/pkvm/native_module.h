@@ -45,7 +45,7 @@ struct pkvm_ftrace_sym {
 struct pkvm_native_module {
   pkvm_u64 magic;            /* PKVM_NATIVE_MODULE_MAGIC */
   pkvm_u32 abi_version;      /* PKVM_NATIVE_MODULE_ABI */
-  pkvm_u32 generation;       /* 14, 15 or 16 */
+  pkvm_u32 generation;       /* 14, 15, 16 or 17 */
   pkvm_u32 list_hardened;    /* built with CONFIG_LIST_HARDENED */
   pkvm_u32 reserved;
   const char *name;          /* KBUILD_MODNAME of the EL1 part */
@@ -84,7 +84,7 @@ struct pkvm_native_module {
 struct pkvm_native_module_unavailable {
   pkvm_u64 magic;          /* PKVM_NATIVE_MODULE_MAGIC */
   const char *name;        /* KBUILD_MODNAME */
-  pkvm_u32 generation;     /* 14, 15 or 16 */
+  pkvm_u32 generation;     /* 14, 15, 16 or 17 */
   const char *reason;      /* what to do, for the error message */
   const char *ko_path;     /* NAME.ko, or NULL when none was built */
 };

@@ -66,7 +66,7 @@ enum pkvm_trace_clock {
 };
 
 struct pkvm_machine_options {
-  int generation;       /* 14, 15 or 16 */
+  int generation;       /* 14, 15, 16 or 17 (provisional) */
   int cpus;             /* 1..64 */
   const char* cmdline;  /* kernel command line; NULL = "" */
   const char* backend;  /* "native" or "unicorn"; NULL = "native" */
@@ -101,7 +101,7 @@ PKVM_C_EXPORT void pkvm_machine_destroy(pkvm_machine* m);
 PKVM_C_EXPORT int pkvm_backend_available(const char* name);
 /* The machine's backend: "native" or "unicorn" (static storage); "" for NULL. */
 PKVM_C_EXPORT const char* pkvm_machine_backend(const pkvm_machine* m);
-/* The machine's generation (14, 15 or 16), -EINVAL for NULL. */
+/* The machine's generation (14, 15, 16 or 17), -EINVAL for NULL. */
 PKVM_C_EXPORT int pkvm_machine_generation(const pkvm_machine* m);
 
 /* --- errors ------------------------------------------------------------- */

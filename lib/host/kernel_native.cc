@@ -171,6 +171,10 @@ int __pkvm_load_el2_module(void* this_module, unsigned long* token) {
       return pkvm::LoadEl2Module(m, static_cast<pkvm_kmodule_a15*>(this_module), token);
     case pkvm::Generation::kA16:
       return pkvm::LoadEl2Module(m, static_cast<pkvm_kmodule_a16*>(this_module), token);
+    case pkvm::Generation::kA17:
+      // A17 modules call __pkvm_load_el2_module(THIS_MODULE): no token
+      // argument, so whatever the second register holds is not one.
+      return pkvm::LoadEl2Module(m, static_cast<pkvm_kmodule_a17*>(this_module), nullptr);
   }
   return -EINVAL;
 }

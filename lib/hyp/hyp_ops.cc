@@ -1,7 +1,8 @@
 // File: lib/hyp/hyp_ops.cc
-// The `pkvm_module_ops` tables handed to module init() at EL2, for A14, A15
-// and A16. One template fills all three, so a member that exists in several
-// generations is served by one implementation, and the compiler checks every
+// The `pkvm_module_ops` tables handed to module init() at EL2, for A14, A15,
+// A16 and the provisional A17. One template fills them all, so a member that
+// exists in several generations is served by one implementation (the members
+// only A17 has are in lib/hyp/hyp_ops_a17.cc), and the compiler checks every
 // assignment against that generation's member type. The memory, IOMMU,
 // guest and device members come from lib/mem (FillMemoryOps), the tracing
 // members from lib/trace. PKVM_UNIMPLEMENTED is kept for members a future
@@ -14,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "devices/devices.h"
+#include "hyp/hyp_ops_a17.h"
 #include "machine.h"
 #include "trace/hyp_trace.h"
 #include "trace/trace_ops.h"
@@ -234,9 +236,11 @@ void FillOps(Ops& o) {
   if constexpr (requires { o.register_unmask_serror; }) o.register_unmask_serror = &RegisterUnmaskSerror;
   o.memcpy = &Memcpy;
   o.memset = &Memset;
-  o.hyp_pa = &HypPa;
-  o.hyp_va = &HypVa;
-  o.kern_hyp_va = &KernHypVa;
+  if constexpr (requires { o.hyp_pa; }) {  // A14-A16 (A17 dropped them)
+    o.hyp_pa = &HypPa;
+    o.hyp_va = &HypVa;
+    o.kern_hyp_va = &KernHypVa;
+  }
   if constexpr (requires { o.hyp_alloc; }) {  // A15+
     o.tracing_reserve_entry = &trace::TracingReserveEntry;
     o.tracing_commit_entry = &trace::TracingCommitEntry;
@@ -244,14 +248,15 @@ void FillOps(Ops& o) {
   }
   if constexpr (requires { o.register_hyp_event_ids; })
     o.register_hyp_event_ids = &trace::RegisterHypEventIds;
-  if constexpr (requires { o.fixblock_map; }) {  // A16: lazy PTEs are deprecated, -EPERM
+  if constexpr (requires { o.fixblock_map, o.host_stage2_enable_lazy_pte; }) {
+    // A16: lazy PTEs are deprecated, -EPERM (A17 removed them)
     o.host_stage2_enable_lazy_pte = &LazyPteDeprecated;
     o.host_stage2_disable_lazy_pte = &LazyPteDeprecated;
   }
   if constexpr (requires { o.tracing_mod_hyp_printk; }) {  // A16
     o.tracing_mod_hyp_printk = &trace::TracingModHypPrintk;
   }
-  if constexpr (requires { o.get_time; }) o.get_time = &GetTime;  // A16 KMI >= 2
+  if constexpr (requires { o.get_time; }) o.get_time = &GetTime;  // A16 KMI >= 2, A17
   if constexpr (requires { o.list_add_valid_or_report; }) {
     o.list_add_valid_or_report = &ListAddValid;
     o.list_del_entry_valid_or_report = &ListDelValid;
@@ -266,6 +271,8 @@ void InitModuleOps(Hypervisor::Impl& m) {
   FillOps(m.ops_a14);
   FillOps(m.ops_a15);
   FillOps(m.ops_a16);
+  FillOps(m.ops_a17);
+  FillOpsA17(m.ops_a17);  // the members only A17 has (lib/hyp/hyp_ops_a17.cc)
   // A16 KABI slots above the machine's KMI level stay reserved: zero, as
   // the kernel leaves an unused slot.
   if (m.opts.a16_kmi < kA16KmiPowerLock) m.ops_a16.android_kabi_reserved5 = 0;

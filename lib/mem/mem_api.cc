@@ -17,6 +17,7 @@
 #include "pkvm/abi/smccc.h"
 #include "pkvm/hypervisor.h"
 #include "status_internal.h"
+#include "trace/hyp_trace.h"
 
 namespace pkvm {
 
@@ -489,7 +490,7 @@ StatusOr<GuestSmcResult> Hypervisor::GuestSmc(uint16_t handle, const SmcccRegs& 
   }
   // Not pKVM's: the module's guest SMC handler, if any.
   const uint64_t cb = m.gen == Generation::kA15 ? guest->second.smc_handler
-                      : m.gen == Generation::kA16 ? s.guest_smc_handler
+                      : GenerationNumber(m.gen) >= 16 ? s.guest_smc_handler
                                                   : 0;
   bool handled = false;
   uint64_t in[18];
@@ -545,8 +546,10 @@ StatusOr<int> Hypervisor::GuestDevicePowerLock(uint64_t phys, uint16_t handle, b
   Impl& m = *impl_;
   mem::MemoryState& s = m.memory;
   if (Status st = CheckBootedCpu(m, cpu); !st.ok()) return st;
-  if (m.gen != Generation::kA16 || m.opts.a16_kmi < kA16KmiPowerLock)
-    return Status(-EOPNOTSUPP, "device power locks need generation A16 with a16_kmi >= 1");
+  const bool has_power_lock = m.gen == Generation::kA17 ||
+                              (m.gen == Generation::kA16 && m.opts.a16_kmi >= kA16KmiPowerLock);
+  if (!has_power_lock)
+    return Status(-EOPNOTSUPP, "device power locks need generation A17, or A16 with a16_kmi >= 1");
   auto dev = s.devices.find(phys >> kPageShift);
   if (phys % kPage != 0 || dev == s.devices.end())
     return Status(-ENODEV, absl::StrFormat("no device has its MMIO base at %#x", phys));
@@ -561,6 +564,8 @@ StatusOr<int> Hypervisor::GuestDevicePowerLock(uint64_t phys, uint16_t handle, b
   if (!m.CallEl2(d.power_lock_cb, cpu, &rc, reinterpret_cast<void*>(d.power_lock_cookie), lock))
     return Status(-EIO, absl::StrCat("the power lock callback panicked the hypervisor: ",
                                      m.panic_report));
+  // The core hyp event power_lock(vm, device, lock, ret) records each request.
+  m.trace->EmitPowerLock(cpu, handle, phys, lock, rc);
   return rc;
 }
 

@@ -242,6 +242,13 @@ void* FixblockMap(pkvm_phys_addr_t phys) {
   return PhysToPtr(m, phys);
 }
 
+// A17: the caller learns the block's size (always a 2 MiB PMD block here).
+void* FixblockMap(pkvm_phys_addr_t phys, pkvm_size_t* size) {
+  void* p = FixblockMap(phys);
+  if (p != nullptr && size != nullptr) *size = kPmdSize;
+  return p;
+}
+
 void FixblockUnmap() {
   Impl& m = M();
   MemoryState& s = m.memory;
@@ -387,6 +394,8 @@ int HostDonateHyp(pkvm_u64 pfn, pkvm_u64 nr_pages, bool accept_mmio) {
   return m.memory.pages.HostDonateHyp(pfn, nr_pages, accept_mmio, DefaultHypProt(m, pfn),
                                       HypUse::kNone);
 }
+// A17 drops accept_mmio: the hypervisor's wrapper passes true.
+int HostDonateHyp(pkvm_u64 pfn, pkvm_u64 nr_pages) { return HostDonateHyp(pfn, nr_pages, true); }
 int HostDonateHypProt(pkvm_u64 pfn, pkvm_u64 nr_pages, bool accept_mmio,
                       enum kvm_pgtable_prot prot) {
   return M().memory.pages.HostDonateHyp(pfn, nr_pages, accept_mmio, prot, HypUse::kNone);
@@ -614,6 +623,17 @@ void IommuReclaimPages(void* p, pkvm_u8 order) {
 void IommuReclaimPagesAtomic(void* p, pkvm_u8 order) {
   if (IommuReclaimImpl(M(), true, p, order) != 0) PanicUnwind();
 }
+// A17 drops the order: the pool remembers the block it handed out. A pointer
+// that is no block of the atomic pool is reported with order 0.
+void IommuReclaimPagesAtomic(void* p) {
+  Impl& m = M();
+  uint64_t pa = 0;
+  int order = -1;
+  if (PtrToPhys(m, p, &pa) && pa % kPage == 0)
+    order = m.memory.iommu_atomic_pool.OrderOf(pa >> kPageShift);
+  if (IommuReclaimImpl(m, true, p, static_cast<uint8_t>(order < 0 ? 0 : order)) != 0)
+    PanicUnwind();
+}
 
 int IommuRequest(struct kvm_hyp_req* req) {  // A15
   if (req == nullptr) return -EINVAL;
@@ -692,6 +712,16 @@ int UnuseDmaImpl(Impl& m, uint64_t phys, uint64_t size, int* rc) {
   if (*rc == -EINVAL)
     Warn(m, absl::StrFormat("pkvm_unuse_dma(%#x, %#x): not a page-aligned range", phys, size));
   return 0;
+}
+// A17: the module takes a DMA reference on host pages (device memory is not
+// refcounted, as in pkvm_unuse_dma); the pages then cannot change owner.
+int PkvmUseDma(pkvm_phys_addr_t phys, pkvm_size_t size) {
+  Impl& m = M();
+  uint64_t pfn = phys >> kPageShift;
+  if (((phys | size) & (kPage - 1)) == 0 && size != 0 &&
+      m.memory.pages.RangeKind(pfn, size >> kPageShift) == PageKind::kMmio)
+    return 0;
+  return m.memory.pages.UseDma(phys, size);
 }
 int PkvmUnuseDma(pkvm_phys_addr_t phys, pkvm_size_t size) {
   int rc = 0;
@@ -829,16 +859,18 @@ void FillMemoryOps(Ops& o) {
   if constexpr (requires { o.host_donate_sglist_hyp; }) o.host_donate_sglist_hyp = &HostDonateSglistHyp;
   if constexpr (requires { o.hyp_alloc; }) {  // A15+
     o.hyp_alloc = &HypAlloc;
-    o.hyp_alloc_errno = &HypAllocErrno;
     o.hyp_free = &HypFree;
-    o.hyp_alloc_missing_donations = &HypAllocMissingDonations;
     o.iommu_donate_pages = &IommuDonatePages;
     o.iommu_reclaim_pages = &IommuReclaimPages;
-    o.iommu_init_device = &IommuInitDevice;
-    o.udelay = &Udelay;
     o.iommu_iotlb_gather_add_page = &IommuIotlbGatherAddPage;
     o.iommu_donate_pages_atomic = &IommuDonatePagesAtomic;
     o.iommu_reclaim_pages_atomic = &IommuReclaimPagesAtomic;
+  }
+  if constexpr (requires { o.udelay; }) {  // A15, A16 (A17 dropped them)
+    o.hyp_alloc_errno = &HypAllocErrno;
+    o.hyp_alloc_missing_donations = &HypAllocMissingDonations;
+    o.iommu_init_device = &IommuInitDevice;
+    o.udelay = &Udelay;
     o.iommu_snapshot_host_stage2 = &IommuSnapshotHostStage2;
   }
   if constexpr (requires { o.iommu_request; }) {  // A15 only
@@ -856,13 +888,15 @@ void FillMemoryOps(Ops& o) {
     o.register_guest_trng_ops = &RegisterGuestTrngOps;
     o.map_module_pages = &MapModulePages;
     o.unmap_module_pages = &UnmapModulePages;
-    o.request_hyp_alloc = &RequestHypAlloc;
     o.device_register_power_lock = &DeviceRegisterPowerLock;
   }
+  if constexpr (requires { o.request_hyp_alloc; }) o.request_hyp_alloc = &RequestHypAlloc;  // A16
+  if constexpr (requires { o.pkvm_use_dma; }) o.pkvm_use_dma = &PkvmUseDma;  // A17
 }
 
 template void FillMemoryOps(pkvm_module_ops_a14&);
 template void FillMemoryOps(pkvm_module_ops_a15&);
 template void FillMemoryOps(pkvm_module_ops_a16&);
+template void FillMemoryOps(pkvm_module_ops_a17&);
 
 }  // namespace pkvm::mem

@@ -12,6 +12,7 @@
 #ifndef PKVM_LIB_MEM_MEMORY_H_
 #define PKVM_LIB_MEM_MEMORY_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -25,6 +26,9 @@
 #include "pkvm/hypervisor.h"
 
 namespace pkvm::mem {
+
+// MAX_POWER_DOMAINS of the hypervisor's HVC power-domain table (A17).
+inline constexpr uint64_t kMaxPowerDomains = 32;
 
 // struct kvm_hyp_req, the request a hypercall hands back to the host, as
 // libpkvm lays it out (layout and numbers unverified: docs/memory.md).
@@ -120,6 +124,10 @@ struct MemoryState {
   // A16 KMI >= 2: up to 16 handlers returning enum pkvm_smc_handler_ret.
   std::vector<uint64_t> guest_smc_chain;
   uint64_t trng_ops = 0;                // const struct pkvm_module_trng_ops *
+  // A17 init_hvc_pd(): {struct kvm_power_domain *, const kvm_power_domain_ops *}
+  // by device id (lib/hyp/hyp_ops_a17.cc).
+  std::array<std::pair<uint64_t, uint64_t>, kMaxPowerDomains> hvc_pd{};
+  uint64_t pviommu_drv = 0;  // A17 iommu_register_pviommu_drv()
   std::vector<uint64_t> iommus;         // iommu_init_device()
   std::map<uint64_t, uint64_t> iommu_snapshots;  // domain -> host pages mapped
   uint64_t udelay_us = 0;
@@ -136,6 +144,7 @@ void FillMemoryOps(Ops& ops);
 extern template void FillMemoryOps(pkvm_module_ops_a14&);
 extern template void FillMemoryOps(pkvm_module_ops_a15&);
 extern template void FillMemoryOps(pkvm_module_ops_a16&);
+extern template void FillMemoryOps(pkvm_module_ops_a17&);
 
 // __pkvm_prot_finalize: -EBUSY (and a boot-log line) while linear_map_early()
 // mappings are left; 0 otherwise.

@@ -76,6 +76,11 @@ class PagePool {
   // -EINVAL unless [pfn, 2^order) was handed out by Alloc(order).
   int Free(uint64_t pfn, unsigned order);
   bool Owns(uint64_t pfn) const { return Find(pfn) != nullptr; }
+  // The order pfn was handed out with by Alloc(), or -1 if it was not.
+  int OrderOf(uint64_t pfn) const {
+    const Page* p = Find(pfn);
+    return p == nullptr || p->order == kNotAllocated ? -1 : p->order;
+  }
   uint64_t free_pages() const { return free_.size(); }
   size_t blocks_in_use() const { return blocks_in_use_; }
 

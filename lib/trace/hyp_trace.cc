@@ -249,7 +249,7 @@ void HypTrace::DefineCoreEvents() {
     return EventField{type, name, off, size, sgn};
   };
   std::vector<Def> defs;
-  if (gen_ == Generation::kA16) {
+  if (GenerationNumber(gen_) >= 16) {
     defs.push_back({CoreEvent::kFunc, "func",
                     {f("unsigned long", "ip", 2, 8), f("unsigned long", "parent", 10, 8)},
                     "\"    %ps <- %ps\", REC->ip, REC->parent", sizeof(FuncRec),
@@ -432,7 +432,8 @@ absl::Status HypTrace::AddModule(const std::string& name, const pkvm_native_modu
     return ErrnoError(E2BIG, absl::StrCat(name, ": ", fmts.size(),
                                           " trace_hyp_printk formats would exceed the 255 "
                                           "format ids (", printk_fmts_.size(), " in use)"));
-  if (gen_ == Generation::kA16 && !added.empty() && nr_modules_with_events_ >= kMaxModulesWithEvents)
+  if (GenerationNumber(gen_) >= 16 && !added.empty() &&
+      nr_modules_with_events_ >= kMaxModulesWithEvents)
     return ErrnoError(ENOMEM, absl::StrCat(name, ": at most ", kMaxModulesWithEvents,
                                            " modules may register hypervisor events"));
 
@@ -443,11 +444,11 @@ absl::Status HypTrace::AddModule(const std::string& name, const pkvm_native_modu
     begin[i].id->id = added[i].id;
     by_id_[added[i].id] = events_.size();
     by_name_[added[i].name] = events_.size();
-    if (gen_ == Generation::kA16) hyp_event_flags_[added[i].id] = added[i].enabled;
+    if (GenerationNumber(gen_) >= 16) hyp_event_flags_[added[i].id] = added[i].enabled;
     events_.push_back(std::move(added[i]));
   }
   next_id_ = static_cast<uint16_t>(next_id_ + mi.nr_events);
-  if (gen_ == Generation::kA16 && mi.nr_events > 0) {
+  if (GenerationNumber(gen_) >= 16 && mi.nr_events > 0) {
     ++nr_modules_with_events_;
     mi.hyp_events_registered = true;
   }
@@ -539,6 +540,10 @@ void HypTrace::EmitHostMemAbort(int cpu, uint64_t esr, uint64_t addr) {
 }
 void HypTrace::EmitPsciMemProtect(int cpu, uint64_t count, uint64_t was) {
   EmitCore(cpu, CoreEvent::kPsciMemProtect, PsciMemProtectRec{0, count, was});
+}
+void HypTrace::EmitPowerLock(int cpu, int32_t vm, uint64_t device, bool lock, int32_t ret) {
+  EmitCore(cpu, CoreEvent::kPowerLock,
+           PowerLockRec{0, vm, device, static_cast<uint8_t>(lock ? 1 : 0), ret});
 }
 void HypTrace::EmitHypPrintk(int cpu, uint8_t fmt_id, uint64_t a, uint64_t b, uint64_t c,
                              uint64_t d) {

@@ -129,6 +129,9 @@ class HypTrace {
   void EmitHostSmc(int cpu, uint64_t id, bool forwarded);
   void EmitHostMemAbort(int cpu, uint64_t esr, uint64_t addr);
   void EmitPsciMemProtect(int cpu, uint64_t count, uint64_t was);
+  // A guest locked or unlocked the power of its assigned device (the
+  // device_register_power_lock callback returned `ret`).
+  void EmitPowerLock(int cpu, int32_t vm, uint64_t device, bool lock, int32_t ret);
   void EmitHypPrintk(int cpu, uint8_t fmt_id, uint64_t a, uint64_t b, uint64_t c, uint64_t d);
   // -finstrument-functions hooks of A16 module code (func / func_ret).
   void FuncEnter(int cpu, uintptr_t fn, uintptr_t call_site);

@@ -69,7 +69,7 @@ absl::StatusOr<Tracefs::Node> Tracefs::Resolve(const std::string& path_in) const
   Node n;
   n.components = parts;
   // Files only the Android flavour of A16 has: function tracing.
-  const bool a16 = t_->generation() == Generation::kA16 && !upstream();
+  const bool a16 = since_a16() && !upstream();
   const bool up = upstream();
   if (parts.empty()) return n;
   const std::string& p0 = parts[0];
@@ -129,7 +129,7 @@ absl::StatusOr<Tracefs::Node> Tracefs::Resolve(const std::string& path_in) const
 std::vector<Tracefs::Entry> Tracefs::Children(const Node& dir) const {
   std::vector<Entry> out;
   const auto& c = dir.components;
-  const bool a16 = t_->generation() == Generation::kA16 && !upstream();
+  const bool a16 = since_a16() && !upstream();
   const bool up = upstream();
   auto file = [&](const char* name, uint32_t mode) { out.push_back(Entry{name, false, mode}); };
   auto subdir = [&](const std::string& name) { out.push_back(Entry{name, true, 0555}); };

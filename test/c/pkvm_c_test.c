@@ -329,6 +329,14 @@ static void test_errors(void) {
   o.generation = 13;
   CHECK(pkvm_machine_create(&o, &m) == -EINVAL && m == NULL);
   CHECK(strstr(pkvm_create_error(), "generation 13") != NULL);
+  o.generation = 18;
+  CHECK(pkvm_machine_create(&o, &m) == -EINVAL && m == NULL);
+  /* 17: the provisional android17-6.18 profile */
+  o.generation = 17;
+  CHECK(pkvm_machine_create(&o, &m) == 0 && m != NULL);
+  CHECK(pkvm_machine_generation(m) == 17);
+  pkvm_machine_destroy(m);
+  m = NULL;
   pkvm_machine_options_init(&o);
   o.backend = "qemu";
   CHECK(pkvm_machine_create(&o, &m) == -EINVAL);

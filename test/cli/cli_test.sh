@@ -140,6 +140,14 @@ expect a16-kmi-verified 0 'hvc 0xc6000080 -> x0=0x0 x1=0x0' -- \
   "$PKVM" run --generation 16 --cmdline kvm-arm.protected_modules=late_kmi \
     --module "$LATE_KMI" --hvc 128:7
 expect a16-kmi-bad 2 '--a16-kmi 3: must be 0..2' -- "$PKVM" run --a16-kmi 3
+# --generation 17: the provisional A17 table; a17_ops loads tokenless and
+# answers iommu_register_pviommu_drv (command 10) with 0.
+A17_OPS=${PKVM_A17_OPS_SO:?}
+expect a17-run 0 'hvc 0xc6000080 -> x0=0x0 x1=0x0' -- \
+  "$PKVM" run --generation 17 --cmdline kvm-arm.protected_modules=a17_ops \
+    --module "$A17_OPS" --hvc 128:10:7
+expect a17-help 0 '17 = android17-6.18' -- "$PKVM" run --help
+expect bad-generation-18 2 'use 14, 15, 16 or 17' -- "$PKVM" run --generation 18
 expect time-limit-native-warns 0 'warning: --time-limit-ms applies to the unicorn backend' -- \
   "$PKVM" run --time-limit-ms 50
 expect bad-time-limit 2 '--time-limit-ms -1: must be a number of milliseconds' -- \

@@ -8,14 +8,14 @@
 #
 #   cmake -DCC=cc -DCOMPAT_DIR=include/pkvm/compat -DINCLUDE_DIR=include
 #         -DCC_INCLUDE=<cc -print-file-name=include> -DWORK_DIR=build/x
-#         [-DEXTRA_FLAGS=...] [-DGENERATIONS=14;15;16] -P check_headers.cmake
+#         [-DEXTRA_FLAGS=...] [-DGENERATIONS=14;15;16;17] -P check_headers.cmake
 foreach(v CC COMPAT_DIR INCLUDE_DIR CC_INCLUDE WORK_DIR)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "check_headers.cmake: -D${v}=... is required")
   endif()
 endforeach()
 if(NOT DEFINED GENERATIONS)
-  set(GENERATIONS 14 15 16)
+  set(GENERATIONS 14 15 16 17)
 endif()
 separate_arguments(extra UNIX_COMMAND "${EXTRA_FLAGS}")
 

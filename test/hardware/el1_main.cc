@@ -186,8 +186,15 @@ int LoadEl2Module(ModuleImage& m) {
     }
   }
 
+  // From A16 the hypervisor registers the module's events itself: this
+  // image's runtime takes the EL2 span of .hyp.event_ids in x2/x3.
+  const auto& ev = m.sections[2];
+  const uint64_t ev_start = PKVM_EL2_GENERATION >= 16 && ev.end > ev.start
+                                ? m.hyp_va + (reinterpret_cast<uint64_t>(ev.start) - start)
+                                : 0;
+  const uint64_t ev_end = ev_start ? ev_start + (ev.end - ev.start) : 0;
   r = HostCall(PKVM_HCALL_pkvm_init_module,
-               m.hyp_va + (reinterpret_cast<uint64_t>(m.init) - start));
+               m.hyp_va + (reinterpret_cast<uint64_t>(m.init) - start), ev_start, ev_end);
   Puts("LOADED ");
   Puts(m.name);
   Puts(" hyp_va=");
@@ -274,6 +281,24 @@ extern "C" char flt___kvm_nvhe_hw_fault_hyp_init[], flt___kvm_nvhe_hw_fault_hyp_
 // The host-side event printer the module's EL1 event descriptors point at
 // (tracefs formatting); never called in this image.
 extern "C" void drv___kvm_nvhe___pkvm_trace_seq_printf(pkvm_trace_seq*, const char*, ...) {}
+#endif
+
+#if PKVM_EL2_GENERATION >= 16
+// A16/A17 modules are built with CONFIG_PKVM_FTRACE: every EL2 function calls
+// __cyg_profile_func_enter/exit. This image has no function tracer, so each
+// module gets a return-only pair placed in its own .hyp.text (a direct branch
+// from module code must land inside the module's EL2 mapping).
+#define PKVM_HW_FTRACE_STUBS(tag)                                   \
+  asm(".pushsection " #tag ".hyp.text, \"ax\"\n"                    \
+      ".balign 4\n"                                                 \
+      ".globl " #tag "___kvm_nvhe___cyg_profile_func_enter\n"       \
+      ".globl " #tag "___kvm_nvhe___cyg_profile_func_exit\n"        \
+      #tag "___kvm_nvhe___cyg_profile_func_enter:\n"                \
+      #tag "___kvm_nvhe___cyg_profile_func_exit:\n"                 \
+      "ret\n"                                                       \
+      ".popsection\n");
+PKVM_HW_FTRACE_STUBS(drv)
+PKVM_HW_FTRACE_STUBS(flt)
 #endif
 
 extern "C" [[noreturn]] void pkvm_hw_el1_main() {

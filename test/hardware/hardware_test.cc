@@ -95,15 +95,18 @@ Log* ReadLog(int gen) {
 int g_gen = 15;
 
 const Log& TheLog() {
-  static const Log* a14 = ReadLog(14);
-  static const Log* a15 = ReadLog(15);
-  return g_gen == 14 ? *a14 : *a15;
+  static std::map<int, const Log*> logs;
+  const Log*& l = logs[g_gen];
+  if (l == nullptr) l = ReadLog(g_gen);
+  return *l;
 }
 
 class HardwareBoot : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override { g_gen = GetParam(); }
   bool a14() const { return GetParam() == 14; }
+  // A16 and A17 modules are built with CONFIG_PKVM_FTRACE.
+  bool ftrace() const { return GetParam() >= 16; }
 };
 
 uint64_t Res(const std::string& name, const std::string& key) {
@@ -136,9 +139,10 @@ TEST_P(HardwareBoot, ReachedEl1AndLoadedBothModules) {
     EXPECT_EQ(l.at("mapped"), l.at("pages"));
   }
   // A15 pkvm_driver: one page each of text, rodata, event_ids, data, bss;
-  // A14 pkvm_driver (no events, no state) and hw_fault: text and data.
-  EXPECT_EQ(log.loaded.at("pkvm_driver").at("pages"), a14() ? 2u : 5u);
-  EXPECT_EQ(log.loaded.at("hw_fault").at("pages"), 2u);
+  // A14 pkvm_driver (no events, no state) and hw_fault: text and data. From
+  // A16 the image's return-only ftrace hooks add a second text page.
+  EXPECT_EQ(log.loaded.at("pkvm_driver").at("pages"), a14() ? 2u : ftrace() ? 6u : 5u);
+  EXPECT_EQ(log.loaded.at("hw_fault").at("pages"), ftrace() ? 3u : 2u);
   // A15 pkvm_driver's .hyp.reloc: the event's enable-flag pointer and the
   // two string pointers of its field table. The A14 form holds no pointers.
   EXPECT_EQ(log.loaded.at("pkvm_driver").at("relocs"), a14() ? 0u : 3u);
@@ -238,7 +242,7 @@ TEST_P(HardwareBoot, TracePagesDecodeToTheExpectedEvents) {
     uint64_t b;  // host_hcall: invalid
   };
   const uint64_t drv = 128;
-  const uint64_t finalize = a14() ? 19 : 20;
+  const uint64_t finalize = pkvm_prot_finalize_id(GetParam());  // 19, 20, 21 from A16
   std::vector<Want> want = {
       {hcall_ev, 101, 0},  // enabling host_hcall: traced on its way out
       {hcall_ev, 101, 0},  // enabling host_smc
@@ -305,9 +309,10 @@ TEST_P(HardwareBoot, DataAbortInModuleCodeIsReported) {
   EXPECT_EQ(p.at("esr") & 0x3C, 0x04u);         // DFSC: translation fault (level in bits 1:0)
   EXPECT_EQ((p.at("esr") >> 6) & 1, 0u);        // a read
   EXPECT_EQ(p.at("far"), log.fault_expect.at("far"));
-  // ELR: inside hw_fault_hyp_hvc, at its hyp VA.
+  // ELR: inside hw_fault_hyp_hvc, at its hyp VA (an ftrace build's
+  // function has the entry hook's call in front of the load).
   EXPECT_GE(p.at("elr"), log.fault_expect.at("fn"));
-  EXPECT_LT(p.at("elr"), log.fault_expect.at("fn") + 64);
+  EXPECT_LT(p.at("elr"), log.fault_expect.at("fn") + (ftrace() ? 128 : 64));
   EXPECT_EQ(p.at("spsr") & 0xF, 0x9u);          // the fault was at EL2h
   EXPECT_NE(log.raw.find("HYP_PANIC_END"), std::string::npos);
   // The host never got control back.
@@ -332,7 +337,7 @@ TEST_P(HardwareBoot, BenchmarkCountedEl2Instructions) {
             log.bench.at("dynamic_hcall").at("insns_min"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Generations, HardwareBoot, ::testing::Values(14, 15),
+INSTANTIATE_TEST_SUITE_P(Generations, HardwareBoot, ::testing::Values(14, 15, 16, 17),
                          [](const ::testing::TestParamInfo<int>& i) {
                            return "A" + std::to_string(i.param);
                          });

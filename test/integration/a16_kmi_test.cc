@@ -116,6 +116,30 @@ TYPED_TEST(A16KmiTest, DevicePowerLockRunsTheModulesCallback) {
   EXPECT_EQ(this->hv_->GuestDevicePowerLock(kDev + kPage, *g, true).status().error(), -ENODEV);
 }
 
+// The core hyp event power_lock(vm, device, lock, ret) records each request
+// with the callback's answer.
+TYPED_TEST(A16KmiTest, DevicePowerLockEmitsTheHypEvent) {
+  this->Boot(kA16KmiPowerLock);
+  Hypervisor& hv = *this->hv_;
+  ASSERT_EQ(this->Call(LK_REG_POWER_LOCK, kDev), 0);
+  auto g = hv.CreateGuest({});
+  ASSERT_TRUE(g.ok());
+  ASSERT_TRUE(hv.AssignDevice(kDev, *g).ok());
+  ASSERT_TRUE(hv.TracefsWrite("hypervisor/events/hypervisor/power_lock/enable", "1").ok());
+  ASSERT_TRUE(hv.TracefsWrite("hypervisor/tracing_on", "1").ok());
+  ASSERT_TRUE(hv.GuestDevicePowerLock(kDev, *g, true).ok());
+  this->Call(LK_SET_POWER_RESULT, static_cast<uint64_t>(-EAGAIN));
+  ASSERT_TRUE(hv.GuestDevicePowerLock(kDev, *g, false).ok());
+  // A request that never reaches a callback (not the guest's device) is not
+  // an event.
+  EXPECT_FALSE(hv.GuestDevicePowerLock(kDev + kPage, *g, true).ok());
+  auto text = hv.TracefsRead("hypervisor/trace_pipe");
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  const std::string vm = std::to_string(*g);
+  EXPECT_EQ(*text, "[000]\t    0.000000: power_lock vm=" + vm + " device=0xa000000 lock=1 ret=0\n"
+                   "[000]\t    0.000000: power_lock vm=" + vm + " device=0xa000000 lock=0 ret=-11\n");
+}
+
 TYPED_TEST(A16KmiTest, DevicePowerLockNeedsTheKmiLevel) {
   this->Boot(kA16KmiVerified);
   auto g = this->hv_->CreateGuest({});

@@ -27,6 +27,7 @@ TEST(OpsTable, EveryMemberIsFilledAndReservedSlotsAreZero) {
   ExpectComplete(m.ops_a14, PKVM_OPS_A14_NR_NAMED, 1);  // slot 1: host_stage2_mod_prot_range
   ExpectComplete(m.ops_a15, PKVM_OPS_A15_NR_NAMED, 5);  // slots 1..5 consumed
   ExpectComplete(m.ops_a16, PKVM_OPS_A16_NR_NAMED, 4);  // slots 1..4 consumed
+  ExpectComplete(m.ops_a17, PKVM_OPS_A17_NR_NAMED, 0);  // a fresh KMI: no slot consumed
 }
 
 }  // namespace

@@ -300,6 +300,10 @@ def test_bad_arguments(hv):
 def test_bad_constructor_arguments():
     with pytest.raises(ValueError, match="generation"):
         pkvm.Hypervisor(generation=13)
+    with pytest.raises(ValueError, match="generation"):
+        pkvm.Hypervisor(generation=18)
+    with pkvm.Hypervisor(generation=17) as hv:  # the provisional A17 profile
+        assert hv.generation == 17
     with pytest.raises(TypeError):
         pkvm.Hypervisor(generation="15")
     with pytest.raises(ValueError, match="cpus"):

@@ -120,12 +120,14 @@ void* OpMemset(void* dst, int c, pkvm_size_t n) {
   for (pkvm_size_t i = 0; i < n; ++i) d[i] = static_cast<unsigned char>(c);
   return dst;
 }
-pkvm_phys_addr_t OpHypPa(void* x) { return El2Mmu::Translate(reinterpret_cast<uint64_t>(x)); }
+[[maybe_unused]] pkvm_phys_addr_t OpHypPa(void* x) {
+  return El2Mmu::Translate(reinterpret_cast<uint64_t>(x));
+}
 // RAM is identity-mapped at EL2, so the hyp VA of a RAM address is itself.
-void* OpHypVa(pkvm_phys_addr_t phys) { return reinterpret_cast<void*>(phys); }
+[[maybe_unused]] void* OpHypVa(pkvm_phys_addr_t phys) { return reinterpret_cast<void*>(phys); }
 // The host runs with its MMU off: its addresses are physical, hence RAM
 // addresses are their own hyp VAs too.
-unsigned long OpKernHypVa(unsigned long x) { return x; }
+[[maybe_unused]] unsigned long OpKernHypVa(unsigned long x) { return x; }
 
 void* OpAllocModuleVa(pkvm_u64 nr_pages) {
   return reinterpret_cast<void*>(g_mmu.AllocModuleVa(nr_pages));
@@ -146,6 +148,13 @@ int OpMapModulePage(pkvm_u64 pfn, void* va, enum kvm_pgtable_prot prot, bool) {
 }
 [[maybe_unused]] void OpTracingCommitEntry() { g_ring.Commit(); }
 [[maybe_unused]] int OpHypSmpProcessorId() { return 0; }
+// The image has no __hyp_printk event: a module's trace_hyp_printk() record
+// is dropped, as the kernel drops it while the event is disabled.
+[[maybe_unused]] void OpTracingModHypPrintk(pkvm_u8, pkvm_u64, pkvm_u64, pkvm_u64, pkvm_u64) {}
+[[maybe_unused]] pkvm_u64 OpGetTime() {
+  const uint64_t freq = PKVM_READ_SYSREG(cntfrq_el0);
+  return freq ? ReadCntvct() * 1000000 / freq : 0;
+}
 [[maybe_unused]] void OpUdelay(unsigned long usecs) {
   const uint64_t freq = PKVM_READ_SYSREG(cntfrq_el0);
   const uint64_t end = ReadCntvct() + usecs * freq / 1000000;
@@ -166,16 +175,28 @@ void FillOps() {
   g_ops.register_hyp_panic_notifier = OpRegisterHypPanicNotifier;
   g_ops.memcpy = OpMemcpy;
   g_ops.memset = OpMemset;
+#if PKVM_EL2_GENERATION <= 16  // A17 dropped hyp_pa, hyp_va, kern_hyp_va and udelay
   g_ops.hyp_pa = OpHypPa;
   g_ops.hyp_va = OpHypVa;
   g_ops.kern_hyp_va = OpKernHypVa;
+#endif
 #if PKVM_EL2_GENERATION >= 15
   g_ops.putc = OpPutc;
-  g_ops.udelay = OpUdelay;
-  g_ops.register_hyp_event_ids = OpRegisterHypEventIds;
   g_ops.tracing_reserve_entry = OpTracingReserveEntry;
   g_ops.tracing_commit_entry = OpTracingCommitEntry;
   g_ops.hyp_smp_processor_id = OpHypSmpProcessorId;
+#endif
+#if PKVM_EL2_GENERATION == 15 || PKVM_EL2_GENERATION == 16
+  g_ops.udelay = OpUdelay;
+#endif
+#if PKVM_EL2_GENERATION == 15  // A16 on: the loader registers module events
+  g_ops.register_hyp_event_ids = OpRegisterHypEventIds;
+#endif
+#if PKVM_EL2_GENERATION >= 16
+  g_ops.tracing_mod_hyp_printk = OpTracingModHypPrintk;
+#endif
+#if PKVM_EL2_GENERATION >= 17
+  g_ops.get_time = OpGetTime;
 #endif
 }
 
@@ -302,6 +323,15 @@ bool RunStatic(uint32_t id, kvm_cpu_context* ctx) {
         r[1] = static_cast<uint64_t>(static_cast<int64_t>(kEInval));
         return true;
       }
+#if PKVM_EL2_GENERATION >= 16
+      // From A16 the loader, not the module, registers the module's events
+      // (register_hyp_mod_events); this image's host passes the EL2 span of
+      // .hyp.event_ids in x2/x3 instead of the whole struct pkvm_el2_module.
+      if (r[3] > r[2] && OpRegisterHypEventIds(r[2], r[3]) != 0) {
+        r[1] = static_cast<uint64_t>(static_cast<int64_t>(kEInval));
+        return true;
+      }
+#endif
       r[1] = static_cast<uint64_t>(static_cast<int64_t>(reinterpret_cast<InitFn>(r[1])(&g_ops)));
       return true;
     }
@@ -466,8 +496,9 @@ void RuntimeInit(const RuntimeConfig& cfg) {
     Pl011Init(cfg.uart_base);
     (void)g_ops.register_serial_driver(&Pl011Putc);
   }
-  ConsolePuts(kGen == Generation::kA14 ? "EL2: runtime up, pkvm_module_ops (android14-6.1) at "
-                                       : "EL2: runtime up, pkvm_module_ops (android15-6.6) at ");
+  ConsolePuts("EL2: runtime up, pkvm_module_ops (");
+  ConsolePuts(GenerationBranch(kGen));
+  ConsolePuts(") at ");
   ConsolePutHex(reinterpret_cast<uint64_t>(&g_ops));
   ConsolePuts("\nEVENT host_hcall ");
   ConsolePutDec(kEventHostHcall);

@@ -2,7 +2,7 @@
 // The EL2 runtime of libpkvm's hardware backend: what a bare-metal image
 // links to be a (single-CPU) pKVM hypervisor for android14-6.1 or
 // android15-6.6 modules, chosen when it is compiled:
-// -DPKVM_EL2_GENERATION=14|15 (default 15).
+// -DPKVM_EL2_GENERATION=14|15|16|17 (default 15).
 //
 // It owns the EL2 vectors (vectors.S), the host's saved register file (a
 // struct kvm_cpu_context; TPIDR_EL2 points at it), ESR_EL2 decoding, host
@@ -90,8 +90,12 @@ void RuntimeInit(const RuntimeConfig& cfg);
 using ModuleOpsTable = pkvm_module_ops_a14;
 #elif PKVM_EL2_GENERATION == 15
 using ModuleOpsTable = pkvm_module_ops_a15;
+#elif PKVM_EL2_GENERATION == 16
+using ModuleOpsTable = pkvm_module_ops_a16;
+#elif PKVM_EL2_GENERATION == 17
+using ModuleOpsTable = pkvm_module_ops_a17;  // provisional
 #else
-#error "PKVM_EL2_GENERATION must be 14 or 15"
+#error "PKVM_EL2_GENERATION must be 14, 15, 16 or 17"
 #endif
 
 // The table module init functions get.

@@ -1,6 +1,6 @@
 /* File: arch/aarch64/glue/el1_load.c
  * The EL1 side of loading an EL2 module, compiled into every AArch64 .ko
- * (once per generation, -DPKVM_GENERATION=14|15|16): the load sequence of
+ * (once per generation, -DPKVM_GENERATION=14|15|16|17): the load sequence of
  * spec/pkvm-abi.md §2.4 with real `hvc` instructions to the host hypercalls
  * of §3.2, and __pkvm_register_el2_call(). Messages and error codes are the
  * ones libpkvm's native kernel (lib/host/kernel_native.cc) gives, so both backends
@@ -78,8 +78,15 @@ static int pkvm_a64_map_pages(const struct pkvm_a64_sec *secs, int nr, unsigned 
 	return 0;
 }
 
+#if PKVM_GENERATION >= 17
+/* A17 (provisional): no token; the EL2 address is in this_module->arch.hyp.hyp_va. */
+int __pkvm_load_el2_module(struct module *this_module)
+{
+	unsigned long *token = 0;
+#else
 int __pkvm_load_el2_module(struct module *this_module, unsigned long *token)
 {
+#endif
 	struct pkvm_el2_module *hyp;
 	struct pkvm_a64_sec secs[5];
 	struct arm_smccc_res res;

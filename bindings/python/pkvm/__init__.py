@@ -290,7 +290,7 @@ class Tracefs:
 class Hypervisor:
     """One simulated pKVM machine.
 
-    generation: 14, 15 or 16; cpus: 1..64; cmdline: the kernel command line
+    generation: 14, 15, 16 or 17 (17 = android17-6.18, provisional); cpus: 1..64; cmdline: the kernel command line
     (``kvm-arm.protected_modules=...``); backend: "native" or "unicorn"
     (pkvm.Error with errno EINVAL for an unknown name, EOPNOTSUPP for a
     backend this build cannot run); ram_size: bytes,
@@ -313,8 +313,8 @@ class Hypervisor:
         tracefs_flavor: str = "default",
     ):
         _check_int("generation", generation, 0, 1 << 31)
-        if generation not in (14, 15, 16):
-            raise ValueError(f"generation must be 14, 15 or 16, got {generation}")
+        if generation not in (14, 15, 16, 17):
+            raise ValueError(f"generation must be 14, 15, 16 or 17, got {generation}")
         _check_int("cpus", cpus, 1, 64)
         _check_str("cmdline", cmdline)
         _check_str("backend", backend)

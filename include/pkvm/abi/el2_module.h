@@ -67,28 +67,33 @@ struct pkvm_el2_module_a15 {
   int (*init)(const struct pkvm_module_ops_a15 *ops);
 };
 
-/* A16 (android16-6.12) */
-struct pkvm_el2_module_a16 {
-  struct pkvm_module_section text;
-  struct pkvm_module_section bss;
-  struct pkvm_module_section rodata;
-  struct pkvm_module_section data;
-  struct pkvm_module_section event_ids;
-  struct pkvm_module_section patchable_function_entries;
-  struct pkvm_module_section sections; /* whole-image span */
-  void *hyp_va;
-  struct hyp_event *hyp_events;
-  struct hyp_printk_fmt *hyp_printk_fmts;
-  unsigned int nr_hyp_events;
-  unsigned int nr_hyp_printk_fmts;
-  kvm_nvhe_reloc_t *relocs;
-  struct pkvm_list_head node;
-  /* list of the kernel's struct pkvm_el2_sym { char *name; __le32 *rela_pos;
-   * struct list_head node; }, one per external (core hypervisor) symbol */
-  struct pkvm_list_head ext_symbols;
-  unsigned int nr_relocs;
-  int (*init)(const struct pkvm_module_ops_a16 *ops);
-};
+/* A16 (android16-6.12); A17 (provisional) keeps the layout: the post-6.12
+ * loader reads the same fields (post-a16.md 1.4), only init's table differs. */
+#define PKVM_EL2_MODULE_A16_LAYOUT_(gen)                                              \
+  struct pkvm_el2_module_##gen {                                                      \
+    struct pkvm_module_section text;                                                  \
+    struct pkvm_module_section bss;                                                   \
+    struct pkvm_module_section rodata;                                                \
+    struct pkvm_module_section data;                                                  \
+    struct pkvm_module_section event_ids;                                             \
+    struct pkvm_module_section patchable_function_entries;                            \
+    struct pkvm_module_section sections; /* whole-image span */                       \
+    void *hyp_va;                                                                     \
+    struct hyp_event *hyp_events;                                                     \
+    struct hyp_printk_fmt *hyp_printk_fmts;                                           \
+    unsigned int nr_hyp_events;                                                       \
+    unsigned int nr_hyp_printk_fmts;                                                  \
+    kvm_nvhe_reloc_t *relocs;                                                         \
+    struct pkvm_list_head node;                                                       \
+    /* list of the kernel's struct pkvm_el2_sym { char *name; __le32 *rela_pos;       \
+     * struct list_head node; }, one per external (core hypervisor) symbol */         \
+    struct pkvm_list_head ext_symbols;                                                \
+    unsigned int nr_relocs;                                                           \
+    int (*init)(const struct pkvm_module_ops_##gen *ops);                             \
+  }
+PKVM_EL2_MODULE_A16_LAYOUT_(a16);
+PKVM_EL2_MODULE_A16_LAYOUT_(a17);
+#undef PKVM_EL2_MODULE_A16_LAYOUT_
 
 /* ---- Layout checks (offsets computed by hand) ----------------------------- */
 
@@ -147,6 +152,10 @@ PKVM_EL2_MOD_AT_(a16, ext_symbols, 168);
 PKVM_EL2_MOD_AT_(a16, nr_relocs, 184);
 PKVM_EL2_MOD_AT_(a16, init, 192); /* 4 bytes padding after nr_relocs */
 PKVM_ABI_STATIC_ASSERT(sizeof(struct pkvm_el2_module_a16) == 200, "pkvm_el2_module_a16 size");
+PKVM_EL2_MOD_AT_(a17, sections, 96);
+PKVM_EL2_MOD_AT_(a17, hyp_va, 112);
+PKVM_EL2_MOD_AT_(a17, init, 192);
+PKVM_ABI_STATIC_ASSERT(sizeof(struct pkvm_el2_module_a17) == 200, "pkvm_el2_module_a17 size");
 
 #undef PKVM_EL2_MOD_AT_
 

@@ -1,6 +1,7 @@
 /* File: include/pkvm/abi/module_ops.h
  * The table of hypervisor services an EL2 vendor module's init() receives
- * (`struct pkvm_module_ops`), one exact layout per Android generation.
+ * (`struct pkvm_module_ops`), one exact layout per Android generation
+ * (A17's is provisional: see its section).
  *
  * Each table is a flat array of 8-byte function pointers in a fixed order,
  * followed by 32 Android KABI slots. A slot consumed after the KMI freeze is an
@@ -53,6 +54,7 @@ extern "C" {
 #define PKVM_OPS_A14_NR_NAMED 32
 #define PKVM_OPS_A15_NR_NAMED (52 + PKVM_OPS_LH_SLOTS)
 #define PKVM_OPS_A16_NR_NAMED (59 + PKVM_OPS_LH_SLOTS)
+#define PKVM_OPS_A17_NR_NAMED (57 + PKVM_OPS_LH_SLOTS)
 
 /* ---- Related types -------------------------------------------------------- */
 
@@ -71,6 +73,10 @@ struct kvm_iommu_paddr_cache;
 struct arm_smccc_1_2_regs;
 struct arm_smccc_res;
 struct list_head;
+/* A17: a hypervisor power domain (<kvm/power_domain.h>) and the driver ops
+ * pKVM calls on it (<nvhe/pkvm.h>: power_on at +0, power_off at +8). */
+struct kvm_power_domain;
+struct kvm_power_domain_ops;
 
 /* A16: one entry per physically contiguous 2^order-page chunk. */
 struct pkvm_sglist_page {
@@ -108,6 +114,7 @@ typedef pkvm_host_fault_cb_a15_t pkvm_host_fault_cb_a16_t;
 typedef PKVM_ABI_BOOL (*pkvm_host_smc_cb_a14_t)(struct kvm_cpu_context *host_ctxt);
 typedef PKVM_ABI_BOOL (*pkvm_host_smc_cb_a15_t)(struct user_pt_regs *regs);
 typedef pkvm_host_smc_cb_a15_t pkvm_host_smc_cb_a16_t;
+typedef pkvm_host_smc_cb_a16_t pkvm_host_smc_cb_a17_t;
 typedef pkvm_host_smc_cb_a14_t pkvm_default_trap_cb_a14_t;
 typedef pkvm_host_smc_cb_a15_t pkvm_default_trap_cb_a15_t;
 typedef pkvm_host_smc_cb_a16_t pkvm_default_trap_cb_a16_t;
@@ -125,6 +132,8 @@ typedef void (*pkvm_psci_cb_a14_t)(enum pkvm_psci_notification notif,
                                    struct kvm_cpu_context *host_ctxt);
 typedef void (*pkvm_psci_cb_a15_t)(enum pkvm_psci_notification notif, struct user_pt_regs *regs);
 typedef pkvm_psci_cb_a15_t pkvm_psci_cb_a16_t;
+/* A17 handlers and notifiers have A16's types (user_pt_regs). */
+typedef pkvm_dyn_hcall_a16_t pkvm_dyn_hcall_a17_t;
 
 /* Guest SMC handler (A15 KABI slot 4, A16 named member): `res` changed type. */
 typedef PKVM_ABI_BOOL (*pkvm_guest_smc_cb_a15_t)(struct arm_smccc_1_2_regs *regs,
@@ -485,6 +494,133 @@ struct pkvm_module_ops_a16 {
   pkvm_u64 android_kabi_reserved32;
 };
 
+/* ---- A17 (android17-6.18), PROVISIONAL: post-a16.md 1.3 -------------------- */
+/* Not read from the frozen android17-6.18 header (no public copy was found):
+ * this is the post-6.12 development snapshot "S1" of the Android common
+ * kernel. Every difference from A16 is marked; the offsets asserted below are
+ * the one place to correct when the frozen header is seen
+ * (docs/abi-decisions.md). A fresh KMI: the 32 KABI slots restart, unused. */
+
+struct pkvm_module_ops_a17 {
+  int (*create_private_mapping)(pkvm_phys_addr_t phys, pkvm_size_t size,
+                                enum kvm_pgtable_prot prot, unsigned long *haddr);
+  void *(*alloc_module_va)(pkvm_u64 nr_pages);
+  /* Still declared; deprecated in favour of map_module_pages. */
+  int (*map_module_page)(pkvm_u64 pfn, void *va, enum kvm_pgtable_prot prot,
+                         PKVM_ABI_BOOL is_protected);
+  int (*register_serial_driver)(pkvm_serial_putc_cb_t hyp_putc_cb);
+  void (*putc)(char c);
+  void (*puts)(const char *str);
+  void (*putx64)(pkvm_u64 num);
+  void *(*fixmap_map)(pkvm_phys_addr_t phys);
+  void (*fixmap_unmap)(void);
+  /* Changed: *size receives the size of the block mapped. */
+  void *(*fixblock_map)(pkvm_phys_addr_t phys, pkvm_size_t *size);
+  void (*fixblock_unmap)(void);
+  void *(*linear_map_early)(pkvm_phys_addr_t phys, pkvm_size_t size, enum kvm_pgtable_prot prot);
+  void (*linear_unmap_early)(void *addr, pkvm_size_t size);
+  void (*flush_dcache_to_poc)(void *addr, pkvm_size_t size);
+  void (*update_hcr_el2)(unsigned long set_mask, unsigned long clear_mask);
+  void (*update_hfgwtr_el2)(unsigned long set_mask, unsigned long clear_mask);
+  int (*register_host_perm_fault_handler)(pkvm_host_fault_cb_a16_t cb);
+  int (*host_stage2_mod_prot)(pkvm_u64 pfn, enum kvm_pgtable_prot prot, pkvm_u64 nr_pages,
+                              PKVM_ABI_BOOL update_iommu);
+  int (*host_stage2_get_leaf)(pkvm_phys_addr_t phys, pkvm_kvm_pte_t *ptep, pkvm_s8 *level);
+  /* Removed: host_stage2_enable_lazy_pte, host_stage2_disable_lazy_pte. */
+  int (*register_host_smc_handler)(pkvm_host_smc_cb_a17_t cb);
+  int (*register_guest_smc_handler)(pkvm_guest_smc_cb_a16_t cb);
+  int (*register_default_trap_handler)(pkvm_default_trap_cb_a16_t cb);
+  int (*register_illegal_abt_notifier)(pkvm_illegal_abt_cb_a16_t cb);
+  int (*register_psci_notifier)(pkvm_psci_cb_a16_t cb);
+  int (*register_hyp_panic_notifier)(pkvm_hyp_panic_cb_a16_t cb);
+  int (*register_unmask_serror)(pkvm_unmask_serror_cb_t unmask, pkvm_mask_serror_cb_t mask);
+  /* Changed: no accept_mmio (the hypervisor passes true). */
+  int (*host_donate_hyp)(pkvm_u64 pfn, pkvm_u64 nr_pages);
+  int (*host_donate_sglist_hyp)(struct pkvm_sglist_page *sglist, pkvm_size_t nr_pages);
+  int (*hyp_donate_host)(pkvm_u64 pfn, pkvm_u64 nr_pages);
+  int (*host_share_hyp)(pkvm_u64 pfn);
+  int (*host_unshare_hyp)(pkvm_u64 pfn);
+  int (*pin_shared_mem)(void *from, void *to);
+  void (*unpin_shared_mem)(void *from, void *to);
+  void *(*memcpy)(void *to, const void *from, pkvm_size_t count);
+  void *(*memset)(void *dst, int c, pkvm_size_t count);
+  /* Removed: hyp_pa, hyp_va, kern_hyp_va. */
+  void *(*tracing_reserve_entry)(unsigned long length);
+  void (*tracing_commit_entry)(void);
+  void (*tracing_mod_hyp_printk)(pkvm_u8 fmt_id, pkvm_u64 a, pkvm_u64 b, pkvm_u64 c, pkvm_u64 d);
+  /* Promoted from A16 KABI slots 2 and 3. */
+  int (*map_module_pages)(pkvm_u64 pfn, void *va, pkvm_u64 nr_pages, enum kvm_pgtable_prot prot,
+                          PKVM_ABI_BOOL is_protected);
+  int (*unmap_module_pages)(pkvm_u64 pfn, void *va, pkvm_u64 nr_pages);
+  int (*hyp_smp_processor_id)(void);
+  void *(*iommu_donate_pages)(pkvm_u8 order, int flags);
+  void (*iommu_reclaim_pages)(void *p, pkvm_u8 order);
+  void *(*iommu_donate_pages_atomic)(pkvm_u8 order);
+  /* Changed: no order; the hypervisor knows the block it handed out. */
+  void (*iommu_reclaim_pages_atomic)(void *p);
+  /* New: the hypervisor's clock in microseconds, for intervals. */
+  pkvm_u64 (*get_time)(void);
+  int (*host_donate_hyp_prot)(pkvm_u64 pfn, pkvm_u64 nr_pages, PKVM_ABI_BOOL accept_mmio,
+                              enum kvm_pgtable_prot prot);
+#ifdef PKVM_CONFIG_LIST_HARDENED
+  PKVM_ABI_BOOL (*list_add_valid_or_report)(struct list_head *new_entry, struct list_head *prev,
+                                            struct list_head *next);
+  PKVM_ABI_BOOL (*list_del_entry_valid_or_report)(struct list_head *entry);
+#endif
+  /* Removed: hyp_alloc_errno, hyp_alloc_missing_donations, iommu_init_device,
+   * udelay, iommu_snapshot_host_stage2, request_hyp_alloc. */
+  void *(*hyp_alloc)(pkvm_size_t size);
+  void (*hyp_free)(void *addr);
+  void (*iommu_iotlb_gather_add_page)(struct kvm_hyp_iommu_domain *domain,
+                                      struct iommu_iotlb_gather *gather, unsigned long iova,
+                                      pkvm_size_t size);
+  /* New: the counterpart of pkvm_unuse_dma. */
+  int (*pkvm_use_dma)(pkvm_phys_addr_t phys_addr, pkvm_size_t size);
+  int (*pkvm_unuse_dma)(pkvm_phys_addr_t phys_addr, pkvm_size_t size);
+  /* New: a power domain the host switches with an HVC. */
+  int (*init_hvc_pd)(struct kvm_power_domain *pd, const struct kvm_power_domain_ops *ops);
+  int (*device_register_reset)(pkvm_u64 phys, void *cookie, pkvm_device_reset_cb_t cb);
+  /* New (also a late A16 KABI slot). */
+  int (*device_register_power_lock)(pkvm_u64 phys, void *cookie, pkvm_device_power_lock_cb_t cb);
+  /* New: the guest pvIOMMU driver, one per machine. */
+  int (*iommu_register_pviommu_drv)(pkvm_handle_t drv_id);
+  /* Promoted from A16 KABI slot 1. */
+  int (*register_guest_trng_ops)(const struct pkvm_module_trng_ops *ops);
+
+  pkvm_u64 android_kabi_reserved1;
+  pkvm_u64 android_kabi_reserved2;
+  pkvm_u64 android_kabi_reserved3;
+  pkvm_u64 android_kabi_reserved4;
+  pkvm_u64 android_kabi_reserved5;
+  pkvm_u64 android_kabi_reserved6;
+  pkvm_u64 android_kabi_reserved7;
+  pkvm_u64 android_kabi_reserved8;
+  pkvm_u64 android_kabi_reserved9;
+  pkvm_u64 android_kabi_reserved10;
+  pkvm_u64 android_kabi_reserved11;
+  pkvm_u64 android_kabi_reserved12;
+  pkvm_u64 android_kabi_reserved13;
+  pkvm_u64 android_kabi_reserved14;
+  pkvm_u64 android_kabi_reserved15;
+  pkvm_u64 android_kabi_reserved16;
+  pkvm_u64 android_kabi_reserved17;
+  pkvm_u64 android_kabi_reserved18;
+  pkvm_u64 android_kabi_reserved19;
+  pkvm_u64 android_kabi_reserved20;
+  pkvm_u64 android_kabi_reserved21;
+  pkvm_u64 android_kabi_reserved22;
+  pkvm_u64 android_kabi_reserved23;
+  pkvm_u64 android_kabi_reserved24;
+  pkvm_u64 android_kabi_reserved25;
+  pkvm_u64 android_kabi_reserved26;
+  pkvm_u64 android_kabi_reserved27;
+  pkvm_u64 android_kabi_reserved28;
+  pkvm_u64 android_kabi_reserved29;
+  pkvm_u64 android_kabi_reserved30;
+  pkvm_u64 android_kabi_reserved31;
+  pkvm_u64 android_kabi_reserved32;
+};
+
 /* ---- Layout checks (indices counted by hand from the spec tables) --------- */
 
 /* Asserts that `member` of struct pkvm_module_ops_<gen> sits in 8-byte slot idx. */
@@ -703,6 +839,76 @@ PKVM_ABI_STATIC_ASSERT(sizeof(struct pkvm_module_ops_a16) ==
                        "pkvm_module_ops_a16: 59 (+2 LIST_HARDENED) named + 32 KABI slots");
 PKVM_ABI_STATIC_ASSERT(sizeof(struct pkvm_module_ops_a16) == (91 + PKVM_OPS_LH_) * 8,
                        "pkvm_module_ops_a16 size");
+
+/* A17 (provisional: S1 member order, post-a16.md 1.3) */
+PKVM_OPS_SLOT_(a17, create_private_mapping, 0);
+PKVM_OPS_SLOT_(a17, alloc_module_va, 1);
+PKVM_OPS_SLOT_(a17, map_module_page, 2);
+PKVM_OPS_SLOT_(a17, register_serial_driver, 3);
+PKVM_OPS_SLOT_(a17, putc, 4);
+PKVM_OPS_SLOT_(a17, puts, 5);
+PKVM_OPS_SLOT_(a17, putx64, 6);
+PKVM_OPS_SLOT_(a17, fixmap_map, 7);
+PKVM_OPS_SLOT_(a17, fixmap_unmap, 8);
+PKVM_OPS_SLOT_(a17, fixblock_map, 9);
+PKVM_OPS_SLOT_(a17, fixblock_unmap, 10);
+PKVM_OPS_SLOT_(a17, linear_map_early, 11);
+PKVM_OPS_SLOT_(a17, linear_unmap_early, 12);
+PKVM_OPS_SLOT_(a17, flush_dcache_to_poc, 13);
+PKVM_OPS_SLOT_(a17, update_hcr_el2, 14);
+PKVM_OPS_SLOT_(a17, update_hfgwtr_el2, 15);
+PKVM_OPS_SLOT_(a17, register_host_perm_fault_handler, 16);
+PKVM_OPS_SLOT_(a17, host_stage2_mod_prot, 17);
+PKVM_OPS_SLOT_(a17, host_stage2_get_leaf, 18);
+PKVM_OPS_SLOT_(a17, register_host_smc_handler, 19);
+PKVM_OPS_SLOT_(a17, register_guest_smc_handler, 20);
+PKVM_OPS_SLOT_(a17, register_default_trap_handler, 21);
+PKVM_OPS_SLOT_(a17, register_illegal_abt_notifier, 22);
+PKVM_OPS_SLOT_(a17, register_psci_notifier, 23);
+PKVM_OPS_SLOT_(a17, register_hyp_panic_notifier, 24);
+PKVM_OPS_SLOT_(a17, register_unmask_serror, 25);
+PKVM_OPS_SLOT_(a17, host_donate_hyp, 26);
+PKVM_OPS_SLOT_(a17, host_donate_sglist_hyp, 27);
+PKVM_OPS_SLOT_(a17, hyp_donate_host, 28);
+PKVM_OPS_SLOT_(a17, host_share_hyp, 29);
+PKVM_OPS_SLOT_(a17, host_unshare_hyp, 30);
+PKVM_OPS_SLOT_(a17, pin_shared_mem, 31);
+PKVM_OPS_SLOT_(a17, unpin_shared_mem, 32);
+PKVM_OPS_SLOT_(a17, memcpy, 33);
+PKVM_OPS_SLOT_(a17, memset, 34);
+PKVM_OPS_SLOT_(a17, tracing_reserve_entry, 35);
+PKVM_OPS_SLOT_(a17, tracing_commit_entry, 36);
+PKVM_OPS_SLOT_(a17, tracing_mod_hyp_printk, 37);
+PKVM_OPS_SLOT_(a17, map_module_pages, 38);
+PKVM_OPS_SLOT_(a17, unmap_module_pages, 39);
+PKVM_OPS_SLOT_(a17, hyp_smp_processor_id, 40);
+PKVM_OPS_SLOT_(a17, iommu_donate_pages, 41);
+PKVM_OPS_SLOT_(a17, iommu_reclaim_pages, 42);
+PKVM_OPS_SLOT_(a17, iommu_donate_pages_atomic, 43);
+PKVM_OPS_SLOT_(a17, iommu_reclaim_pages_atomic, 44);
+PKVM_OPS_SLOT_(a17, get_time, 45);
+PKVM_OPS_SLOT_(a17, host_donate_hyp_prot, 46);
+#ifdef PKVM_CONFIG_LIST_HARDENED
+PKVM_OPS_SLOT_(a17, list_add_valid_or_report, 47);
+PKVM_OPS_SLOT_(a17, list_del_entry_valid_or_report, 48);
+#endif
+PKVM_OPS_SLOT_(a17, hyp_alloc, 47 + PKVM_OPS_LH_);
+PKVM_OPS_SLOT_(a17, hyp_free, 48 + PKVM_OPS_LH_);
+PKVM_OPS_SLOT_(a17, iommu_iotlb_gather_add_page, 49 + PKVM_OPS_LH_);
+PKVM_OPS_SLOT_(a17, pkvm_use_dma, 50 + PKVM_OPS_LH_);
+PKVM_OPS_SLOT_(a17, pkvm_unuse_dma, 51 + PKVM_OPS_LH_);
+PKVM_OPS_SLOT_(a17, init_hvc_pd, 52 + PKVM_OPS_LH_);
+PKVM_OPS_SLOT_(a17, device_register_reset, 53 + PKVM_OPS_LH_);
+PKVM_OPS_SLOT_(a17, device_register_power_lock, 54 + PKVM_OPS_LH_);
+PKVM_OPS_SLOT_(a17, iommu_register_pviommu_drv, 55 + PKVM_OPS_LH_);
+PKVM_OPS_SLOT_(a17, register_guest_trng_ops, 56 + PKVM_OPS_LH_);
+PKVM_OPS_SLOT_(a17, android_kabi_reserved1, 57 + PKVM_OPS_LH_);
+PKVM_OPS_SLOT_(a17, android_kabi_reserved32, 88 + PKVM_OPS_LH_);
+PKVM_ABI_STATIC_ASSERT(sizeof(struct pkvm_module_ops_a17) ==
+                           (PKVM_OPS_A17_NR_NAMED + PKVM_OPS_NR_KABI_SLOTS) * 8,
+                       "pkvm_module_ops_a17: 57 (+2 LIST_HARDENED) named + 32 KABI slots");
+PKVM_ABI_STATIC_ASSERT(sizeof(struct pkvm_module_ops_a17) == (89 + PKVM_OPS_LH_) * 8,
+                       "pkvm_module_ops_a17 size");
 
 #undef PKVM_OPS_LH_
 #undef PKVM_OPS_SLOT_

@@ -108,6 +108,9 @@ void PrepareNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d) {
     case Generation::kA16:
       FillSections(static_cast<pkvm_kmodule_a16*>(d.this_module), d);
       break;
+    case Generation::kA17:
+      FillSections(static_cast<pkvm_kmodule_a17*>(d.this_module), d);
+      break;
   }
 }
 

@@ -76,6 +76,9 @@
   X(register_guest_trng_ops) \
   X(map_module_pages) \
   X(unmap_module_pages) \
-  X(request_hyp_alloc)
+  X(request_hyp_alloc) \
+  X(pkvm_use_dma) \
+  X(init_hvc_pd) \
+  X(iommu_register_pviommu_drv)
 
 #endif  // PKVM_LIB_UNICORN_OPS_MEMBERS_H_

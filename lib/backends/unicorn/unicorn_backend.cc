@@ -1122,6 +1122,7 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
     case Generation::kA14: s = impl->BuildOps(m.ops_a14); break;
     case Generation::kA15: s = impl->BuildOps(m.ops_a15); break;
     case Generation::kA16: s = impl->BuildOps(m.ops_a16); break;
+    case Generation::kA17: s = impl->BuildOps(m.ops_a17); break;
   }
   if (!s.ok()) return s;
   return std::unique_ptr<UnicornBackend>(new UnicornBackend(std::move(impl)));

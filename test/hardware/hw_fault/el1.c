@@ -14,12 +14,20 @@ void __kvm_nvhe_hw_fault_hyp_hvc(struct user_pt_regs *regs);
 
 static int __init hw_fault_init(void)
 {
+#if PKVM_GENERATION >= 17
+	int ret = pkvm_load_el2_module(__kvm_nvhe_hw_fault_hyp_init);
+
+	if (ret)
+		return ret;
+	ret = pkvm_register_el2_mod_call(__kvm_nvhe_hw_fault_hyp_hvc);
+#else
 	long token;
 	int ret = pkvm_load_el2_module(__kvm_nvhe_hw_fault_hyp_init, &token);
 
 	if (ret)
 		return ret;
 	ret = pkvm_register_el2_mod_call(__kvm_nvhe_hw_fault_hyp_hvc, token);
+#endif
 	return ret < 0 ? ret : 0;
 }
 module_init(hw_fault_init);

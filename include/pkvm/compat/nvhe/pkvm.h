@@ -15,4 +15,15 @@
 struct pkvm_hyp_vm;
 struct pkvm_hyp_vcpu;
 
+#if PKVM_GENERATION >= 17
+#include <kvm/power_domain.h>
+
+/* A17: a module drives a power domain through ops->init_hvc_pd(). */
+#define MAX_POWER_DOMAINS 32
+struct kvm_power_domain_ops {
+  int (*power_on)(struct kvm_power_domain *pd);
+  int (*power_off)(struct kvm_power_domain *pd);
+};
+#endif
+
 #endif
