@@ -590,6 +590,16 @@ StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions
   if (options.ram_size < kPageSize || options.ram_size % kPageSize != 0 ||
       options.ram_size > (64ull << 30))
     return Status(-EINVAL, "ram_size must be a multiple of 4 KiB between 4 KiB and 64 GiB");
+  // The debugging aids watch emulated CPUs (docs/debugging.md).
+  if (options.backend != BackendKind::kUnicorn && options.gdb_port >= 0)
+    return Status(-EINVAL, "the gdb stub needs --backend unicorn (native module code is host "
+                           "code: debug it with the host's gdb)");
+  if (options.backend != BackendKind::kUnicorn &&
+      (!options.coverage_lcov.empty() || !options.coverage_drcov.empty()))
+    return Status(-EINVAL, "coverage files need --backend unicorn; natively, build the module with "
+                           "pkvm_add_module(... COVERAGE) and read it with gcov/lcov");
+  if (options.gdb_port > 65535)
+    return Status(-EINVAL, absl::StrCat("gdb_port must be 0..65535 (or -1: none), not ", options.gdb_port));
   auto cmdline = internal::ParseKernelCmdline(options.cmdline);
   if (!cmdline.ok()) return internal::ToPublic(cmdline.status());
   auto impl = std::make_unique<Impl>(options, *std::move(cmdline));

@@ -61,6 +61,7 @@ int RegId(int n) {
   if (n == 29) return UC_ARM64_REG_X29;
   if (n == 30) return UC_ARM64_REG_X30;
   if (n == 31) return UC_ARM64_REG_SP;
+  if (n == 33) return UC_ARM64_REG_PSTATE;
   return UC_ARM64_REG_PC;
 }
 
@@ -129,6 +130,16 @@ struct UnicornCpu::Impl {
     uc_hook hook = 0;
   };
   std::map<uint64_t, std::unique_ptr<MmioHooks>> mmio;
+  InstructionHook insn_hook;
+  BlockHook block_hook;
+  uc_hook insn_hook_h = 0, block_hook_h = 0;
+
+  static void CodeHook(uc_engine*, uint64_t addr, uint32_t, void* user) {
+    static_cast<Impl*>(user)->insn_hook(addr);
+  }
+  static void BlockHookFn(uc_engine*, uint64_t addr, uint32_t size, void* user) {
+    static_cast<Impl*>(user)->block_hook(addr, size);
+  }
 
   ~Impl() {
     for (uc_context* c : saved)
@@ -493,6 +504,28 @@ void UnicornCpu::InvalidateCode(uint64_t addr, uint64_t size) {
 }
 
 void UnicornCpu::InvalidateAllCode() { uc_ctl_flush_tlb(impl_->uc); }
+
+// Code translated before a hook was added does not call it: drop it all
+// (once per hook; about 0.1 s).
+absl::Status UnicornCpu::SetInstructionHook(InstructionHook hook) {
+  if (impl_->insn_hook_h != 0) return absl::FailedPreconditionError("instruction hook already set");
+  impl_->insn_hook = std::move(hook);
+  auto s = Checked(uc_hook_add(impl_->uc, &impl_->insn_hook_h, UC_HOOK_CODE,
+                               reinterpret_cast<void*>(&Impl::CodeHook), impl_.get(), 1, 0),
+                   "add the instruction hook");
+  InvalidateAllCode();
+  return s;
+}
+
+absl::Status UnicornCpu::SetBlockHook(BlockHook hook) {
+  if (impl_->block_hook_h != 0) return absl::FailedPreconditionError("block hook already set");
+  impl_->block_hook = std::move(hook);
+  auto s = Checked(uc_hook_add(impl_->uc, &impl_->block_hook_h, UC_HOOK_BLOCK,
+                               reinterpret_cast<void*>(&Impl::BlockHookFn), impl_.get(), 1, 0),
+                   "add the block hook");
+  InvalidateAllCode();
+  return s;
+}
 
 void UnicornCpu::SetHvcHandler(TrapHandler handler) { impl_->hvc = std::move(handler); }
 void UnicornCpu::SetSmcHandler(TrapHandler handler) { impl_->smc = std::move(handler); }
