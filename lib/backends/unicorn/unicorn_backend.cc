@@ -133,6 +133,13 @@ struct UnicornBackend::Impl {
   // nullptr when none is asked for. Declared after the CPUs: goes first.
   std::unique_ptr<UnicornDebug> debug;
   absl::Status StartDebug();
+  // A panic that just happened while CPU `thread` (1 = EL1, 2 = EL2) ran:
+  // the debugger stops there (the first report only).
+  void DebugPanicked(int thread) {
+    if (debug == nullptr || m.state != MachineState::kPanicked) return;
+    const CpuFault& f = (thread == 2 ? el2 : el1)->last_fault();
+    debug->Panicked(thread, m.panic_report, f.kind != FaultKind::kNone ? &f : nullptr);
+  }
   DebugModule DebugInfo(const KoModule& mod) const;
 
   int Cpu() const {
@@ -555,11 +562,9 @@ struct UnicornBackend::Impl {
     }
     const bool was_panicked = m.state == MachineState::kPanicked;
     auto r = f();
-    if (debug != nullptr && !was_panicked && m.state == MachineState::kPanicked) {
+    if (!was_panicked && m.state == MachineState::kPanicked) {
       const ExecContext* c = CurrentContext();
-      const bool at_el2 = c != nullptr && c->el == ExceptionLevel::kEl2;
-      const CpuFault& f = (at_el2 ? el2 : el1)->last_fault();
-      debug->Panicked(at_el2 ? 2 : 1, m.panic_report, f.kind != FaultKind::kNone ? &f : nullptr);
+      DebugPanicked(c != nullptr && c->el == ExceptionLevel::kEl2 ? 2 : 1);
     }
     if (outer) deadline_ns = 0;
     --depth;
@@ -603,6 +608,7 @@ struct UnicornBackend::Impl {
     }
     // A handler or op may already have panicked the machine (its report wins).
     if (m.state != MachineState::kPanicked) m.HypPanic(FaultReport(el2->last_fault(), "EL2"), cpu);
+    DebugPanicked(2);
     return false;
   }
 
@@ -1345,6 +1351,7 @@ absl::StatusOr<user_pt_regs> UnicornBackend::HostHvc(const user_pt_regs& in, int
   if (!r.ok() || b.timed_out.load()) {
     if (b.m.state != MachineState::kPanicked)
       b.m.HypPanic(b.FaultReport(b.el1->last_fault(), "EL1"), cpu);
+    b.DebugPanicked(1);
     return ErrnoError(EIO, b.m.PanicHeadline());
   }
   user_pt_regs out = in;
