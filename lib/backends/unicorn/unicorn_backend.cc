@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -1125,7 +1126,8 @@ DebugModule UnicornBackend::Impl::DebugInfo(const KoModule& mod) const {
   DebugModule d;
   d.name = mod.name;
   for (const OfferedModule& o : m.offered)
-    if (o.name == mod.name) d.path = o.path;
+    if (o.name == mod.name && !o.path.empty())
+      d.path = std::filesystem::absolute(o.path).lexically_normal();  // gdb may run elsewhere
   for (const arm64::LinkedSection& s : mod.linked.sections) {
     const bool el2 = absl::StartsWith(s.name, ".hyp.");
     // (.hyp.reloc and the like are not mapped at EL2.)
