@@ -85,9 +85,6 @@ class GdbStub {
   // killed by a signal (X0b) when it panicked. The connection closes.
   void OnExit(bool panicked);
 
-  // Whether the instruction hook has anything to do (a cheap test for it).
-  bool active() const { return fd_ >= 0 || !attached_; }
-
  private:
   GdbStub(int listen_fd, int fd, int port, GdbTarget& target);
   // Serves packets until the debugger resumes or disconnects. With

@@ -505,25 +505,31 @@ void UnicornCpu::InvalidateCode(uint64_t addr, uint64_t size) {
 
 void UnicornCpu::InvalidateAllCode() { uc_ctl_flush_tlb(impl_->uc); }
 
-// Code translated before a hook was added does not call it: drop it all
-// (once per hook; about 0.1 s).
+namespace {
+// A hook over all addresses, set once. Code translated before it was added
+// does not call it: all of it is dropped (once per hook; about 0.1 s).
+template <typename Fn>
+absl::Status AddWholeRangeHook(UnicornCpu& cpu, uc_engine* uc, uc_hook* handle, int type, Fn* cb,
+                               void* user, const char* what) {
+  if (*handle != 0) return absl::FailedPreconditionError(absl::StrCat(what, " already set"));
+  absl::Status s = Checked(uc_hook_add(uc, handle, type, reinterpret_cast<void*>(cb), user, 1, 0),
+                           absl::StrCat("add the ", what));
+  cpu.InvalidateAllCode();
+  return s;
+}
+}  // namespace
+
 absl::Status UnicornCpu::SetInstructionHook(InstructionHook hook) {
-  if (impl_->insn_hook_h != 0) return absl::FailedPreconditionError("instruction hook already set");
-  impl_->insn_hook = std::move(hook);
-  auto s = Checked(uc_hook_add(impl_->uc, &impl_->insn_hook_h, UC_HOOK_CODE,
-                               reinterpret_cast<void*>(&Impl::CodeHook), impl_.get(), 1, 0),
-                   "add the instruction hook");
-  InvalidateAllCode();
+  absl::Status s = AddWholeRangeHook(*this, impl_->uc, &impl_->insn_hook_h, UC_HOOK_CODE,
+                                     &Impl::CodeHook, impl_.get(), "instruction hook");
+  if (s.ok()) impl_->insn_hook = std::move(hook);
   return s;
 }
 
 absl::Status UnicornCpu::SetBlockHook(BlockHook hook) {
-  if (impl_->block_hook_h != 0) return absl::FailedPreconditionError("block hook already set");
-  impl_->block_hook = std::move(hook);
-  auto s = Checked(uc_hook_add(impl_->uc, &impl_->block_hook_h, UC_HOOK_BLOCK,
-                               reinterpret_cast<void*>(&Impl::BlockHookFn), impl_.get(), 1, 0),
-                   "add the block hook");
-  InvalidateAllCode();
+  absl::Status s = AddWholeRangeHook(*this, impl_->uc, &impl_->block_hook_h, UC_HOOK_BLOCK,
+                                     &Impl::BlockHookFn, impl_.get(), "block hook");
+  if (s.ok()) impl_->block_hook = std::move(hook);
   return s;
 }
 

@@ -2,12 +2,13 @@
 #include "backends/unicorn/unicorn_debug.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
 #include "backends/unicorn/coverage.h"
 #include "backends/unicorn/gdbstub.h"
 #include "unicorn_cpu.h"
@@ -54,7 +55,7 @@ struct UnicornDebug::Impl : GdbTarget {
     if (const auto& f = frozen[thread]; f.has_value() && reg <= kPc)
       return reg < 31 ? f->x[reg] : reg == kSp ? f->sp : f->pc;
     const uint64_t v = Cpu(thread).ReadReg(reg);
-    // PSTATE as gdb's cpsr shows it: the EL the CPU is held at (M[3:2]) with SPx.
+    // gdb's cpsr is PSTATE's low 32 bits (NZCV, DAIF, M[3:0]: EL and SP).
     return reg == kCpsr ? static_cast<uint32_t>(v) : v;
   }
   void WriteRegister(int thread, int reg, uint64_t value) override {
@@ -143,7 +144,9 @@ absl::StatusOr<std::unique_ptr<UnicornDebug>> UnicornDebug::Create(const Options
 
 UnicornDebug::~UnicornDebug() {
   if (impl_->stub != nullptr) impl_->stub->OnExit(impl_->panic_reported);
-  if (absl::Status s = WriteCoverage(); !s.ok()) impl_->m.log(absl::StrCat("coverage: ", s.message()));
+  // The machine is going away (no boot log to add to): say it where a person sees it.
+  if (absl::Status s = WriteCoverage(); !s.ok())
+    std::fprintf(stderr, "pkvm: coverage: %s\n", std::string(s.message()).c_str());
 }
 
 void UnicornDebug::ModuleLoaded(DebugModule mod) {
