@@ -46,6 +46,14 @@ gdb_batch() {  # gdb_batch OUT -ex ...
     -ex "target remote 127.0.0.1:$port" -ex "$symfile" "$@" >"$out" 2>&1
 }
 
+# 0. Usage: the stub is the Unicorn backend's; a port is a port.
+"$PKVM" run --gdb 0 >"$work/native.out" 2>&1; rc=$?
+[ "$rc" -eq 2 ] && check "native: --gdb says it needs --backend unicorn" "$work/native.out" 'gdb stub needs --backend unicorn' ||
+  { echo "FAIL native --gdb: exit $rc"; fail=$((fail+1)); }
+"$PKVM" run --backend unicorn --gdb 70000 >"$work/port.out" 2>&1; rc=$?
+[ "$rc" -eq 2 ] && check "--gdb 70000 is refused" "$work/port.out" 'must be a TCP port' ||
+  { echo "FAIL --gdb 70000: exit $rc"; fail=$((fail+1)); }
+
 # 1. Break, read x1, step, continue.
 start_pkvm "$BRANCHY" branchy --hvc 128:5 --hvc 128:200
 gdb_batch "$work/gdb.out" -ex 'info threads' -ex 'break branchy_hyp_hvc' -ex continue \
