@@ -141,18 +141,21 @@ void GdbStub::OnInstruction(int thread, uint64_t pc) {
   if (fd_ < 0) return;
   bool stop = step_thread_ == thread || breakpoints_.count(pc) != 0;
   if (!stop && ++poll_countdown_ >= kPollInterval) {
-    // Running: only a ^C (or the connection closing) matters.
+    // Running: only a ^C (or the connection closing) matters; it may have
+    // come with the request that resumed the machine.
     poll_countdown_ = 0;
     pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, 0) > 0) {
+    if (pending_.empty() && poll(&p, 1, 0) > 0) {
       char buf[256];
       const ssize_t n = recv(fd_, buf, sizeof buf, 0);
       if (n <= 0) return Disconnect();
-      for (ssize_t i = 0; i < n; ++i) {
-        auto ev = reader_.Feed(buf[i]);
-        if (ev && ev->kind == gdb::WireEvent::kInterrupt) stop = true;
-      }
+      pending_.assign(buf, static_cast<size_t>(n));
     }
+    for (char c : pending_) {
+      auto ev = reader_.Feed(c);
+      if (ev && ev->kind == gdb::WireEvent::kInterrupt) stop = true;
+    }
+    pending_.clear();
   }
   if (stop) Serve(thread, kSigTrap, /*announce=*/true);
 }

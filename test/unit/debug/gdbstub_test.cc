@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -150,6 +151,32 @@ TEST(GdbStub, BreakStepPanicAndExit) {
   EXPECT_EQ(c.Next(), "<eof>");
   machine.join();
   EXPECT_FALSE(s.target.killed);
+}
+
+// ^C while the machine runs: it stops within a poll interval; after a
+// detach it runs on (the loop only ends when the test says so).
+TEST(GdbStub, InterruptStopsARunningMachine) {
+  Session s;
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> executed{0};
+  std::thread machine([&] {
+    s.stub->Attach(1);
+    for (uint64_t pc = 0; !done.load(); pc = (pc + 4) & 0xffff) {
+      s.target.regs[1][GdbTarget::kPc] = pc;
+      s.stub->OnInstruction(1, pc);
+      ++executed;
+    }
+  });
+  Client& c = *s.client;
+  EXPECT_EQ(c.Ask("?"), "T05thread:1;");
+  c.SendRaw(gdb::Frame("c"));
+  c.SendRaw("\x03");
+  EXPECT_EQ(c.Next(), "T05thread:1;");
+  const uint64_t stopped_at = executed.load();
+  EXPECT_EQ(c.Ask("D"), "OK");
+  while (executed.load() < stopped_at + 100000) std::this_thread::yield();  // runs on
+  done = true;
+  machine.join();
 }
 
 TEST(GdbStub, NoAckModeAndKill) {
