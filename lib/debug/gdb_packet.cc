@@ -59,7 +59,6 @@ std::optional<WireEvent> PacketReader::Feed(char c) {
       if (c == '$') {
         state_ = State::kBody;
         body_.clear();
-        overflow_ = false;
         sum_ = 0;
         return std::nullopt;
       }
@@ -74,15 +73,17 @@ std::optional<WireEvent> PacketReader::Feed(char c) {
       }
       if (c == '$') {  // a new packet without the old one's end: start over
         body_.clear();
-        overflow_ = false;
         sum_ = 0;
         return std::nullopt;
       }
       sum_ = static_cast<uint8_t>(sum_ + static_cast<uint8_t>(c));
-      if (body_.size() < kMaxPacket)
-        body_.push_back(c);
-      else
-        overflow_ = true;
+      if (body_.size() == kMaxPacket) {
+        // Said at once, not at the '#' that may never come.
+        state_ = State::kIdle;
+        body_.clear();
+        return WireEvent{WireEvent::kOverflow, {}};
+      }
+      body_.push_back(c);
       return std::nullopt;
     case State::kCsum1:
       csum_ = HexDigit(c);
@@ -92,10 +93,6 @@ std::optional<WireEvent> PacketReader::Feed(char c) {
     case State::kCsum2: {
       state_ = State::kIdle;
       const int lo = HexDigit(c);
-      if (overflow_) {
-        body_.clear();
-        return WireEvent{WireEvent::kOverflow, {}};
-      }
       if (lo < 0 || csum_ * 16 + lo != sum_) return WireEvent{WireEvent::kBadChecksum, {}};
       WireEvent ev{WireEvent::kPacket, std::move(body_)};
       body_.clear();

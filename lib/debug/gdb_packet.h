@@ -4,7 +4,7 @@
 // debugger sends into a Request. No I/O and no machine state, so the fuzz
 // target (test/fuzz/gdb_packet_fuzz.cc) and unit tests drive it directly.
 // Every buffer is bounded: a packet longer than kMaxPacket is dropped whole
-// and reported as an overflow, never grown. Internal API.
+// and reported as an overflow as soon as it is too long, never grown. Internal API.
 //
 //   gdb::PacketReader r;
 //   for (char c : bytes) if (auto ev = r.Feed(c)) { ... ev->kind, ev->payload ... }
@@ -30,7 +30,7 @@ struct WireEvent {
   enum Kind {
     kPacket,       // a well-formed packet: ack it with '+', then handle `payload`
     kBadChecksum,  // answer '-' (the debugger sends it again)
-    kOverflow,     // longer than kMaxPacket: answer '-'... or close
+    kOverflow,     // longer than kMaxPacket (said at its first byte too many): close
     kInterrupt,    // ^C outside a packet: stop the target
     kAck,          // '+'
     kNack,         // '-': send the last reply again
@@ -47,7 +47,6 @@ class PacketReader {
  private:
   enum class State { kIdle, kBody, kCsum1, kCsum2 } state_ = State::kIdle;
   std::string body_;
-  bool overflow_ = false;
   uint8_t sum_ = 0;
   int csum_ = 0;
 };
