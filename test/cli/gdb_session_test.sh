@@ -25,8 +25,9 @@ check() {  # check NAME FILE REGEX
 # the boot log's add-symbol-file line (the machine then waits for gdb).
 start_pkvm() {
   local ko=$1 name=$2; shift 2
-  "$PKVM" run --backend unicorn --cmdline "kvm-arm.protected_modules=$name" --module "$ko" \
-    --gdb 0 "$@" >"$work/run.out" 2>&1 &
+  # (A bound on the run: without gdb it would wait for one forever.)
+  timeout 300 "$PKVM" run --backend unicorn --cmdline "kvm-arm.protected_modules=$name" \
+    --module "$ko" --gdb 0 "$@" >"$work/run.out" 2>&1 &
   pid=$!
   for _ in $(seq 1200); do
     grep -q '^gdb: add-symbol-file' "$work/run.out" && break
