@@ -14,7 +14,8 @@
 #                   [SOURCE_OPTIONS "src.c=-DX -Wno-y"...]  # Kbuild's CFLAGS_<obj>.o
 #                   [KCONFIG file|CONFIG_X=y...]  # a .config fragment and/or values
 #                   [SOURCE_ROOT dir]       # the kernel tree the module sits in
-#                   [UNICORN_ONLY])         # EL2 code only builds for AArch64
+#                   [UNICORN_ONLY]          # EL2 code only builds for AArch64
+#                   [COVERAGE])             # native: gcov instrumentation (docs/debugging.md)
 #
 # The options are documented for module authors in docs/compat.md ("Port
 # your module"); pkvm_add_kbuild_module() (cmake/PkvmKbuild.cmake) fills
@@ -28,6 +29,12 @@
 # KBUILD_MODNAME. Both: -nostdinc with libpkvm's kernel-named headers,
 # -Werror=implicit-function-declaration and -Wframe-larger-than=2048 (the
 # kernel's defaults), and the generation picked with -DPKVM_GENERATION.
+#
+# COVERAGE: the native build's EL1 and EL2 objects are compiled with
+# --coverage and NAME.so links libgcov; .gcda files appear next to the
+# objects when the process exits (or the module is unloaded), for gcov/lcov.
+# gcov's runtime symbols keep their names through the __kvm_nvhe_ prefix.
+# The Unicorn backend's coverage needs no rebuild (pkvm run --coverage).
 #
 # A `.S` file among the EL2 sources (or UNICORN_ONLY, for AArch64 inline
 # assembly) makes the module Unicorn-only: AArch64 code cannot run natively.
@@ -117,7 +124,7 @@ function(_pkvm_source_root_anchor root dir out)
 endfunction()
 
 function(pkvm_add_module target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "UNICORN_ONLY" "GENERATION;MODNAME;OUTPUT_DIRECTORY;SOURCE_ROOT"
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "UNICORN_ONLY;COVERAGE" "GENERATION;MODNAME;OUTPUT_DIRECTORY;SOURCE_ROOT"
     "EL1;EL2;DEPENDS;INCLUDE_DIRS;EL1_INCLUDE_DIRS;EL2_INCLUDE_DIRS;DEFINES;EL1_DEFINES;EL2_DEFINES;COMPILE_OPTIONS;EL1_COMPILE_OPTIONS;EL2_COMPILE_OPTIONS;SOURCE_OPTIONS;KCONFIG")
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "pkvm_add_module(${target}): unexpected arguments: ${ARG_UNPARSED_ARGUMENTS}")
@@ -258,6 +265,15 @@ function(pkvm_add_module target)
   set(_pkvm_a64_launcher sh "${_PKVM_MODULE_DIR}/pkvm-cc-notes.sh" ${ARG_GENERATION} ${ARG_MODNAME} --)
 
   set(nvhe_object "")
+  # What gcc's --coverage code calls (gcc 12: constructor, destructor, merge
+  # functions of -fprofile-arcs): named as libgcov has them.
+  set(gcov_unprefix "")
+  if(ARG_COVERAGE)
+    foreach(sym __gcov_init __gcov_exit __gcov_merge_add __gcov_merge_topn __gcov_merge_ior
+                __gcov_merge_time_profile __gcov_dump __gcov_reset)
+      list(APPEND gcov_unprefix --redefine-sym __kvm_nvhe_${sym}=${sym})
+    endforeach()
+  endif()
   set(ftrace_source "${dir}/${target}.ftrace.c")
   if(ARG_EL2)
     add_library(${target}_el2 OBJECT ${ARG_EL2})
@@ -286,6 +302,9 @@ function(pkvm_add_module target)
       target_compile_definitions(${target}_el2 PRIVATE CONFIG_PKVM_FTRACE=1)
     endif()
     target_compile_options(${target}_el2 PRIVATE ${ARG_COMPILE_OPTIONS} ${ARG_EL2_COMPILE_OPTIONS})
+    if(ARG_COVERAGE)
+      target_compile_options(${target}_el2 PRIVATE --coverage)
+    endif()
     set_target_properties(${target}_el2 PROPERTIES C_STANDARD 11 C_EXTENSIONS ON
                           POSITION_INDEPENDENT_CODE ON C_COMPILER_LAUNCHER "${launcher}")
     foreach(src IN LISTS ARG_EL2)
@@ -313,9 +332,10 @@ function(pkvm_add_module target)
               "$<TARGET_OBJECTS:${target}_el2>" -o "${dir}/kvm_nvhe.tmp.o"
       COMMAND "${CMAKE_OBJCOPY}" --prefix-symbols=__kvm_nvhe_ "${dir}/kvm_nvhe.tmp.o"
               "${dir}/kvm_nvhe.prefixed.o"
-      # The GOT base is the linker's, not the hypervisor's.
+      # The GOT base is the linker's, not the hypervisor's; gcov's runtime
+      # (COVERAGE) is libgcov's in the host process.
       COMMAND "${CMAKE_OBJCOPY}" --redefine-sym
-              __kvm_nvhe__GLOBAL_OFFSET_TABLE_=_GLOBAL_OFFSET_TABLE_
+              __kvm_nvhe__GLOBAL_OFFSET_TABLE_=_GLOBAL_OFFSET_TABLE_ ${gcov_unprefix}
               "${dir}/kvm_nvhe.prefixed.o" "${nvhe_object}"
       # The EL2 function list (offsets in .hyp.text, unprefixed names) for
       # hypervisor function tracing and symbolisation.
@@ -370,6 +390,9 @@ function(pkvm_add_module target)
   target_include_directories(${target}_el1 PRIVATE ${user_includes} ${ARG_EL1_INCLUDE_DIRS})
   target_compile_definitions(${target}_el1 PRIVATE ${common_defs} MODULE
                              "KBUILD_MODNAME=\"${kbuild_modname}\"" ${ARG_DEFINES} ${ARG_EL1_DEFINES})
+  if(ARG_COVERAGE)
+    target_compile_options(${target}_el1 PRIVATE --coverage)
+  endif()
   target_compile_options(${target}_el1 PRIVATE ${common_options} ${ARG_COMPILE_OPTIONS}
                          ${ARG_EL1_COMPILE_OPTIONS})
   set_target_properties(${target}_el1 PROPERTIES C_STANDARD 11 C_EXTENSIONS ON
@@ -460,6 +483,10 @@ __attribute__((visibility(\"default\"))) const struct pkvm_native_module_unavail
   add_library(${target}_so MODULE "${module_object}" "${dir}/${target}.entry.c")
   target_link_libraries(${target}_so PRIVATE pkvm::pkvm)
   target_link_options(${target}_so PRIVATE -Wl,--no-undefined)
+  if(ARG_COVERAGE)
+    target_link_options(${target}_so PRIVATE --coverage)
+    target_link_options(${target} INTERFACE --coverage)
+  endif()
   add_dependencies(${target}_so ${target}_object)
   foreach(dep IN LISTS ARG_DEPENDS)
     target_link_libraries(${target} INTERFACE ${dep})

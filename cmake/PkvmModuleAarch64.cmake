@@ -53,9 +53,11 @@ endfunction()
 # generation (spec §1): freestanding, no FP/SIMD registers, no outline
 # atomics (no libgcc helpers at EL2), no PIE (small code model: ADRP +
 # ADD/LDR pairs, absolute addresses as R_AARCH64_ABS64), no stack protector,
-# no unwind tables.
+# no unwind tables. -g: the .ko keeps DWARF for gdb (add-symbol-file) and
+# for the Unicorn backend's coverage (its line table); the loader copies
+# only allocated sections, so it costs nothing at run time.
 function(_pkvm_a64_cflags out)
-  set(${out} -O2 -std=gnu11 -nostdinc -isystem "${PKVM_AARCH64_CC_INCLUDE}" -ffreestanding
+  set(${out} -O2 -g -std=gnu11 -nostdinc -isystem "${PKVM_AARCH64_CC_INCLUDE}" -ffreestanding
       -fno-common -fno-strict-aliasing -fno-PIE -mgeneral-regs-only -mno-outline-atomics
       -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables
       -Wno-pointer-sign

@@ -544,13 +544,19 @@ StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions
   if (options.ram_size < kPageSize || options.ram_size % kPageSize != 0 ||
       options.ram_size > (64ull << 30))
     return Status(-EINVAL, "ram_size must be a multiple of 4 KiB between 4 KiB and 64 GiB");
+  if (options.gdb_port > 65535)
+    return Status(-EINVAL, absl::StrCat("gdb_port must be 0..65535 (or -1: none), not ", options.gdb_port));
   auto cmdline = internal::ParseKernelCmdline(options.cmdline);
   if (!cmdline.ok()) return internal::ToPublic(cmdline.status());
   auto impl = std::make_unique<Impl>(options, *std::move(cmdline));
   if (impl->ram == nullptr) return Status(-ENOMEM, "cannot reserve the simulated RAM");
-  if (impl->backend == nullptr)
+  if (impl->backend == nullptr) {
+    // A backend refuses options it cannot serve (-EINVAL, its message says
+    // what to use instead); anything else is a backend that would not start.
+    if (internal::ErrnoOf(impl->backend_error) == EINVAL) return internal::ToPublic(impl->backend_error);
     return Status(-ENODEV, absl::StrCat("cannot start the ", BackendName(options.backend),
                                         " backend: ", impl->backend_error.message()));
+  }
   return std::unique_ptr<Hypervisor>(new Hypervisor(std::move(impl)));
 }
 

@@ -126,6 +126,9 @@ void pkvm_machine_options_init(struct pkvm_machine_options* opts) {
   opts->ram_size = 64ull << 20;
   opts->trace_clock = PKVM_TRACE_CLOCK_HOST;
   opts->tracefs_flavor = nullptr;
+  opts->gdb_port = -1;
+  opts->coverage_lcov = nullptr;
+  opts->coverage_drcov = nullptr;
 }
 
 const char* pkvm_create_error(void) { return g_create_error.c_str(); }
@@ -156,6 +159,9 @@ int pkvm_machine_create(const struct pkvm_machine_options* opts, pkvm_machine** 
       o.backend = *kind;
     }
     o.ram_size = opts->ram_size;
+    o.gdb_port = opts->gdb_port;
+    if (opts->coverage_lcov != nullptr) o.coverage_lcov = opts->coverage_lcov;
+    if (opts->coverage_drcov != nullptr) o.coverage_drcov = opts->coverage_drcov;
     if (opts->trace_clock == PKVM_TRACE_CLOCK_HOST) {
       o.trace_clock = pkvm::TraceClockSource::kHost;
     } else if (opts->trace_clock == PKVM_TRACE_CLOCK_MANUAL) {

@@ -173,6 +173,19 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::st
         return false;
       }
       (name == "--trace-dat" ? out->trace_dat : out->perfetto) = value;
+    } else if (name == "--coverage" || name == "--coverage-drcov") {
+      if (value.empty()) {
+        *error = absl::StrCat(name, " needs a file name");
+        return false;
+      }
+      (name == "--coverage" ? out->machine.coverage_lcov : out->machine.coverage_drcov) = value;
+    } else if (name == "--gdb") {
+      int port = -1;
+      if (!absl::SimpleAtoi(value, &port) || port < 0 || port > 65535) {
+        *error = absl::StrCat("--gdb ", value, ": must be a TCP port (0 = any free port)");
+        return false;
+      }
+      out->machine.gdb_port = port;
     } else if (name == "--tracefs-flavor") {
       auto flavor = pkvm::ParseTracefsFlavor(value);
       if (!flavor.ok()) {

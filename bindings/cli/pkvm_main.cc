@@ -31,7 +31,7 @@ pkvm run [--generation 14|15|16|17] [--cpus N] [--cmdline "<kernel cmdline>"]
          [--tracefs-write PATH=VALUE]... [--print-trace] [--tracefs-dump DIR]
          [--list-tracefs] [--trace-clock host|manual] [--dtb FILE | --dts FILE]
          [--trace-dat FILE] [--perfetto FILE] [--tracefs-flavor android|upstream]
-         [--a16-kmi 0|1|2]
+         [--a16-kmi 0|1|2] [--gdb PORT] [--coverage FILE] [--coverage-drcov FILE]
 
   --generation G   kernel generation: 14 = android14-6.1, 15 = android15-6.6
                    (default), 16 = android16-6.12, 17 = android17-6.18
@@ -101,6 +101,14 @@ pkvm run [--generation 14|15|16|17] [--cpus N] [--cmdline "<kernel cmdline>"]
                    a reg gets an emulated PL011 whose output is the serial
                    output (docs/devices.md)
   --dts FILE       the same from device-tree source, compiled with `dtc`
+  --gdb PORT       unicorn backend: serve gdb-multiarch on 127.0.0.1:PORT (0 =
+                   any free port) and wait for it before the first instruction
+                   after boot; the boot log prints the port and each module's
+                   add-symbol-file command; no time limit (docs/debugging.md)
+  --coverage FILE  unicorn backend: at the end, write the module lines that ran
+                   (EL1 and EL2) as an lcov tracefile, for genhtml
+  --coverage-drcov FILE
+                   the same as drcov (version 2) basic blocks
 
 Output: the boot log, the hypervisor's serial output, one line per HVC/SMC;
 warnings (pkvm: warning: ...) on stderr.

@@ -36,7 +36,8 @@ class Machine {
  public:
   Machine(int generation, int cpus, const std::string& cmdline, const std::string& backend,
           uint64_t ram_size, const std::string& trace_clock,
-          const std::string& tracefs_flavor = "default") {
+          const std::string& tracefs_flavor = "default", int gdb_port = -1,
+          const std::string& coverage = "", const std::string& coverage_drcov = "") {
     pkvm::HypervisorOptions o;
     if (!pkvm::IsValidGeneration(generation))
       throw PkvmError{-EINVAL, "-EINVAL: unknown generation " + std::to_string(generation) +
@@ -59,6 +60,9 @@ class Machine {
     auto flavor = pkvm::ParseTracefsFlavor(tracefs_flavor);
     if (!flavor.ok()) throw PkvmError{flavor.status().error(), flavor.status().ToString()};
     o.tracefs_flavor = *flavor;
+    o.gdb_port = gdb_port;
+    o.coverage_lcov = coverage;
+    o.coverage_drcov = coverage_drcov;
     auto hv = pkvm::Hypervisor::Create(o);
     if (!hv.ok()) throw PkvmError{hv.status().error(), hv.status().ToString()};
     hv_ = std::move(hv).value();
@@ -247,9 +251,11 @@ PYBIND11_MODULE(_pkvm, m) {
 
   py::class_<Machine>(m, "Machine")
       .def(py::init<int, int, const std::string&, const std::string&, uint64_t,
-                    const std::string&, const std::string&>(),
+                    const std::string&, const std::string&, int, const std::string&,
+                    const std::string&>(),
            py::arg("generation"), py::arg("cpus"), py::arg("cmdline"), py::arg("backend"),
-           py::arg("ram_size"), py::arg("trace_clock"), py::arg("tracefs_flavor") = "default")
+           py::arg("ram_size"), py::arg("trace_clock"), py::arg("tracefs_flavor") = "default",
+           py::arg("gdb_port") = -1, py::arg("coverage") = "", py::arg("coverage_drcov") = "")
       .def("close", &Machine::close)
       .def_property_readonly("closed", &Machine::closed)
       .def("offer_module", &Machine::offer_module)

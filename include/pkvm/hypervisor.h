@@ -109,6 +109,18 @@ struct HypervisorOptions {
   // kA16KmiLate: + get_time (KABI slot 6) and guest SMC handlers returning
   // enum pkvm_smc_handler_ret, up to 16 of them.
   int a16_kmi = 0;
+  // Unicorn backend (docs/debugging.md): serve the GDB remote protocol on
+  // 127.0.0.1:gdb_port for gdb-multiarch (0: a free port; the boot log
+  // names it and every module's add-symbol-file command). The machine waits
+  // for the debugger before its first instruction after Boot(), and calls
+  // have no time limit. -1: no debugger.
+  int gdb_port = -1;
+  // Unicorn backend: when the machine is destroyed, write the module code's
+  // coverage (EL1 and EL2 lines run; the .ko needs -g, which
+  // pkvm_add_module() gives it) as an lcov tracefile / as drcov basic
+  // blocks. "": not written.
+  std::string coverage_lcov;
+  std::string coverage_drcov;
 };
 inline constexpr int kA16KmiVerified = 0;
 inline constexpr int kA16KmiPowerLock = 1;

@@ -50,7 +50,7 @@ extern "C" {
 
 /* The C API version this header describes. Bumped on every incompatible
  * change of the structures or functions below. */
-#define PKVM_C_API_VERSION 2
+#define PKVM_C_API_VERSION 3
 
 /* libpkvm's version, e.g. "0.1.0". Static storage. */
 PKVM_C_EXPORT const char* pkvm_version(void);
@@ -76,10 +76,18 @@ struct pkvm_machine_options {
    * (mainline's remotes/hypervisor/); NULL or "default" = the generation's.
    * Added in API version 2. */
   const char* tracefs_flavor;
+  /* Unicorn backend (docs/debugging.md): serve gdb on 127.0.0.1:gdb_port
+   * (0: a free port, named in the boot log; -1: none); write the module
+   * lines that ran, when the machine is destroyed, as an lcov tracefile /
+   * drcov (NULL: not written). Added in API version 3. */
+  int gdb_port;
+  const char* coverage_lcov;
+  const char* coverage_drcov;
 };
 
 /* Fills *opts with the defaults: generation 15, 1 CPU, empty command line,
- * the native backend, 64 MiB of RAM, the host trace clock. */
+ * the native backend, 64 MiB of RAM, the host trace clock, no gdb stub, no
+ * coverage files. */
 PKVM_C_EXPORT void pkvm_machine_options_init(struct pkvm_machine_options* opts);
 
 /* Creates a machine. On success *out is the new handle; on failure *out is

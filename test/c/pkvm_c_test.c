@@ -465,6 +465,16 @@ static void test_backend_selection(void) {
     CHECK(rc == -EOPNOTSUPP && m == NULL);
     CHECK(strlen(pkvm_create_error()) > 0);
   }
+
+  /* the gdb stub and coverage files watch emulated CPUs: unicorn only */
+  pkvm_machine_options_init(&o);
+  CHECK(o.gdb_port == -1 && o.coverage_lcov == NULL && o.coverage_drcov == NULL);
+  o.gdb_port = 0;
+  CHECK(pkvm_machine_create(&o, &m) == -EINVAL && m == NULL);
+  CHECK(strstr(pkvm_create_error(), "needs --backend unicorn") != NULL);
+  o.gdb_port = -1;
+  o.coverage_lcov = "/nonexistent/cov.info";
+  CHECK(pkvm_machine_create(&o, &m) == -EINVAL && m == NULL);
 }
 
 /* Load the Android page's module, call it, enable its event and read it back

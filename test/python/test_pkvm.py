@@ -535,3 +535,49 @@ def test_export_trace_writes_every_form_from_one_read(hv, tmp_path):
     hv.hvc(0xC6000080, 0x43)
     hv.write_perfetto(tmp_path / "again.json")
     assert "host_hcall" in (tmp_path / "again.json").read_text()
+
+
+# --- debugging aids (docs/debugging.md) ---------------------------------------
+
+def _lcov_record(path, suffix):
+    """(source path, {line: count}) of the tracefile's record whose SF: ends with suffix."""
+    src, counts, current = None, {}, ""
+    for line in pathlib.Path(path).read_text().splitlines():
+        if line.startswith("SF:"):
+            current = line[3:]
+        elif line.startswith("DA:") and current.endswith(suffix):
+            src = current
+            n, c = line[3:].split(",")[:2]
+            counts[int(n)] = int(c)
+    return src, counts
+
+
+@pytest.mark.skipif("PKVM_BRANCHY_KO" not in os.environ, reason="needs the AArch64 .ko build")
+def test_unicorn_coverage_tracefile(tmp_path):
+    lcov = tmp_path / "cov.info"
+    with pkvm.Hypervisor(backend="unicorn", cmdline="kvm-arm.protected_modules=branchy",
+                         coverage=str(lcov)) as hv:
+        hv.offer_module(os.environ["PKVM_BRANCHY_KO"])
+        hv.boot()
+        assert hv.hvc(0xC6000080, 500).x1 == 1500  # x1 > 100: the big branch
+    # Written when the machine is closed.
+    src, counts = _lcov_record(lcov, "branchy/hyp/el2.c")
+    assert src is not None
+    text = pathlib.Path(src).read_text().splitlines()
+    line_of = {m: next(i + 1 for i, t in enumerate(text) if f"/* {m} */" in t)
+               for m in ("BRANCHY_BIG", "BRANCHY_SMALL", "BRANCHY_UNUSED")}
+    assert counts[line_of["BRANCHY_BIG"]] > 0
+    assert counts[line_of["BRANCHY_SMALL"]] == 0
+    assert counts[line_of["BRANCHY_UNUSED"]] == 0
+
+
+def test_debugging_aids_need_unicorn():
+    with pytest.raises(pkvm.Error) as e:
+        pkvm.Hypervisor(gdb_port=0)
+    assert e.value.errno == errno.EINVAL
+    assert "needs --backend unicorn" in str(e.value)
+    with pytest.raises(pkvm.Error) as e:
+        pkvm.Hypervisor(coverage="/tmp/x.info")
+    assert e.value.errno == errno.EINVAL
+    with pytest.raises(ValueError):
+        pkvm.Hypervisor(gdb_port=70000)

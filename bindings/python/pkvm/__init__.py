@@ -298,6 +298,11 @@ class Hypervisor:
     only with :meth:`advance_trace_clock`, for exact trace text);
     tracefs_flavor: "android" (hyp/ or hypervisor/), "upstream" (mainline's
     remotes/hypervisor/) or "default" (the generation's, docs/tracing.md).
+    Unicorn backend (docs/debugging.md): gdb_port serves gdb-multiarch on
+    127.0.0.1 (0: a free port, named in :attr:`boot_log`; the machine waits
+    for gdb before its first instruction after :meth:`boot`); coverage /
+    coverage_drcov: files the module lines that ran are written to when the
+    machine is closed (lcov tracefile / drcov).
 
     Use it as a context manager, or call :meth:`close`.
     """
@@ -311,6 +316,9 @@ class Hypervisor:
         ram_size: int = 64 << 20,
         trace_clock: str = "host",
         tracefs_flavor: str = "default",
+        gdb_port: Optional[int] = None,
+        coverage: str = "",
+        coverage_drcov: str = "",
     ):
         _check_int("generation", generation, 0, 1 << 31)
         if generation not in (14, 15, 16, 17):
@@ -326,8 +334,13 @@ class Hypervisor:
         if tracefs_flavor not in ("default", "android", "upstream"):
             raise ValueError(
                 f'tracefs_flavor must be "default", "android" or "upstream", got {tracefs_flavor!r}')
+        if gdb_port is not None:
+            _check_int("gdb_port", gdb_port, 0, 65535)
+        _check_str("coverage", coverage)
+        _check_str("coverage_drcov", coverage_drcov)
         self._m = _pkvm.Machine(generation, cpus, cmdline, backend, ram_size, trace_clock,
-                                tracefs_flavor)
+                                tracefs_flavor, -1 if gdb_port is None else gdb_port,
+                                coverage, coverage_drcov)
         self.tracefs = Tracefs(self._m)
 
     # --- lifetime -----------------------------------------------------------

@@ -1,6 +1,6 @@
 # Type stubs of the pkvm package (bindings/python/pkvm/__init__.py).
 import os
-from typing import Dict, Iterator, List, NamedTuple, Sequence, Union
+from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Union
 
 __version__: str
 PSCI_CPU_SUSPEND: int
@@ -81,7 +81,9 @@ class Hypervisor:
     tracefs: Tracefs
     def __init__(self, generation: int = 15, cpus: int = 1, cmdline: str = "",
                  backend: str = "native", ram_size: int = ...,
-                 trace_clock: str = "host") -> None: ...
+                 trace_clock: str = "host", tracefs_flavor: str = "default",
+                 gdb_port: Optional[int] = None, coverage: str = "",
+                 coverage_drcov: str = "") -> None: ...
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...

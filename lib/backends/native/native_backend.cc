@@ -125,6 +125,13 @@ class NativeBackend final : public Backend {
 };
 
 absl::StatusOr<std::unique_ptr<Backend>> Create(Hypervisor::Impl& m) {
+  // The debugging aids watch emulated CPUs (docs/debugging.md).
+  if (m.opts.gdb_port >= 0)
+    return ErrnoError(EINVAL, "the gdb stub needs --backend unicorn (native module code is host "
+                              "code: debug it with the host's gdb)");
+  if (!m.opts.coverage_lcov.empty() || !m.opts.coverage_drcov.empty())
+    return ErrnoError(EINVAL, "coverage files need --backend unicorn; natively, build the module "
+                              "with pkvm_add_module(... COVERAGE) and read it with gcov/lcov");
   return std::unique_ptr<Backend>(std::make_unique<NativeBackend>(m));
 }
 

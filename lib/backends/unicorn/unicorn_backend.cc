@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -37,6 +38,7 @@
 #include "trace/hyp_trace.h"
 #include "trace/trace_ops.h"
 #include "backends/unicorn/ops_members.h"
+#include "backends/unicorn/unicorn_debug.h"
 #include "unicorn_cpu.h"
 
 namespace pkvm {
@@ -130,6 +132,19 @@ struct UnicornBackend::Impl {
   std::atomic<int64_t> deadline_ns{0};  // 0: nothing running
   std::atomic<bool> timed_out{false};
   int depth = 0;  // host -> guest entries in progress
+
+  // The gdb stub and coverage (HypervisorOptions::gdb_port, coverage_*);
+  // nullptr when none is asked for. Declared after the CPUs: goes first.
+  std::unique_ptr<UnicornDebug> debug;
+  absl::Status StartDebug();
+  // A panic that just happened while CPU `thread` (1 = EL1, 2 = EL2) ran:
+  // the debugger stops there (the first report only).
+  void DebugPanicked(int thread) {
+    if (debug == nullptr || m.state != MachineState::kPanicked) return;
+    const CpuFault& f = (thread == 2 ? el2 : el1)->last_fault();
+    debug->Panicked(thread, m.panic_report, f.kind != FaultKind::kNone ? &f : nullptr);
+  }
+  DebugModule DebugInfo(const KoModule& mod) const;
 
   int Cpu() const {
     const ExecContext* c = CurrentContext();
@@ -549,7 +564,12 @@ struct UnicornBackend::Impl {
                     static_cast<int64_t>(m.opts.call_time_limit_ms) * 1000000;
       StartWatchdog();
     }
+    const bool was_panicked = m.state == MachineState::kPanicked;
     auto r = f();
+    if (!was_panicked && m.state == MachineState::kPanicked) {
+      const ExecContext* c = CurrentContext();
+      DebugPanicked(c != nullptr && c->el == ExceptionLevel::kEl2 ? 2 : 1);
+    }
     if (outer) deadline_ns = 0;
     --depth;
     return r;
@@ -592,6 +612,7 @@ struct UnicornBackend::Impl {
     }
     // A handler or op may already have panicked the machine (its report wins).
     if (m.state != MachineState::kPanicked) m.HypPanic(FaultReport(el2->last_fault(), "EL2"), cpu);
+    DebugPanicked(2);
     return false;
   }
 
@@ -758,6 +779,7 @@ struct UnicornBackend::Impl {
       return -ENOEXEC;
     }
     el1->InvalidateCode(mod.phys, mod.size);
+    if (debug != nullptr) debug->ModuleLoaded(DebugInfo(mod));
     if (absl::Status e = AddEvents(mod); !e.ok()) {
       m.Log(absl::StrCat(mod.name, ": ", e.message()));
       return internal::ErrnoOf(e);
@@ -1076,6 +1098,50 @@ struct UnicornBackend::Impl {
 
 // ---- UnicornBackend ---------------------------------------------------------------
 
+absl::Status UnicornBackend::Impl::StartDebug() {
+  const HypervisorOptions& o = m.opts;
+  if (o.gdb_port < 0 && o.coverage_lcov.empty() && o.coverage_drcov.empty()) return absl::OkStatus();
+  // A debugger stop is no runaway code.
+  if (o.gdb_port >= 0) m.opts.call_time_limit_ms = 0;
+  UnicornDebug::Machine dm;
+  dm.el1 = el1.get();
+  dm.el2 = el2.get();
+  dm.host_pointer = [this](int thread, uint64_t addr) -> void* {
+    if (thread == 2) return El2ToHost(addr);
+    if (void* p = el1->HostPointer(addr)) return p;
+    uint8_t* page = mem::PhysToPtr(m, addr & kPageMask);  // EL1: VA == PA
+    return page != nullptr ? page + (addr & ~kPageMask) : nullptr;
+  };
+  dm.booted = [this] { return m.state == MachineState::kDeprivileged; };
+  dm.kill = [this](int thread) {
+    if (m.state != MachineState::kPanicked) m.HypPanic("killed by the debugger", Cpu());
+    StopForPanic(thread == 2 ? *el2 : *el1);
+  };
+  dm.log = [this](const std::string& line) { m.Log(line); };
+  auto d = UnicornDebug::Create({o.gdb_port, o.coverage_lcov, o.coverage_drcov}, std::move(dm));
+  if (!d.ok()) return d.status();
+  debug = std::move(d).value();
+  return absl::OkStatus();
+}
+
+// EL1 sections where the module was linked; .hyp.* at their hyp VA.
+DebugModule UnicornBackend::Impl::DebugInfo(const KoModule& mod) const {
+  DebugModule d;
+  d.name = mod.name;
+  for (const OfferedModule& o : m.offered)
+    if (o.name == mod.name && !o.path.empty())
+      d.path = std::filesystem::absolute(o.path).lexically_normal();  // gdb may run elsewhere
+  for (const arm64::LinkedSection& s : mod.linked.sections) {
+    const bool el2 = absl::StartsWith(s.name, ".hyp.");
+    // (.hyp.reloc and the like are not mapped at EL2.)
+    if (s.size == 0 || (el2 && (mod.hyp_va == 0 || s.addr < mod.linked.hyp.image.start ||
+                                s.addr >= mod.linked.hyp.image.end)))
+      continue;
+    d.sections.push_back({s.name, el2 ? mod.linked.HypVa(s.addr, mod.hyp_va) : s.addr, s.size, el2});
+  }
+  return d;
+}
+
 UnicornBackend::UnicornBackend(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 UnicornBackend::~UnicornBackend() = default;
 
@@ -1116,6 +1182,7 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   impl->hvc_stub = impl->scratch + kPage / 2;
   std::memcpy(impl->Ram(impl->hvc_stub), hvc_stub, sizeof hvc_stub);
   impl->InstallHostCalls();
+  if (absl::Status s = impl->StartDebug(); !s.ok()) return s;
   m.trace->SetEl2Translator([p](uintptr_t a) { return p->El2ToHost(a); });
   absl::Status s;
   switch (m.gen) {
@@ -1261,6 +1328,7 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const OfferedModule& offered) {
   const uint64_t init = mod->linked.init;
   b.modules.push_back(std::move(mod));
   KoModule* loading = b.modules.back().get();
+  if (b.debug != nullptr && !loading->linked.has_el2) b.debug->ModuleLoaded(b.DebugInfo(*loading));
   if (init == 0) return 0;
   b.loading = loading;
   absl::StatusOr<uint64_t> r = b.Guarded([&] { return b.el1->Call(init, {}); });
@@ -1293,6 +1361,7 @@ user_pt_regs UnicornBackend::HostHvc(const user_pt_regs& in, int cpu) {
   if (!r.ok() || b.timed_out.load()) {
     if (b.m.state != MachineState::kPanicked)
       b.m.HypPanic(b.FaultReport(b.el1->last_fault(), "EL1"), cpu);
+    b.DebugPanicked(1);
     return in;  // the machine panicked: the caller reports it
   }
   user_pt_regs out = in;

@@ -61,6 +61,7 @@ int RegId(int n) {
   if (n == 29) return UC_ARM64_REG_X29;
   if (n == 30) return UC_ARM64_REG_X30;
   if (n == 31) return UC_ARM64_REG_SP;
+  if (n == 33) return UC_ARM64_REG_PSTATE;
   return UC_ARM64_REG_PC;
 }
 
@@ -129,6 +130,16 @@ struct UnicornCpu::Impl {
     uc_hook hook = 0;
   };
   std::map<uint64_t, std::unique_ptr<MmioHooks>> mmio;
+  InstructionHook insn_hook;
+  BlockHook block_hook;
+  uc_hook insn_hook_h = 0, block_hook_h = 0;
+
+  static void CodeHook(uc_engine*, uint64_t addr, uint32_t, void* user) {
+    static_cast<Impl*>(user)->insn_hook(addr);
+  }
+  static void BlockHookFn(uc_engine*, uint64_t addr, uint32_t size, void* user) {
+    static_cast<Impl*>(user)->block_hook(addr, size);
+  }
 
   ~Impl() {
     for (uc_context* c : saved)
@@ -493,6 +504,34 @@ void UnicornCpu::InvalidateCode(uint64_t addr, uint64_t size) {
 }
 
 void UnicornCpu::InvalidateAllCode() { uc_ctl_flush_tlb(impl_->uc); }
+
+namespace {
+// A hook over all addresses, set once. Code translated before it was added
+// does not call it: all of it is dropped (once per hook; about 0.1 s).
+template <typename Fn>
+absl::Status AddWholeRangeHook(UnicornCpu& cpu, uc_engine* uc, uc_hook* handle, int type, Fn* cb,
+                               void* user, const char* what) {
+  if (*handle != 0) return absl::FailedPreconditionError(absl::StrCat(what, " already set"));
+  absl::Status s = Checked(uc_hook_add(uc, handle, type, reinterpret_cast<void*>(cb), user, 1, 0),
+                           absl::StrCat("add the ", what));
+  cpu.InvalidateAllCode();
+  return s;
+}
+}  // namespace
+
+absl::Status UnicornCpu::SetInstructionHook(InstructionHook hook) {
+  absl::Status s = AddWholeRangeHook(*this, impl_->uc, &impl_->insn_hook_h, UC_HOOK_CODE,
+                                     &Impl::CodeHook, impl_.get(), "instruction hook");
+  if (s.ok()) impl_->insn_hook = std::move(hook);
+  return s;
+}
+
+absl::Status UnicornCpu::SetBlockHook(BlockHook hook) {
+  absl::Status s = AddWholeRangeHook(*this, impl_->uc, &impl_->block_hook_h, UC_HOOK_BLOCK,
+                                     &Impl::BlockHookFn, impl_.get(), "block hook");
+  if (s.ok()) impl_->block_hook = std::move(hook);
+  return s;
+}
 
 void UnicornCpu::SetHvcHandler(TrapHandler handler) { impl_->hvc = std::move(handler); }
 void UnicornCpu::SetSmcHandler(TrapHandler handler) { impl_->smc = std::move(handler); }

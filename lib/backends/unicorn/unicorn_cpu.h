@@ -194,7 +194,19 @@ class UnicornCpu {
   void RequestStop();
   const CpuFault& last_fault() const;
 
-  // x0..x30; 31 = SP; 32 = PC.
+  // ---- debugging and coverage ---------------------------------------------
+  // Called before every instruction with its address (a UC_HOOK_CODE over
+  // all addresses: several times slower, so only with a debugger attached).
+  // The hook may read and write registers and memory and block (a debugger
+  // stop); the instruction runs when it returns.
+  using InstructionHook = std::function<void(uint64_t pc)>;
+  absl::Status SetInstructionHook(InstructionHook hook);
+  // Called when a basic block starts, with its address and size in bytes
+  // (UC_HOOK_BLOCK: cheap enough for coverage).
+  using BlockHook = std::function<void(uint64_t addr, uint32_t size)>;
+  absl::Status SetBlockHook(BlockHook hook);
+
+  // x0..x30; 31 = SP; 32 = PC; 33 = PSTATE (NZCV, DAIF, EL, SP).
   // The EL2 exception registers (an EL2 CPU's handlers read them).
   enum class El2Sysreg { kElr = 0, kSpsr, kEsr, kFar, kHpfar };
   uint64_t ReadEl2Sysreg(El2Sysreg r);

@@ -5,7 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "arm64_test_util.h"
 #include "glue/pkvm_a64_glue.h"
@@ -76,6 +79,32 @@ TEST_F(UnicornCpuTest, RunsAtTheRequestedExceptionLevel) {
   EXPECT_EQ(el1_->last_fault().pc, Fn("read_hcr"));
   // The CPU keeps working after a fault.
   EXPECT_EQ(el1_->Call(Fn("add3"), {4, 5, 6}).value(), 15u);
+}
+
+// The debugger's and coverage's hooks: added after code was translated,
+// they still see every instruction / block; a register written from the
+// instruction hook is what the instruction then reads.
+TEST_F(UnicornCpuTest, InstructionAndBlockHooks) {
+  const uint64_t add3 = Fn("add3");
+  EXPECT_EQ(el2_->Call(add3, {1, 2, 3}).value(), 6u);  // translated before the hooks
+  std::vector<uint64_t> pcs;
+  std::vector<std::pair<uint64_t, uint32_t>> blocks;
+  ASSERT_TRUE(el2_->SetInstructionHook([&](uint64_t pc) {
+    pcs.push_back(pc);
+    if (pc == add3 + 4) el2_->WriteReg(2, 100);  // before `add x0, x0, x2`
+  }).ok());
+  ASSERT_TRUE(el2_->SetBlockHook([&](uint64_t a, uint32_t size) { blocks.emplace_back(a, size); }).ok());
+  EXPECT_FALSE(el2_->SetBlockHook([](uint64_t, uint32_t) {}).ok());  // one per CPU
+  EXPECT_EQ(el2_->Call(add3, {1, 2, 3}).value(), 103u);
+  auto at = std::find(pcs.begin(), pcs.end(), add3);
+  ASSERT_TRUE(pcs.end() - at >= 3) << "add3 not seen whole";
+  EXPECT_EQ(at[1], add3 + 4);
+  EXPECT_EQ(at[2], add3 + 8);
+  EXPECT_NE(std::find(blocks.begin(), blocks.end(), std::make_pair(add3, uint32_t{12})), blocks.end());
+  // The EL1 CPU has no hooks: its calls are not seen.
+  pcs.clear();
+  EXPECT_EQ(el1_->Call(add3, {1, 2, 3}).value(), 6u);
+  EXPECT_TRUE(pcs.empty());
 }
 
 TEST_F(UnicornCpuTest, HvcFromEl1ReachesTheHandlerAndResumesAfterIt) {
