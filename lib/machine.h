@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "backends/native/fault_guard.h"
 #include "cmdline.h"
 #include "mem/memory.h"
 #include "pkvm/abi/module_ops.h"
@@ -360,10 +361,11 @@ bool Hypervisor::Impl::CallEl2(uint64_t el2_addr, int cpu, R* ret, A... args) {
   if (host == 0) return false;
   auto fn = reinterpret_cast<R (*)(A...)>(host);
   ScopedContext scope(this, cpu, ExceptionLevel::kEl2);
+  // On the hyp stack, with faults and runaway code contained.
   if constexpr (std::is_void_v<R>) {
-    return RunGuarded([&] { fn(args...); });
+    return native::RunEl2(*this, cpu, [&] { fn(args...); });
   } else {
-    return RunGuarded([&] { *ret = fn(args...); });
+    return native::RunEl2(*this, cpu, [&] { *ret = fn(args...); });
   }
 }
 
