@@ -590,6 +590,9 @@ StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions
   if (options.ram_size < kPageSize || options.ram_size % kPageSize != 0 ||
       options.ram_size > (64ull << 30))
     return Status(-EINVAL, "ram_size must be a multiple of 4 KiB between 4 KiB and 64 GiB");
+  if (options.hyp_stack_size % kPageSize != 0 || options.hyp_stack_size > (1ull << 20))
+    return Status(-EINVAL, "hyp_stack_size must be a multiple of 4 KiB up to 1 MiB (0 = the "
+                           "generation's NVHE_STACK_SIZE)");
   auto cmdline = internal::ParseKernelCmdline(options.cmdline);
   if (!cmdline.ok()) return internal::ToPublic(cmdline.status());
   auto impl = std::make_unique<Impl>(options, *std::move(cmdline));

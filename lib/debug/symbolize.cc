@@ -4,10 +4,12 @@
 // were loaded.
 #include "debug/symbolize.h"
 
+#include <cxxabi.h>
 #include <dlfcn.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <mutex>
 
 #include "absl/strings/match.h"
@@ -16,6 +18,7 @@
 
 #ifdef PKVM_HAVE_LIBDW
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 #endif
 
 namespace pkvm::debug {
@@ -25,15 +28,29 @@ constexpr const char kHypPrefix[] = "__kvm_nvhe_";
 
 std::string DropHypPrefix(std::string name) {
   if (absl::StartsWith(name, kHypPrefix)) name.erase(0, sizeof(kHypPrefix) - 1);
+  // GCC's alias of a function for calls within its object: the same code.
+  if (absl::EndsWith(name, ".localalias")) name.resize(name.size() - sizeof(".localalias") + 1);
   return name;
 }
+
+namespace {
+// C++ names of the library's own frames, readable.
+std::string Demangle(const char* name) {
+  int status = 0;
+  char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  if (d == nullptr) return name;
+  std::string out(d);
+  std::free(d);
+  return out;
+}
+}  // namespace
 
 #ifndef PKVM_HAVE_LIBDW
 // Without libdw: exported symbols only, no lines.
 std::string SymbolizeHost(uintptr_t addr) {
   Dl_info info{};
   if (dladdr(reinterpret_cast<void*>(addr), &info) == 0 || info.dli_sname == nullptr) return "";
-  return absl::StrFormat("%s+%#x", DropHypPrefix(info.dli_sname),
+  return absl::StrFormat("%s+0x%x", DropHypPrefix(Demangle(info.dli_sname)),
                          addr - reinterpret_cast<uintptr_t>(info.dli_saddr));
 }
 struct ObjectDebugInfo::State {};
@@ -107,7 +124,7 @@ std::string SymbolizeHost(uintptr_t addr) {
   GElf_Sym sym;
   const char* name = dwfl_module_addrinfo(mod, addr, &off, &sym, nullptr, nullptr, nullptr);
   if (name == nullptr) return "";
-  std::string out = absl::StrFormat("%s+%#x", DropHypPrefix(name), off);
+  std::string out = absl::StrFormat("%s+0x%x", DropHypPrefix(Demangle(name)), off);
   if (std::string line = LineOf(mod, addr); !line.empty()) absl::StrAppend(&out, " (", line, ")");
   return out;
 }
@@ -127,23 +144,13 @@ struct ObjectDebugInfo::State {
 
 namespace {
 
-// libdwfl asks where each allocated section of an ET_REL object went.
-thread_local const std::vector<uint64_t>* tls_sections = nullptr;
-
-int SectionAddress(Dwfl_Module*, void**, const char*, Dwarf_Addr, const char*, GElf_Word shndx,
-                   const GElf_Shdr*, Dwarf_Addr* addr) {
-  if (tls_sections == nullptr || shndx >= tls_sections->size() || (*tls_sections)[shndx] == 0) {
-    *addr = static_cast<Dwarf_Addr>(-1);  // not loaded
-    return 0;
-  }
-  *addr = (*tls_sections)[shndx];
-  return 0;
-}
-
+// libdwfl lays an ET_REL object's sections out itself (as `ld -r` output
+// would be placed offline); SourceLine() maps the loader's addresses onto
+// that layout section by section.
 const Dwfl_Callbacks kObjectCallbacks = {
     .find_elf = nullptr,
     .find_debuginfo = dwfl_standard_find_debuginfo,
-    .section_address = SectionAddress,
+    .section_address = dwfl_offline_section_address,
     .debuginfo_path = nullptr,
 };
 
@@ -168,12 +175,10 @@ std::unique_ptr<ObjectDebugInfo> ObjectDebugInfo::Open(std::span<const uint8_t> 
   s->dwfl = dwfl_begin(&kObjectCallbacks);
   if (s->dwfl == nullptr) return nullptr;
   dwfl_report_begin(s->dwfl);
-  tls_sections = &s->section_addr;
   // dwfl takes the descriptor over on success.
   const int fd = dup(s->fd);
   s->mod = dwfl_report_offline(s->dwfl, "ko", "ko", fd);
   if (s->mod == nullptr) close(fd);
-  tls_sections = nullptr;
   dwfl_report_end(s->dwfl, nullptr, nullptr);
   if (s->mod == nullptr) return nullptr;
   return std::unique_ptr<ObjectDebugInfo>(new ObjectDebugInfo(std::move(s)));
@@ -181,15 +186,18 @@ std::unique_ptr<ObjectDebugInfo> ObjectDebugInfo::Open(std::span<const uint8_t> 
 
 std::string ObjectDebugInfo::SourceLine(uint64_t addr) const {
   Dwarf_Addr bias = 0;
-  // The first query relocates the DWARF (asking for section addresses).
-  tls_sections = &s_->section_addr;
-  if (dwfl_module_getdwarf(s_->mod, &bias) == nullptr) {
-    tls_sections = nullptr;
-    return "";
+  Elf* elf = dwfl_module_getelf(s_->mod, &bias);
+  if (elf == nullptr) return "";
+  for (size_t i = 0; i < s_->section_addr.size(); ++i) {
+    const uint64_t start = s_->section_addr[i];
+    if (start == 0 || addr < start) continue;
+    Elf_Scn* scn = elf_getscn(elf, i);
+    GElf_Shdr shdr;
+    if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr) continue;
+    if (addr - start >= shdr.sh_size) continue;
+    return LineOf(s_->mod, shdr.sh_addr + bias + (addr - start));
   }
-  std::string line = LineOf(s_->mod, addr);
-  tls_sections = nullptr;
-  return line;
+  return "";
 }
 #endif  // PKVM_HAVE_LIBDW
 

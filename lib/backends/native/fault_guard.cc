@@ -32,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "debug/symbolize.h"
+#include "hyp_stack.h"
 #include "machine.h"
 #include "mem/memory.h"
 #include "pkvm/native_module.h"
@@ -438,8 +439,10 @@ std::string Report(Hypervisor::Impl& m, const ThreadState& t, const Fault& f) {
                             f.far, lm);
     }
   }
+  // Module frames, as the kernel's nVHE call trace has hyp frames only.
   absl::StrAppend(&out, "\n  Call trace:");
-  for (int i = 0; i < f.nframes; ++i) absl::StrAppend(&out, "\n   [<", Where(f.frames[i]), ">]");
+  for (int i = 0; i < f.nframes && (i == 0 || InModuleText(m, f.frames[i])); ++i)
+    absl::StrAppend(&out, "\n   [<", Where(f.frames[i]), ">]");
   for (int i = 0; i < f.nregs; i += 4) {
     absl::StrAppend(&out, "\n ");
     for (int j = i; j < i + 4 && j < f.nregs; ++j)
@@ -470,16 +473,6 @@ void OnHypStack(void* arg) {
 }
 
 }  // namespace
-
-uint64_t DefaultHypStackSize(Generation gen) {
-  // NVHE_STACK_SIZE with 4 KiB pages: one page up to android15-6.6;
-  // android16-6.12 has two (NVHE_STACK_SHIFT = PAGE_SHIFT + 1).
-  return gen == Generation::kA16 ? 2 * kPage : kPage;
-}
-
-uint64_t HypStackSize(const HypervisorOptions& o) {
-  return o.hyp_stack_size != 0 ? o.hyp_stack_size : DefaultHypStackSize(o.generation);
-}
 
 bool RunEl2(Hypervisor::Impl& m, int cpu, absl::FunctionRef<void()> fn) {
   InstallHandlers();

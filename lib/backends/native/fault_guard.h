@@ -23,11 +23,6 @@ namespace pkvm {
 // Hypervisor::Impl is declared in pkvm/hypervisor.h.
 namespace native {
 
-// NVHE_STACK_SIZE of a generation with 4 KiB pages.
-uint64_t DefaultHypStackSize(Generation gen);
-// The size module EL2 code of a machine with these options runs on.
-uint64_t HypStackSize(const HypervisorOptions& o);
-
 // Runs `fn` (a call into module EL2 code) for machine `m` on `cpu`: on the
 // hyp stack, under the machine's call time limit, with faults contained.
 // Returns false when it panicked the machine (the report is m's).

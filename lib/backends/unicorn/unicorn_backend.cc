@@ -20,7 +20,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_split.h"
+#include "debug/symbolize.h"
 #include "devices/devices.h"
+#include "hyp_stack.h"
 #include "glue/pkvm_a64_glue.h"
 #include "guest_printk.h"
 #include "kernel_mem.h"
@@ -76,6 +78,9 @@ struct KoModule {
   std::vector<pkvm_ftrace_sym> functions;
   // What its EL1 code EXPORT_SYMBOLs (.pkvm_exports).
   std::vector<std::string> exports;
+  // Its DWARF, for file:line in reports: read on the first report.
+  std::unique_ptr<debug::ObjectDebugInfo> debug_info;
+  bool debug_info_read = false;
 };
 
 struct UnicornBackend::Impl {
@@ -472,9 +477,61 @@ struct UnicornBackend::Impl {
         continue;
       std::string s = mod->linked.Symbolize(el1);
       if (s.empty()) s = absl::StrFormat("%s+%#x", mod->name, el1 - mod->phys);
+      if (std::string line = SourceLine(*mod, el1); !line.empty()) absl::StrAppend(&s, " (", line, ")");
       return absl::StrCat(s, " [", mod->name, "]");
     }
     return "";
+  }
+
+  // "el2.c:42" from the .ko's DWARF (it is linked at its EL1 addresses).
+  std::string SourceLine(KoModule& mod, uint64_t el1) const {
+    if (!mod.debug_info_read) {
+      mod.debug_info_read = true;
+      for (const OfferedModule& o : m.offered) {
+        if (o.name != mod.name || o.ko.empty()) continue;
+        std::vector<uint64_t> addr;
+        for (const arm64::LinkedSection& sec : mod.linked.sections) {
+          if (sec.index >= addr.size()) addr.resize(sec.index + 1, 0);
+          addr[sec.index] = sec.addr;
+        }
+        mod.debug_info = debug::ObjectDebugInfo::Open(o.ko, std::move(addr));
+        break;
+      }
+    }
+    return mod.debug_info != nullptr ? mod.debug_info->SourceLine(el1) : "";
+  }
+
+  // The EL2 CPU's stack: [guard page][hyp stack] (CpuOptions layout).
+  uint64_t El2StackLo() const { return kUcEl2PrivateBase + 2 * kPage; }
+  uint64_t El2StackHi() const { return El2StackLo() + HypStackSize(m.opts); }
+
+  // An EL2 data abort below the hyp stack, or with SP below it: the stack
+  // overflowed (a frame larger than the guard page may skip it).
+  bool IsHypStackOverflow(const CpuFault& f) const {
+    if (f.el != El::kEl2) return false;
+    const uint64_t lo = El2StackLo();
+    const bool below = f.address < lo && f.address + 16 * kPage >= lo;
+    return (below || f.sp < lo) && f.sp >= lo - 16 * kPage;
+  }
+
+  // The kernel's nVHE call trace: pc, then the frame records (x29 chain)
+  // while they stay on the hyp stack and in module code.
+  std::string CallTrace(const CpuFault& f) {
+    std::string out = "\n  Call trace:";
+    auto frame = [&](uint64_t pc) {
+      const std::string sym = Symbolize(pc);
+      if (sym.empty()) return false;
+      absl::StrAppendFormat(&out, "\n   [<0x%x %s>]", pc, sym);
+      return true;
+    };
+    frame(f.pc);
+    uint64_t fp = f.x[29];
+    for (int i = 0; i < 16 && fp >= El2StackLo() && fp + 16 <= El2StackHi() && (fp & 7) == 0; ++i) {
+      uint64_t rec[2] = {};
+      if (!el2->Read(fp, rec, sizeof(rec)) || !frame(rec[1]) || rec[0] <= fp) break;
+      fp = rec[0];
+    }
+    return out;
   }
 
   std::string FaultReport(const CpuFault& f, const char* el) {
@@ -505,14 +562,22 @@ struct UnicornBackend::Impl {
       reason = absl::StrFormat("runaway code: still running after %u ms (call time limit)",
                                m.opts.call_time_limit_ms);
     const std::string sym = Symbolize(f.pc);
-    std::string out = absl::StrFormat("%s: %s\n  pc 0x%x%s%s\n  far 0x%x", kind, reason, f.pc,
-                                      sym.empty() ? "" : " ", sym, f.address);
+    if (IsHypStackOverflow(f))
+      reason = absl::StrFormat(
+          "hyp stack overflow: %s reached 0x%x, below the %u-byte hyp stack [0x%x, 0x%x) "
+          "(guard page)",
+          sym, f.address, El2StackHi() - El2StackLo(), El2StackLo(), El2StackHi());
+    const std::string lr = Symbolize(f.x[30]);
+    std::string out = absl::StrFormat("%s: %s\n  pc 0x%x%s%s\n  lr 0x%x%s%s\n  far 0x%x", kind,
+                                      reason, f.pc, sym.empty() ? "" : " ", sym, f.x[30],
+                                      lr.empty() ? "" : " ", lr, f.address);
     // The state of the faulting page, when it is memory the machine has.
     absl::StrAppend(&out, PageNote(f.address));
     if (f.el == El::kEl1 && !el1_note.empty()) {
       absl::StrAppend(&out, "\n  ", el1_note);
       el1_note.clear();
     }
+    if (f.el == El::kEl2) absl::StrAppend(&out, CallTrace(f));
     for (int i = 0; i < 31; i += 4) {
       absl::StrAppend(&out, "\n ");
       for (int j = i; j < i + 4 && j < 31; ++j) absl::StrAppendFormat(&out, " x%-2d %016x", j, f.x[j]);
@@ -1085,6 +1150,7 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   if (!el1.ok()) return el1.status();
   o.el = El::kEl2;
   o.private_base = kUcEl2PrivateBase;
+  o.stack_size = HypStackSize(m.opts);  // the device's, with the guard page below
   auto el2 = UnicornCpu::Create(o);
   if (!el2.ok()) return el2.status();
   impl->el1 = std::move(el1).value();
