@@ -115,7 +115,8 @@ int CreatePrivateMapping(pkvm_phys_addr_t phys, pkvm_size_t size, enum kvm_pgtab
   for (uint64_t p = pfn; p < pfn + nr; ++p) s.pages.AddEl2Mapping(p, +1);
   // The hyp VA of the mapping: in the Unicorn backend EL2 sees RAM and
   // devices at their physical address; natively, EL2 code is host code.
-  *haddr = m.uc != nullptr ? phys : reinterpret_cast<unsigned long>(PhysToPtr(m, phys));
+  *haddr = m.uc != nullptr ? m.UcHostToEl2(PhysToPtr(m, phys))
+                           : reinterpret_cast<unsigned long>(PhysToPtr(m, phys));
   s.priv.push_back(PrivateMapping{phys, size, prot, *haddr});
   return 0;
 }

@@ -142,9 +142,9 @@ struct UnicornBackend::Impl {
 
   // What EL2 should see at `page` now: the module page at its hyp VA with
   // its permissions; else the hyp linear map -- RAM and devices at their
-  // physical address, for the pages the hypervisor owns, borrows or has an
-  // EL2 mapping of. Any other page is not in its stage-1: an access is a
-  // fault whose report names the page's owner.
+  // physical address + kUcHypLinearOffset, for the pages the hypervisor
+  // owns, borrows or has an EL2 mapping of. Any other page is not in its
+  // stage-1: an access is a fault whose report names the page's owner.
   bool WantEl2(uint64_t page, El2Mapping* out) const {
     if (page >= kModuleVaBase && page < kModuleVaEnd) {
       auto it = m.hyp_pages.find(page);
@@ -152,9 +152,11 @@ struct UnicornBackend::Impl {
       *out = {reinterpret_cast<void*>(it->second.host_page), PermsOf(it->second.prot), false};
       return true;
     }
-    uint8_t* p = mem::PhysToPtr(m, page);
+    if (page < kUcHypLinearOffset) return false;  // a physical address is no hyp VA
+    const uint64_t phys = page - kUcHypLinearOffset;
+    uint8_t* p = mem::PhysToPtr(m, phys);
     if (p == nullptr) return false;
-    const mem::PageRec r = m.memory.pages.Rec(page >> 12);
+    const mem::PageRec r = m.memory.pages.Rec(phys >> 12);
     if (r.owner != PageOwner::kHyp && r.hyp == PkvmPageState::kNoPage && r.el2_mappings == 0)
       return false;
     *out = {p, arm64::kPermRead | arm64::kPermWrite, true};
@@ -166,7 +168,7 @@ struct UnicornBackend::Impl {
     const uint64_t page = addr & kPageMask;
     El2Mapping want;
     if (!WantEl2(page, &want)) return false;
-    if (want.linear && MapDeviceModel(*el2, page, want.host)) {
+    if (want.linear && MapDeviceModel(*el2, page - kUcHypLinearOffset, want.host, kUcHypLinearOffset)) {
       lazy.emplace(page, want);
       return true;
     }
@@ -387,12 +389,14 @@ struct UnicornBackend::Impl {
   // A page of a device with a model attached is an MMIO mapping
   // whose loads and stores call the model (docs/devices.md). False when no
   // model answers `page`.
-  bool MapDeviceModel(UnicornCpu& cpu, uint64_t page, void* backing) {
+  // The model's registers at physical page `page`, mapped at page + va_offset
+  // (EL1: 0; EL2: the hyp linear map's offset).
+  bool MapDeviceModel(UnicornCpu& cpu, uint64_t page, void* backing, uint64_t va_offset = 0) {
     uint64_t off = 0;
     MmioDevice* d = devices::ModelAt(m, page, &off);
     if (d == nullptr) return false;
     Hypervisor::Impl* mp = &m;
-    return cpu.MapMmio(page, kPage,
+    return cpu.MapMmio(page + va_offset, kPage,
                        [mp, page](uint64_t o, unsigned n) -> uint64_t {
                          uint64_t v = 0;
                          devices::ModelAccess(*mp, page + o, reinterpret_cast<uint8_t*>(&v), n, false);
@@ -420,8 +424,10 @@ struct UnicornBackend::Impl {
           if (p != nullptr && MapDeviceModel(*el1, page, p)) el1_models.insert(page);
         }
         El2Mapping want;
-        if (lazy.count(page) == 0 && WantEl2(page, &want) && MapDeviceModel(*el2, page, want.host))
-          lazy.emplace(page, want);
+        const uint64_t va = page + kUcHypLinearOffset;
+        if (lazy.count(va) == 0 && WantEl2(va, &want) &&
+            MapDeviceModel(*el2, page, want.host, kUcHypLinearOffset))
+          lazy.emplace(va, want);
       }
     }
   }
@@ -454,7 +460,7 @@ struct UnicornBackend::Impl {
     if (auto it = m.host_to_hyp.find(a & kPageMask); it != m.host_to_hyp.end())
       return it->second + (a & ~kPageMask);
     uint64_t phys = 0;
-    if (mem::PtrToPhys(m, p, &phys)) return phys;
+    if (mem::PtrToPhys(m, p, &phys)) return phys + kUcHypLinearOffset;
     return Window(p);
   }
 
@@ -572,7 +578,7 @@ struct UnicornBackend::Impl {
                                       reason, f.pc, sym.empty() ? "" : " ", sym, f.x[30],
                                       lr.empty() ? "" : " ", lr, f.address);
     // The state of the faulting page, when it is memory the machine has.
-    absl::StrAppend(&out, PageNote(f.address));
+    absl::StrAppend(&out, PageNote(f.address), PhysAsPointerNote(f));
     if (f.el == El::kEl1 && !el1_note.empty()) {
       absl::StrAppend(&out, "\n  ", el1_note);
       el1_note.clear();
@@ -589,8 +595,27 @@ struct UnicornBackend::Impl {
   // " (pfn 0x40011 ram owner=host host=owned ...)" for memory the machine
   // has; "" for addresses that are no RAM or device.
   std::string PageNote(uint64_t addr) {
+    if (addr >= kUcHypLinearOffset) {  // a hyp VA of the linear map
+      const uint64_t phys = addr - kUcHypLinearOffset;
+      if (mem::PhysToPtr(m, phys & kPageMask) == nullptr) return "";
+      return absl::StrFormat(" (hyp linear map of phys 0x%x: %s)", phys,
+                             m.memory.pages.State(phys >> 12).ToString());
+    }
     if (mem::PhysToPtr(m, addr & kPageMask) == nullptr) return "";
     return absl::StrCat(" (", m.memory.pages.State(addr >> 12).ToString(), ")");
+  }
+
+  // An EL2 access to a physical address: EL2 reaches RAM and devices only
+  // through its linear map, as on a device.
+  std::string PhysAsPointerNote(const CpuFault& f) {
+    if (f.el != El::kEl2 || f.address >= kUcHypLinearOffset ||
+        mem::PhysToPtr(m, f.address & kPageMask) == nullptr)
+      return "";
+    const bool ram = f.address >= kRamBase && f.address - kRamBase < m.ram_size;
+    return absl::StrFormat(
+        "\n  0x%x is a physical address of %s used as a pointer: at EL2 it is hyp_va(0x%x) = "
+        "0x%x",
+        f.address, ram ? "RAM" : "a device", f.address, f.address + kUcHypLinearOffset);
   }
 
   // ---- running guest code ---------------------------------------------------------
@@ -991,14 +1016,14 @@ struct UnicornBackend::Impl {
   }
 
   // kArithmetic: a module VA through the module page map, else the linear
-  // map (RAM and devices at their physical address).
+  // map (RAM and devices at their physical address + kUcHypLinearOffset).
   // An address one past the end of a range (pin_shared_mem's `to`) is taken
   // as the byte after the range's last one.
   void* LinearToHost(uint64_t x) {
     auto at = [this](uint64_t a) -> uint8_t* {
       if (auto it = m.hyp_pages.find(a & kPageMask); it != m.hyp_pages.end())
         return reinterpret_cast<uint8_t*>(it->second.host_page) + (a & ~kPageMask);
-      return mem::PhysToPtr(m, a);
+      return a >= kUcHypLinearOffset ? mem::PhysToPtr(m, a - kUcHypLinearOffset) : nullptr;
     };
     if (uint8_t* p = at(x)) return p;
     if ((x & ~kPageMask) == 0)
@@ -1119,6 +1144,15 @@ struct UnicornBackend::Impl {
   }
     PKVM_OPS_MEMBERS(PKVM_UC_OP)
 #undef PKVM_UC_OP
+    // kern_hyp_va(): the kernel's linear map is VA == PA here, the
+    // hypervisor's is offset.
+    if constexpr (requires { host.kern_hyp_va; }) {
+      auto t = el2->AddTrampoline([this](UnicornCpu&, TrapFrame& f) {
+        if (mem::PhysToPtr(m, f.x[0]) != nullptr) f.x[0] += kUcHypLinearOffset;
+      });
+      if (!t.ok()) return t.status();
+      std::memcpy(ops_table.get() + offsetof(Ops, kern_hyp_va), &*t, 8);
+    }
     // register_hyp_event_ids(start, end) takes EL2 addresses as integers.
     if constexpr (requires { host.register_hyp_event_ids; }) {
       auto t = el2->AddTrampoline([this](UnicornCpu&, TrapFrame& f) {
