@@ -45,6 +45,7 @@
 #endif
 #endif
 #ifdef PKVM_ASAN_FIBERS
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -513,6 +514,12 @@ bool RunEl2(Hypervisor::Impl& m, int cpu, absl::FunctionRef<void()> fn) {
   t.timed_out = 0;
   if (t.pending) {
     t.pending = 0;
+#ifdef PKVM_ASAN_FIBERS
+    // The frames left with longjmp from the signal handler (on the
+    // alternate stack, where ASan cannot tell which stack is unwound) may
+    // have left redzones poisoned.
+    ASAN_UNPOISON_MEMORY_REGION(reinterpret_cast<void*>(t.reserve_lo), t.stack_hi - t.reserve_lo);
+#endif
     const std::string report = Report(m, t, t.fault);
     if (m.state == MachineState::kPanicked)
       m.Log(absl::StrCat("hyp: a fault while panicking: ", report));
