@@ -108,7 +108,9 @@ TYPED_TEST(ModuleFaultTest, WildStore) {
 
 TYPED_TEST(ModuleFaultTest, StoreIntoText) {
   const std::string r = this->Panic(2);
-  EXPECT_THAT(r, AllOf(HasSubstr("EL2 data abort"), HasSubstr("a store into code"))) << r;
+  EXPECT_THAT(r, AllOf(HasSubstr("EL2 data abort"), HasSubstr("a store into code"),
+                       ContainsRegex("far 0x[0-9a-f]+ faulty_victim\\+0x0 \\(el2\\.c:[0-9]+\\)")))
+      << r;
 }
 
 TYPED_TEST(ModuleFaultTest, UndefinedInstruction) {
@@ -117,6 +119,22 @@ TYPED_TEST(ModuleFaultTest, UndefinedInstruction) {
   EXPECT_THAT(r, AllOf(HasSubstr("EL2 undefined instruction"), HasSubstr("pc 0x"),
                        HasSubstr(" faulty_hyp_hvc")))
       << r;
+}
+
+// A call through a function pointer to where no code is: the PC is the
+// bad target (no symbol), the caller is the module.
+TYPED_TEST(ModuleFaultTest, BranchToNowhere) {
+  auto hv = this->Boot();
+  ASSERT_NE(hv, nullptr);
+  auto r = hv->HostHvc(kHvc, {6});
+  ASSERT_FALSE(r.ok());
+  const std::string report = hv->panic_report();
+  EXPECT_THAT(report, AllOf(HasSubstr("EL2 instruction abort"), HasSubstr("pc 0xc0000001000"),
+                            ContainsRegex("\n  lr 0x[0-9a-f]+ faulty_hyp_hvc\\+0x")))
+      << report;
+  auto fresh = this->Boot();
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_TRUE(fresh->HostHvc(kHvc, {0}).ok());
 }
 
 TYPED_TEST(ModuleFaultTest, RunawayLoopIsStoppedByTheCallTimeLimit) {

@@ -66,6 +66,13 @@ constexpr size_t kAltStackSize = 64 * 1024;
 constexpr int kMaxFrames = 16;
 constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
 
+// Monotonic nanoseconds (clock_gettime: async-signal-safe).
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 enum class FaultKind { kSignal, kStackOverflow, kTimeout };
 
 struct Fault {
@@ -91,21 +98,15 @@ struct ThreadState {
   size_t device_size = 0;
   int depth = 0;
   volatile sig_atomic_t guard_lowered = 0;
-  volatile sig_atomic_t timed_out = 0;
   volatile sig_atomic_t pending = 0;
   Fault fault;
   void* altstack = nullptr;
+  // The watchdog's view of this thread: registered once, armed per call.
+  std::atomic<int64_t> deadline_ns{0};  // 0 = no call under a limit
+  pthread_t thread{};
+  bool watched = false;
 
-  ~ThreadState() {
-    if (map != nullptr) munmap(map, map_size);
-    if (altstack != nullptr) {
-      stack_t ss{};
-      ss.ss_flags = SS_DISABLE;
-      sigaltstack(&ss, nullptr);
-      munmap(altstack, kAltStackSize);
-    }
-  }
-
+  ~ThreadState();
   bool Readable(uintptr_t a, size_t n) const {
     if (a < reserve_lo || a + n > stack_hi) return false;
     if (!guard_lowered && a + n > guard_lo && a < guard_hi) return false;
@@ -182,6 +183,18 @@ void Capture(ThreadState& t, int sig, const siginfo_t* si, const ucontext_t* uc,
   }
 }
 
+// Right after a call to a bad target, where it was called from: x86-64's
+// call pushed it, AArch64's BL left it in x30.
+uintptr_t CallerOfBranchTarget(const ThreadState& t, const ucontext_t* uc) {
+#if defined(__x86_64__)
+  const auto sp = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+  return t.Readable(sp, 8) ? *reinterpret_cast<const uintptr_t*>(sp) : 0;
+#elif defined(__aarch64__)
+  (void)t;
+  return uc->uc_mcontext.regs[30];
+#endif
+}
+
 [[noreturn]] void UnwindFromHandler(int sig) {
   // longjmp does not restore the signal mask: unblock the signal we are in.
   sigset_t set;
@@ -216,7 +229,10 @@ void OnSignal(int sig, siginfo_t* si, void* uc_void) {
   const bool in_call = t != nullptr && t->depth > 0 && ctx != nullptr &&
                        ctx->el == ExceptionLevel::kEl2 && CurrentPanicGuard() != nullptr;
   if (sig == g_watchdog_signal) {
-    if (in_call && t->timed_out) {
+    // (The deadline, not the signal, says whether this call ran out: a
+    // signal meant for an earlier call may arrive late.)
+    const int64_t deadline = in_call ? t->deadline_ns.load(std::memory_order_acquire) : 0;
+    if (deadline != 0 && NowNs() >= deadline) {
       Fault f;
       Capture(*t, sig, si, uc, f);
       if (InModuleText(*ctx->machine, f.pc)) {
@@ -232,7 +248,20 @@ void OnSignal(int sig, siginfo_t* si, void* uc_void) {
   if (in_call) {
     Fault f;
     Capture(*t, sig, si, uc, f);
-    const bool module = InModuleText(*ctx->machine, f.pc);
+    bool module = InModuleText(*ctx->machine, f.pc);
+    if (!module && (sig == SIGSEGV || sig == SIGILL) && (f.far == f.pc || sig == SIGILL)) {
+      // A branch out of module code to where no code is: the fault's PC is
+      // the target; the caller is in module code.
+      const uintptr_t caller = CallerOfBranchTarget(*t, uc);
+      if (InModuleText(*ctx->machine, caller)) {
+        module = true;
+        f.lr = caller;
+        if (f.nframes < kMaxFrames) {
+          f.frames[1] = caller;
+          f.nframes = 2;
+        }
+      }
+    }
     const bool below_stack = (sig == SIGSEGV || sig == SIGBUS) && f.far >= t->reserve_lo - kPage &&
                              f.far < t->stack_lo;
     if (below_stack && !module && f.far >= t->guard_lo && f.far < t->guard_hi) {
@@ -327,25 +356,13 @@ bool MapStack(ThreadState& t, size_t device_size) {
 
 // ---- the watchdog -------------------------------------------------------------------
 
-struct Watch {
-  pthread_t thread;
-  ThreadState* state;
-  int64_t deadline_ns;
-};
-
 struct Watchdog {
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<Watch*> watches;
+  std::vector<ThreadState*> watches;
   bool started = false;
 
-  static int64_t Now() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  }
-
-  void Add(Watch* w) {
+  void Add(ThreadState* w) {
     std::lock_guard<std::mutex> lock(mu);
     watches.push_back(w);
     if (!started) {
@@ -353,7 +370,7 @@ struct Watchdog {
       std::thread([this] { Run(); }).detach();
     }
   }
-  void Remove(Watch* w) {
+  void Remove(ThreadState* w) {
     std::lock_guard<std::mutex> lock(mu);
     watches.erase(std::remove(watches.begin(), watches.end(), w), watches.end());
   }
@@ -361,12 +378,12 @@ struct Watchdog {
     std::unique_lock<std::mutex> lock(mu);
     for (;;) {
       cv.wait_for(lock, std::chrono::milliseconds(10));
-      const int64_t now = Now();
-      for (Watch* w : watches) {
-        if (now < w->deadline_ns) continue;
+      const int64_t now = NowNs();
+      for (ThreadState* w : watches) {
+        const int64_t d = w->deadline_ns.load(std::memory_order_acquire);
+        if (d == 0 || now < d) continue;
         // Signalled until it is caught in module code or the call ends
-        // (Remove() takes the lock, so the thread is alive here).
-        w->state->timed_out = 1;
+        // (a thread leaves the list, under the lock, before it exits).
         pthread_kill(w->thread, g_watchdog_signal);
       }
     }
@@ -376,6 +393,17 @@ struct Watchdog {
 Watchdog& TheWatchdog() {
   static Watchdog* w = new Watchdog();  // runs for the life of the process
   return *w;
+}
+
+ThreadState::~ThreadState() {
+  if (watched) TheWatchdog().Remove(this);
+  if (map != nullptr) munmap(map, map_size);
+  if (altstack != nullptr) {
+    stack_t ss{};
+    ss.ss_flags = SS_DISABLE;
+    sigaltstack(&ss, nullptr);
+    munmap(altstack, kAltStackSize);
+  }
 }
 
 // ---- the report --------------------------------------------------------------------
@@ -429,7 +457,9 @@ std::string Report(Hypervisor::Impl& m, const ThreadState& t, const Fault& f) {
   std::string out = absl::StrCat(head, "\n  pc ", Where(f.pc));
   absl::StrAppend(&out, "\n  lr ", f.lr != 0 ? Where(f.lr) : std::string("?"));
   if (data) {
-    absl::StrAppendFormat(&out, "\n  far 0x%x", f.far);
+    // (A FAR in module code, e.g. a store into text, is named too.)
+    absl::StrAppend(&out, "\n  far ",
+                    InModuleText(m, f.far) ? Where(f.far) : absl::StrFormat("0x%x", f.far));
     // A physical address used as a pointer: EL2 reaches RAM through its
     // linear map (hyp_va()), never at the physical address itself.
     if (f.far >= kRamBase && f.far - kRamBase < m.ram_size) {
@@ -493,11 +523,14 @@ bool RunEl2(Hypervisor::Impl& m, int cpu, absl::FunctionRef<void()> fn) {
   }
   t.depth = 1;
   t.pending = 0;
-  t.timed_out = 0;
-  Watch watch{pthread_self(), &t, 0};
   if (m.opts.call_time_limit_ms != 0) {
-    watch.deadline_ns = Watchdog::Now() + int64_t{m.opts.call_time_limit_ms} * 1000000;
-    TheWatchdog().Add(&watch);
+    if (!t.watched) {
+      t.thread = pthread_self();
+      t.watched = true;
+      TheWatchdog().Add(&t);
+    }
+    t.deadline_ns.store(NowNs() + int64_t{m.opts.call_time_limit_ms} * 1000000,
+                        std::memory_order_release);
   }
   Trampoline c{&fn};
 #ifdef PKVM_ASAN_FIBERS
@@ -509,9 +542,8 @@ bool RunEl2(Hypervisor::Impl& m, int cpu, absl::FunctionRef<void()> fn) {
 #ifdef PKVM_ASAN_FIBERS
   __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
 #endif
-  if (m.opts.call_time_limit_ms != 0) TheWatchdog().Remove(&watch);
+  t.deadline_ns.store(0, std::memory_order_release);
   t.depth = 0;
-  t.timed_out = 0;
   if (t.pending) {
     t.pending = 0;
 #ifdef PKVM_ASAN_FIBERS

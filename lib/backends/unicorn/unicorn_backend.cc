@@ -574,9 +574,11 @@ struct UnicornBackend::Impl {
           "(guard page)",
           sym, f.address, El2StackHi() - El2StackLo(), El2StackLo(), El2StackHi());
     const std::string lr = Symbolize(f.x[30]);
-    std::string out = absl::StrFormat("%s: %s\n  pc 0x%x%s%s\n  lr 0x%x%s%s\n  far 0x%x", kind,
-                                      reason, f.pc, sym.empty() ? "" : " ", sym, f.x[30],
-                                      lr.empty() ? "" : " ", lr, f.address);
+    const std::string far_sym = Symbolize(f.address);  // e.g. a store into text
+    std::string out = absl::StrFormat(
+        "%s: %s\n  pc 0x%x%s%s\n  lr 0x%x%s%s\n  far 0x%x%s%s", kind, reason, f.pc,
+        sym.empty() ? "" : " ", sym, f.x[30], lr.empty() ? "" : " ", lr, f.address,
+        far_sym.empty() ? "" : " ", far_sym);
     // The state of the faulting page, when it is memory the machine has.
     absl::StrAppend(&out, PageNote(f.address), PhysAsPointerNote(f));
     if (f.el == El::kEl1 && !el1_note.empty()) {
