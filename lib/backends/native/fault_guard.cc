@@ -455,7 +455,10 @@ std::string Report(Hypervisor::Impl& m, const ThreadState& t, const Fault& f) {
     head = absl::StrFormat("EL2 exception: signal %d", f.sig);
   }
   std::string out = absl::StrCat(head, "\n  pc ", Where(f.pc));
-  absl::StrAppend(&out, "\n  lr ", f.lr != 0 ? Where(f.lr) : std::string("?"));
+  // Named in module code; a bare address in the hypervisor (its call into
+  // the module), as on the Unicorn backend.
+  absl::StrAppend(&out, "\n  lr ",
+                  InModuleText(m, f.lr) ? Where(f.lr) : absl::StrFormat("0x%x", f.lr));
   if (data) {
     // (A FAR in module code, e.g. a store into text, is named too.)
     absl::StrAppend(&out, "\n  far ",
