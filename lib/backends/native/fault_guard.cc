@@ -249,7 +249,7 @@ void OnSignal(int sig, siginfo_t* si, void* uc_void) {
     Fault f;
     Capture(*t, sig, si, uc, f);
     bool module = InModuleText(*ctx->machine, f.pc);
-    if (!module && (sig == SIGSEGV || sig == SIGILL) && (f.far == f.pc || sig == SIGILL)) {
+    if (!module && sig == SIGSEGV && f.far == f.pc) {
       // A branch out of module code to where no code is: the fault's PC is
       // the target; the caller is in module code.
       const uintptr_t caller = CallerOfBranchTarget(*t, uc);
