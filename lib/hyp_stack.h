@@ -12,8 +12,9 @@
 namespace pkvm {
 
 // NVHE_STACK_SIZE with 4 KiB pages: one page up to android15-6.6 (the
-// nVHE stack was PAGE_SIZE; NVHE_STACK_SHIFT = PAGE_SHIFT); android16-6.12
-// builds with NVHE_STACK_SHIFT = PAGE_SHIFT + 1 for 4 KiB pages.
+// nVHE stack was PAGE_SIZE); two for android16-6.12, whose trees define
+// NVHE_STACK_SHIFT as PAGE_SHIFT + 1 with 4 KiB pages (mainline's
+// CONFIG_NVHE_STACK_SHIFT defaults to one page: docs/debugging.md).
 inline uint64_t DefaultHypStackSize(Generation gen) {
   return gen == Generation::kA16 ? 8192 : 4096;
 }
