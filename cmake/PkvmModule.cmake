@@ -286,6 +286,11 @@ function(pkvm_add_module target)
     # Makefile.nvhe: no sanitizer instrumentation of hypervisor code.
     target_compile_options(${target}_el2 PRIVATE ${common_options} -fno-sanitize=all
                            -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables)
+    # Hyp panic reports: a frame-pointer call trace as arm64 kernels always
+    # have one, source lines from DWARF; every frame larger than a page is
+    # probed, so a deep frame hits the hyp stack's guard page instead of
+    # skipping it (docs/debugging.md).
+    target_compile_options(${target}_el2 PRIVATE -g -fno-omit-frame-pointer -fstack-clash-protection)
     # Freestanding as the AArch64 build: memset/memcpy calls stay calls, so a
     # module's own definitions are used by both builds.
     target_compile_options(${target}_el2 PRIVATE -ffreestanding)

@@ -61,6 +61,10 @@ function(_pkvm_a64_cflags out)
       -fno-common -fno-strict-aliasing -fno-PIE -mgeneral-regs-only -mno-outline-atomics
       -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables
       -Wno-pointer-sign
+      # DWARF for file:line in hyp panic reports (the loader reads only the
+      # allocated sections); frame records for their call trace, as arm64
+      # kernels build with CONFIG_FRAME_POINTER.
+      -g -fno-omit-frame-pointer
       # asm/io.h uses real loads and stores in .ko code.
       -DPKVM_A64_KO=1 PARENT_SCOPE)
 endfunction()

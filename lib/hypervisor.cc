@@ -546,6 +546,9 @@ StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions
     return Status(-EINVAL, "ram_size must be a multiple of 4 KiB between 4 KiB and 64 GiB");
   if (options.gdb_port > 65535)
     return Status(-EINVAL, absl::StrCat("gdb_port must be 0..65535 (or -1: none), not ", options.gdb_port));
+  if (options.hyp_stack_size % kPageSize != 0 || options.hyp_stack_size > (1ull << 20))
+    return Status(-EINVAL, "hyp_stack_size must be a multiple of 4 KiB up to 1 MiB (0 = the "
+                           "generation's NVHE_STACK_SIZE)");
   auto cmdline = internal::ParseKernelCmdline(options.cmdline);
   if (!cmdline.ok()) return internal::ToPublic(cmdline.status());
   auto impl = std::make_unique<Impl>(options, *std::move(cmdline));

@@ -586,7 +586,7 @@ std::string LinkedModule::Symbolize(uint64_t addr) const {
   if (best->size != 0 && addr >= best->addr + best->size) return "";
   absl::string_view n = best->name;
   if (absl::StartsWith(n, kEl2Prefix)) n.remove_prefix(kEl2Prefix.size());
-  return absl::StrFormat("%s+%#x", n, addr - best->addr);
+  return absl::StrFormat("%s+0x%x", n, addr - best->addr);
 }
 
 absl::Status ApplyHypRelocs(const LinkedModule& mod, GuestRegion region, uint64_t hyp_va) {

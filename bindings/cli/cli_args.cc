@@ -221,7 +221,6 @@ bool ParseRunArgs(const std::vector<std::string>& args, RunOptions* out, std::st
         return false;
       }
       out->machine.call_time_limit_ms = ms;
-      out->time_limit_given = true;
     } else if (name == "--a16-kmi") {
       int level = 0;
       if (!absl::SimpleAtoi(value, &level) || level < pkvm::kA16KmiVerified ||

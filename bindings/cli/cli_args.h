@@ -37,7 +37,6 @@ struct RunOptions {
   bool list_tracefs = false;
   // Print x0..x17 after each call, not only x0 and the registers it changed.
   bool verbose = false;
-  bool time_limit_given = false;  // --time-limit-ms (machine.call_time_limit_ms)
 };
 
 // Parses `ID[:ARG]...`: ID is a decimal host hypercall number (e.g. 128 ->

@@ -50,10 +50,10 @@ pkvm run [--generation 14|15|16|17] [--cpus N] [--cmdline "<kernel cmdline>"]
                    table (default), 1 = + device_register_power_lock, 2 = +
                    get_time and guest SMC handlers returning an enum
   --time-limit-ms MS
-                   unicorn backend: a call into module code (module_init, a
-                   hypercall, a callback) still running after MS milliseconds
-                   is stopped as a hyp panic (runaway code); 0 = no limit,
-                   default 2000. Native module code runs without a limit
+                   a call into module EL2 code (a hypercall, a callback; on
+                   the unicorn backend module_init too) still running after
+                   MS milliseconds is stopped as a hyp panic (runaway code);
+                   0 = no limit, default 2000
   --hvc ID[:ARG]...
                    after boot, issue an HVC from the host. ID is a host
                    hypercall number (128 = first dynamic one, 0xC6000080)
@@ -182,9 +182,6 @@ int Run(const std::vector<std::string>& args) {
     return 2;
   }
   pkvm::Hypervisor& hv = **hv_or;
-  if (opts.time_limit_given && hv.backend() != pkvm::BackendKind::kUnicorn)
-    std::fprintf(stderr, "pkvm: warning: --time-limit-ms applies to the unicorn backend; "
-                         "native module code runs without a limit\n");
   if (!opts.dtb.empty() || !opts.dts.empty()) {
     std::vector<uint8_t> dtb;
     if (!pkvm::cli::LoadDeviceTree(opts.dtb, opts.dts, &dtb, &error)) {

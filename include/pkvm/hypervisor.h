@@ -98,10 +98,15 @@ struct HypervisorOptions {
   uint64_t ram_size = 64ull << 20;  // simulated RAM, multiple of 4 KiB
   TraceClockSource trace_clock = TraceClockSource::kHost;
   TracefsFlavor tracefs_flavor = TracefsFlavor::kDefault;
-  // Unicorn backend: a call into guest code (module_init, a hypercall, a
-  // callback) still running after this long is stopped and reported as a
-  // hyp panic (runaway code). 0 = no limit.
+  // A call into module EL2 code (a hypercall, a callback; on the Unicorn
+  // backend module_init too) still running after this long is stopped and
+  // reported as a hyp panic (runaway code), on both backends. 0 = no limit.
   uint32_t call_time_limit_ms = 2000;
+  // The per-CPU hyp stack module EL2 code runs on, in bytes (a multiple of
+  // 4096), with a guard page below it: crossing it is a hyp panic ("hyp
+  // stack overflow"). 0 = the generation's NVHE_STACK_SIZE (4 KiB for A14
+  // and A15, 8 KiB for A16; docs/debugging.md).
+  uint64_t hyp_stack_size = 0;
   // A16 only: the android16-6.12 KMI level of the ops table (module code
   // says the same with -DPKVM_A16_KMI=<n>; docs/abi-decisions.md).
   // kA16KmiVerified: the verified table, KABI slots 1-4 used;

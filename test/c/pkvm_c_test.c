@@ -34,6 +34,7 @@ struct backend {
   const char* name;
   const char* driver;   /* pkvm_driver, A15 (.so or .ko) */
   const char* probe;    /* test/modules probe, A15 */
+  const char* faulty;   /* test/modules faulty (misbehaves on request), or NULL */
 };
 
 #define CHECK(cond)                                                                  \
@@ -531,6 +532,52 @@ static void probe_call(uint64_t cmd, uint64_t a, struct pkvm_regs* r) {
   r->x[2] = a;
 }
 
+/* Module EL2 code that faults is a hyp panic of its machine, never of the
+ * process: a NULL load and a recursion past the hyp stack, each reported
+ * with the cause, the function and its source line, and a call trace; a
+ * fresh machine then answers. */
+static void test_module_faults_contained(const struct backend* b) {
+  static const struct {
+    uint64_t how;
+    const char* cause;
+    const char* where;
+  } cases[] = {
+      {8, "EL2 data abort", "faulty_hyp_hvc+0x"},
+      {10, "hyp stack overflow", "faulty_recurse+0x"},
+  };
+  struct pkvm_regs r;
+  pkvm_machine* m;
+  size_t i;
+  if (b->faulty == NULL) {
+    g_test_skipped = 1;
+    snprintf(g_skip_reason, sizeof(g_skip_reason), "PKVM_FAULTY_%s is not set",
+             strcmp(b->name, "native") == 0 ? "SO" : "KO");
+    return;
+  }
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    const char* report;
+    MAKE_MACHINE_ON(m, b, "kvm-arm.protected_modules=faulty");
+    CHECK_RC(m, pkvm_offer_module_file(m, b->faulty), 0);
+    CHECK_RC(m, pkvm_boot(m), 0);
+    probe_call(cases[i].how, 0, &r);
+    CHECK_RC(m, pkvm_hvc(m, 0, &r), -EIO);
+    CHECK(pkvm_machine_state(m) == PKVM_STATE_PANICKED);
+    report = pkvm_panic_report(m);
+    CHECK(strstr(report, cases[i].cause) != NULL);
+    CHECK(strstr(report, cases[i].where) != NULL);
+    CHECK(strstr(report, "(el2.c:") != NULL);
+    CHECK(strstr(report, "Call trace:") != NULL);
+    pkvm_machine_destroy(m);
+  }
+  MAKE_MACHINE_ON(m, b, "kvm-arm.protected_modules=faulty");
+  CHECK_RC(m, pkvm_offer_module_file(m, b->faulty), 0);
+  CHECK_RC(m, pkvm_boot(m), 0);
+  probe_call(0, 0, &r);
+  CHECK_RC(m, pkvm_hvc(m, 0, &r), 0);
+  CHECK(r.x[1] == 0x600d);
+  pkvm_machine_destroy(m);
+}
+
 /* Host SMC, permission fault and PSCI reaching the module's handlers, then a
  * BUG() in module code: a hyp panic of the machine, not of the process. */
 static void test_injected_faults_and_bug(const struct backend* b) {
@@ -769,6 +816,7 @@ int main(int argc, char** argv) {
       {"module_hvc_and_events", test_module_hvc_and_events},
       {"injected_faults_and_bug", test_injected_faults_and_bug},
       {"snapshot_restore", test_snapshot_restore},
+      {"module_faults_contained", test_module_faults_contained},
   };
   struct backend backends[2];
   size_t nbackends = 0, i, j;
@@ -785,6 +833,7 @@ int main(int argc, char** argv) {
   backends[0].name = "native";
   backends[0].driver = g_driver_so;
   backends[0].probe = getenv("PKVM_PROBE_A15_SO");
+  backends[0].faulty = getenv("PKVM_FAULTY_SO");
   if (backends[0].probe == NULL) {
     fprintf(stderr, "PKVM_PROBE_A15_SO is not set\n");
     return 2;
@@ -794,6 +843,7 @@ int main(int argc, char** argv) {
     backends[1].name = "unicorn";
     backends[1].driver = getenv("PKVM_DRIVER_A15_KO");
     backends[1].probe = getenv("PKVM_PROBE_A15_KO");
+    backends[1].faulty = getenv("PKVM_FAULTY_KO");
     if (backends[1].driver != NULL && backends[1].probe != NULL)
       nbackends = 2;
     else

@@ -148,8 +148,16 @@ expect a17-run 0 'hvc 0xc6000080 -> x0=0x0 x1=0x0' -- \
     --module "$A17_OPS" --hvc 128:10:7
 expect a17-help 0 '17 = android17-6.18' -- "$PKVM" run --help
 expect bad-generation-18 2 'use 14, 15, 16 or 17' -- "$PKVM" run --generation 18
-expect time-limit-native-warns 0 'warning: --time-limit-ms applies to the unicorn backend' -- \
-  "$PKVM" run --time-limit-ms 50
+# Native module code is contained too: a runaway loop is stopped by the
+# time limit, a NULL load is a hyp panic naming the line, the report printed
+# once (the HVC line and the exit reason name it in one line each).
+expect time-limit-native 1 'HYP panic on CPU0: EL2 exception: runaway code: still running after 100 ms' -- \
+  "$PKVM" run --cmdline "kvm-arm.protected_modules=faulty" --module "$FAULTY_SO" \
+  --time-limit-ms 100 --hvc 128:5
+expect native-null-load 1 'pc 0x[0-9a-f]+ faulty_hyp_hvc\+0x[0-9a-f]+ \(el2\.c:[0-9]+\)' -- \
+  "$PKVM" run --cmdline "kvm-arm.protected_modules=faulty" --module "$FAULTY_SO" --hvc 128:8:0
+expect_count native-report-once 1 'Call trace:' -- \
+  "$PKVM" run --cmdline "kvm-arm.protected_modules=faulty" --module "$FAULTY_SO" --hvc 128:8:0
 expect bad-time-limit 2 '--time-limit-ms -1: must be a number of milliseconds' -- \
   "$PKVM" run --time-limit-ms -1
 # Errors a person can act on.

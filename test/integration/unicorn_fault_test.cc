@@ -3,8 +3,10 @@
 // with -EIO and a report naming the kind, the PC with the nearest module
 // symbol (without __kvm_nvhe_), the fault address and the registers; the
 // module's panic notifier runs; every later call on that machine fails
-// cleanly and other machines keep working. (Natively the same module code
-// would crash the test process, so these tests are Unicorn-only.)
+// cleanly and other machines keep working. These check what only the
+// AArch64 CPU has (its registers, system registers, EL1 faults, the page
+// model behind EL2's mappings); module_fault_test.cc runs the fault kinds
+// on both backends.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

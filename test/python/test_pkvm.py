@@ -440,6 +440,34 @@ def test_injected_events_and_bug_in_module(backend):
         assert e.value.errno == errno.EIO
 
 
+FAULTY = {"native": os.environ.get("PKVM_FAULTY_SO"), "unicorn": os.environ.get("PKVM_FAULTY_KO")}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("how,cause,where", [
+    (8, "EL2 data abort", "faulty_hyp_hvc+0x"),        # a NULL load
+    (10, "hyp stack overflow", "faulty_recurse+0x"),  # recursion past the hyp stack
+])
+def test_module_fault_is_a_hyp_panic_not_a_crash(backend, how, cause, where):
+    if FAULTY[backend] is None:
+        pytest.skip("no build of the faulty module for " + backend)
+    with machine(backend, "kvm-arm.protected_modules=faulty") as hv:
+        hv.offer_module(FAULTY[backend])
+        hv.boot()
+        with pytest.raises(pkvm.Error) as e:
+            hv.hvc(PROBE_HVC, how, 0)
+        assert e.value.errno == errno.EIO
+        assert cause in e.value.strerror
+        assert hv.state == "panicked"
+        assert cause in hv.panic_report and where in hv.panic_report
+        assert "(el2.c:" in hv.panic_report and "Call trace:" in hv.panic_report
+    # the interpreter goes on: a fresh machine answers
+    with machine(backend, "kvm-arm.protected_modules=faulty") as hv:
+        hv.offer_module(FAULTY[backend])
+        hv.boot()
+        assert hv.hvc(PROBE_HVC, 0).x1 == PROBE_PONG
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_snapshot_restore(backend):
     _, probe = MODULES[backend]

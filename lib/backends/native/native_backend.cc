@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/backend.h"
+#include "backends/native/fault_guard.h"
 #include "backends/native/native_module.h"
 #include "host/module_loader.h"
 #include "host/module_param.h"
@@ -99,7 +100,8 @@ class NativeBackend final : public Backend {
     const Trampoline call = kTrampolines[args.size()];
     const uint64_t* a = args.data();
     ScopedContext scope(&m_, cpu, ExceptionLevel::kEl2);
-    return RunGuarded([&] { *ret = call(host, a); });
+    // On the hyp stack, with faults and runaway code contained.
+    return native::RunEl2(m_, cpu, [&] { *ret = call(host, a); });
   }
 
   // Native EL1 code's hypercalls are C++ calls into the dispatcher.

@@ -23,7 +23,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_split.h"
+#include "debug/symbolize.h"
 #include "devices/devices.h"
+#include "hyp_stack.h"
 #include "glue/pkvm_a64_glue.h"
 #include "guest_printk.h"
 #include "host/kernel_mem.h"
@@ -81,6 +83,9 @@ struct KoModule {
   std::vector<pkvm_ftrace_sym> functions;
   // What its EL1 code EXPORT_SYMBOLs (.pkvm_exports).
   std::vector<std::string> exports;
+  // Its DWARF, for file:line in reports: read on the first report.
+  std::unique_ptr<debug::ObjectDebugInfo> debug_info;
+  bool debug_info_read = false;
 };
 
 struct UnicornBackend::Impl {
@@ -155,9 +160,9 @@ struct UnicornBackend::Impl {
 
   // What EL2 should see at `page` now: the module page at its hyp VA with
   // its permissions; else the hyp linear map -- RAM and devices at their
-  // physical address, for the pages the hypervisor owns, borrows or has an
-  // EL2 mapping of. Any other page is not in its stage-1: an access is a
-  // fault whose report names the page's owner.
+  // physical address + kUcHypLinearOffset, for the pages the hypervisor
+  // owns, borrows or has an EL2 mapping of. Any other page is not in its
+  // stage-1: an access is a fault whose report names the page's owner.
   bool WantEl2(uint64_t page, El2Mapping* out) const {
     if (page >= kModuleVaBase && page < kModuleVaEnd) {
       auto it = m.hyp_pages.find(page);
@@ -165,9 +170,11 @@ struct UnicornBackend::Impl {
       *out = {reinterpret_cast<void*>(it->second.host_page), PermsOf(it->second.prot), false};
       return true;
     }
-    uint8_t* p = mem::PhysToPtr(m, page);
+    if (page < kUcHypLinearOffset) return false;  // a physical address is no hyp VA
+    const uint64_t phys = page - kUcHypLinearOffset;
+    uint8_t* p = mem::PhysToPtr(m, phys);
     if (p == nullptr) return false;
-    const mem::PageRec r = m.memory.pages.Rec(page >> 12);
+    const mem::PageRec r = m.memory.pages.Rec(phys >> 12);
     if (r.owner != PageOwner::kHyp && r.hyp == PkvmPageState::kNoPage && r.el2_mappings == 0)
       return false;
     *out = {p, arm64::kPermRead | arm64::kPermWrite, true};
@@ -179,7 +186,7 @@ struct UnicornBackend::Impl {
     const uint64_t page = addr & kPageMask;
     El2Mapping want;
     if (!WantEl2(page, &want)) return false;
-    if (want.linear && MapDeviceModel(*el2, page, want.host)) {
+    if (want.linear && MapDeviceModel(*el2, page - kUcHypLinearOffset, want.host, kUcHypLinearOffset)) {
       lazy.emplace(page, want);
       return true;
     }
@@ -400,12 +407,14 @@ struct UnicornBackend::Impl {
   // A page of a device with a model attached is an MMIO mapping
   // whose loads and stores call the model (docs/devices.md). False when no
   // model answers `page`.
-  bool MapDeviceModel(UnicornCpu& cpu, uint64_t page, void* backing) {
+  // The model's registers at physical page `page`, mapped at page + va_offset
+  // (EL1: 0; EL2: the hyp linear map's offset).
+  bool MapDeviceModel(UnicornCpu& cpu, uint64_t page, void* backing, uint64_t va_offset = 0) {
     uint64_t off = 0;
     MmioDevice* d = devices::ModelAt(m, page, &off);
     if (d == nullptr) return false;
     Hypervisor::Impl* mp = &m;
-    return cpu.MapMmio(page, kPage,
+    return cpu.MapMmio(page + va_offset, kPage,
                        [mp, page](uint64_t o, unsigned n) -> uint64_t {
                          uint64_t v = 0;
                          devices::ModelAccess(*mp, page + o, reinterpret_cast<uint8_t*>(&v), n, false);
@@ -433,8 +442,10 @@ struct UnicornBackend::Impl {
           if (p != nullptr && MapDeviceModel(*el1, page, p)) el1_models.insert(page);
         }
         El2Mapping want;
-        if (lazy.count(page) == 0 && WantEl2(page, &want) && MapDeviceModel(*el2, page, want.host))
-          lazy.emplace(page, want);
+        const uint64_t va = page + kUcHypLinearOffset;
+        if (lazy.count(va) == 0 && WantEl2(va, &want) &&
+            MapDeviceModel(*el2, page, want.host, kUcHypLinearOffset))
+          lazy.emplace(va, want);
       }
     }
   }
@@ -467,7 +478,7 @@ struct UnicornBackend::Impl {
     if (auto it = m.host_to_hyp.find(a & kPageMask); it != m.host_to_hyp.end())
       return it->second + (a & ~kPageMask);
     uint64_t phys = 0;
-    if (mem::PtrToPhys(m, p, &phys)) return phys;
+    if (mem::PtrToPhys(m, p, &phys)) return phys + kUcHypLinearOffset;
     return Window(p);
   }
 
@@ -490,9 +501,61 @@ struct UnicornBackend::Impl {
         continue;
       std::string s = mod->linked.Symbolize(el1);
       if (s.empty()) s = absl::StrFormat("%s+%#x", mod->name, el1 - mod->phys);
+      if (std::string line = SourceLine(*mod, el1); !line.empty()) absl::StrAppend(&s, " (", line, ")");
       return absl::StrCat(s, " [", mod->name, "]");
     }
     return "";
+  }
+
+  // "el2.c:42" from the .ko's DWARF (it is linked at its EL1 addresses).
+  std::string SourceLine(KoModule& mod, uint64_t el1) const {
+    if (!mod.debug_info_read) {
+      mod.debug_info_read = true;
+      for (const OfferedModule& o : m.offered) {
+        if (o.name != mod.name || o.ko.empty()) continue;
+        std::vector<uint64_t> addr;
+        for (const arm64::LinkedSection& sec : mod.linked.sections) {
+          if (sec.index >= addr.size()) addr.resize(sec.index + 1, 0);
+          addr[sec.index] = sec.addr;
+        }
+        mod.debug_info = debug::ObjectDebugInfo::Open(o.ko, std::move(addr));
+        break;
+      }
+    }
+    return mod.debug_info != nullptr ? mod.debug_info->SourceLine(el1) : "";
+  }
+
+  // The EL2 CPU's stack: [guard page][hyp stack] (CpuOptions layout).
+  uint64_t El2StackLo() const { return kUcEl2PrivateBase + 2 * kPage; }
+  uint64_t El2StackHi() const { return El2StackLo() + HypStackSize(m.opts); }
+
+  // An EL2 data abort below the hyp stack, or with SP below it: the stack
+  // overflowed (a frame larger than the guard page may skip it).
+  bool IsHypStackOverflow(const CpuFault& f) const {
+    if (f.el != El::kEl2) return false;
+    const uint64_t lo = El2StackLo();
+    const bool below = f.address < lo && f.address + 16 * kPage >= lo;
+    return (below || f.sp < lo) && f.sp >= lo - 16 * kPage;
+  }
+
+  // The kernel's nVHE call trace: pc, then the frame records (x29 chain)
+  // while they stay on the hyp stack and in module code.
+  std::string CallTrace(const CpuFault& f) {
+    std::string out = "\n  Call trace:";
+    auto frame = [&](uint64_t pc) {
+      const std::string sym = Symbolize(pc);
+      if (sym.empty()) return false;
+      absl::StrAppendFormat(&out, "\n   [<0x%x %s>]", pc, sym);
+      return true;
+    };
+    frame(f.pc);
+    uint64_t fp = f.x[29];
+    for (int i = 0; i < 16 && fp >= El2StackLo() && fp + 16 <= El2StackHi() && (fp & 7) == 0; ++i) {
+      uint64_t rec[2] = {};
+      if (!el2->Read(fp, rec, sizeof(rec)) || !frame(rec[1]) || rec[0] <= fp) break;
+      fp = rec[0];
+    }
+    return out;
   }
 
   std::string FaultReport(const CpuFault& f, const char* el) {
@@ -523,14 +586,24 @@ struct UnicornBackend::Impl {
       reason = absl::StrFormat("runaway code: still running after %u ms (call time limit)",
                                m.opts.call_time_limit_ms);
     const std::string sym = Symbolize(f.pc);
-    std::string out = absl::StrFormat("%s: %s\n  pc 0x%x%s%s\n  far 0x%x", kind, reason, f.pc,
-                                      sym.empty() ? "" : " ", sym, f.address);
+    if (IsHypStackOverflow(f))
+      reason = absl::StrFormat(
+          "hyp stack overflow: %s reached 0x%x, below the %u-byte hyp stack [0x%x, 0x%x) "
+          "(guard page)",
+          sym, f.address, El2StackHi() - El2StackLo(), El2StackLo(), El2StackHi());
+    const std::string lr = Symbolize(f.x[30]);
+    const std::string far_sym = Symbolize(f.address);  // e.g. a store into text
+    std::string out = absl::StrFormat(
+        "%s: %s\n  pc 0x%x%s%s\n  lr 0x%x%s%s\n  far 0x%x%s%s", kind, reason, f.pc,
+        sym.empty() ? "" : " ", sym, f.x[30], lr.empty() ? "" : " ", lr, f.address,
+        far_sym.empty() ? "" : " ", far_sym);
     // The state of the faulting page, when it is memory the machine has.
-    absl::StrAppend(&out, PageNote(f.address));
+    absl::StrAppend(&out, PageNote(f.address), PhysAsPointerNote(f));
     if (f.el == El::kEl1 && !el1_note.empty()) {
       absl::StrAppend(&out, "\n  ", el1_note);
       el1_note.clear();
     }
+    if (f.el == El::kEl2) absl::StrAppend(&out, CallTrace(f));
     for (int i = 0; i < 31; i += 4) {
       absl::StrAppend(&out, "\n ");
       for (int j = i; j < i + 4 && j < 31; ++j) absl::StrAppendFormat(&out, " x%-2d %016x", j, f.x[j]);
@@ -542,8 +615,27 @@ struct UnicornBackend::Impl {
   // " (pfn 0x40011 ram owner=host host=owned ...)" for memory the machine
   // has; "" for addresses that are no RAM or device.
   std::string PageNote(uint64_t addr) {
+    if (addr >= kUcHypLinearOffset) {  // a hyp VA of the linear map
+      const uint64_t phys = addr - kUcHypLinearOffset;
+      if (mem::PhysToPtr(m, phys & kPageMask) == nullptr) return "";
+      return absl::StrFormat(" (hyp linear map of phys 0x%x: %s)", phys,
+                             m.memory.pages.State(phys >> 12).ToString());
+    }
     if (mem::PhysToPtr(m, addr & kPageMask) == nullptr) return "";
     return absl::StrCat(" (", m.memory.pages.State(addr >> 12).ToString(), ")");
+  }
+
+  // An EL2 access to a physical address: EL2 reaches RAM and devices only
+  // through its linear map, as on a device.
+  std::string PhysAsPointerNote(const CpuFault& f) {
+    if (f.el != El::kEl2 || f.address >= kUcHypLinearOffset ||
+        mem::PhysToPtr(m, f.address & kPageMask) == nullptr)
+      return "";
+    const bool ram = f.address >= kRamBase && f.address - kRamBase < m.ram_size;
+    return absl::StrFormat(
+        "\n  0x%x is a physical address of %s used as a pointer: at EL2 it is hyp_va(0x%x) = "
+        "0x%x",
+        f.address, ram ? "RAM" : "a device", f.address, f.address + kUcHypLinearOffset);
   }
 
   // ---- running guest code ---------------------------------------------------------
@@ -951,14 +1043,14 @@ struct UnicornBackend::Impl {
   }
 
   // kArithmetic: a module VA through the module page map, else the linear
-  // map (RAM and devices at their physical address).
+  // map (RAM and devices at their physical address + kUcHypLinearOffset).
   // An address one past the end of a range (pin_shared_mem's `to`) is taken
   // as the byte after the range's last one.
   void* LinearToHost(uint64_t x) {
     auto at = [this](uint64_t a) -> uint8_t* {
       if (auto it = m.hyp_pages.find(a & kPageMask); it != m.hyp_pages.end())
         return reinterpret_cast<uint8_t*>(it->second.host_page) + (a & ~kPageMask);
-      return mem::PhysToPtr(m, a);
+      return a >= kUcHypLinearOffset ? mem::PhysToPtr(m, a - kUcHypLinearOffset) : nullptr;
     };
     if (uint8_t* p = at(x)) return p;
     if ((x & ~kPageMask) == 0)
@@ -1079,6 +1171,15 @@ struct UnicornBackend::Impl {
   }
     PKVM_OPS_MEMBERS(PKVM_UC_OP)
 #undef PKVM_UC_OP
+    // kern_hyp_va(): the kernel's linear map is VA == PA here, the
+    // hypervisor's is offset.
+    if constexpr (requires { host.kern_hyp_va; }) {
+      auto t = el2->AddTrampoline([this](UnicornCpu&, TrapFrame& f) {
+        if (mem::PhysToPtr(m, f.x[0]) != nullptr) f.x[0] += kUcHypLinearOffset;
+      });
+      if (!t.ok()) return t.status();
+      std::memcpy(ops_table.get() + offsetof(Ops, kern_hyp_va), &*t, 8);
+    }
     // register_hyp_event_ids(start, end) takes EL2 addresses as integers.
     if constexpr (requires { host.register_hyp_event_ids; }) {
       auto t = el2->AddTrampoline([this](UnicornCpu&, TrapFrame& f) {
@@ -1154,6 +1255,7 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   if (!el1.ok()) return el1.status();
   o.el = El::kEl2;
   o.private_base = kUcEl2PrivateBase;
+  o.stack_size = HypStackSize(m.opts);  // the device's, with the guard page below
   auto el2 = UnicornCpu::Create(o);
   if (!el2.ok()) return el2.status();
   impl->el1 = std::move(el1).value();

@@ -8,8 +8,9 @@
 //   EL1 CPU  RAM at its physical address (the kernel's linear map, VA == PA)
 //   EL2 CPU  module pages at the hyp VAs __pkvm_map_module_page gave them,
 //            with their permissions (text R-X, rodata R, data/bss RW);
-//            RAM and device pages at their physical address (the hyp linear
-//            map: hyp_va(phys) == phys), mapped on first touch;
+//            RAM and device pages in the hyp linear map, at their physical
+//            address + kUcHypLinearOffset as on a device (a physical address
+//            used as a pointer faults), mapped on first touch;
 //            the pkvm_module_ops table and host structures the hypervisor
 //            hands to EL2 code (kvm_cpu_context, trace pages) in a window.
 //
@@ -47,6 +48,10 @@ inline constexpr uint64_t kUcEl1PrivateBase = 0x3f000000;  // EL1 trampolines + 
 inline constexpr uint64_t kUcEl2PrivateBase = kModuleVaBase - (16ull << 20);  // BL range of modules
 inline constexpr uint64_t kUcWindowBase = kModuleVaEnd + (1ull << 30);       // host structures at EL2
 inline constexpr uint64_t kUcWindowEnd = kUcWindowBase + (64ull << 30);
+// The hyp linear map: hyp_va(phys) = phys + this. In the upper half of the
+// EL2 CPU's 44-bit range, above the module VAs and the window, so no
+// physical address (RAM from 1 GiB, up to 64 GiB of it) is a valid hyp VA.
+inline constexpr uint64_t kUcHypLinearOffset = 0x00000a0000000000ull;  // 10 TiB
 
 class UnicornBackend final : public Backend {
  public:

@@ -1,7 +1,6 @@
-/* A module whose EL2 handler misbehaves on request (x1 picks how): the
- * Unicorn backend must turn each into a hyp panic with a report. Loaded on
- * the native backend only for its harmless paths (a wild access there would
- * crash the test process, which is why the fault tests are Unicorn-only). */
+/* A module whose EL2 handler misbehaves on request (x1 picks how): both
+ * backends must turn each into a hyp panic with a report
+ * (test/integration/module_fault_test.cc). */
 #include <linux/module.h>
 #include <asm/kvm_pkvm_module.h>
 

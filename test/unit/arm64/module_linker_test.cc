@@ -267,7 +267,7 @@ TEST(ModuleLinkerTest, KoFromPkvmAddModule) {
   EXPECT_EQ(m.hyp.image.start, m.hyp.text.start);
   EXPECT_TRUE(m.hyp.image.contains(l.Sym("__kvm_nvhe_reloc_hyp_apply")));
   EXPECT_EQ(m.Symbolize(l.Sym("__kvm_nvhe_reloc_hyp_apply") + 4), "reloc_hyp_apply+0x4");
-  EXPECT_EQ(m.Symbolize(l.Sym("__pkvm_load_el2_module")), "__pkvm_load_el2_module+0");
+  EXPECT_EQ(m.Symbolize(l.Sym("__pkvm_load_el2_module")), "__pkvm_load_el2_module+0x0");
 }
 
 TEST(ModuleLinkerTest, InitModuleHypFillsThisModulePerGeneration) {

@@ -7,6 +7,12 @@
  *   5  loop forever
  *   6  call a function pointer that points nowhere
  *   7  BUG()
+ *   8  load through a NULL pointer
+ *   9  store to an address the hypervisor never mapped (1 TiB)
+ *  10  recurse without end (past the hyp stack)
+ *  11  load through x2 used as a pointer (the tests pass a physical address)
+ *  12  use a 12 KiB local array (more than a device's hyp stack)
+ *  13  return the depth faulty_recurse() reaches with x2 = depth limit
  * The panic notifier records that it ran in faulty_panicked (x1 of id 0). */
 #include <asm/kvm_pkvm_module.h>
 #include <linux/bug.h>
@@ -32,6 +38,33 @@ int faulty_hyp_init(const struct pkvm_module_ops *ops)
 
 void faulty_victim(void) {}
 
+/* Not a tail call: every level keeps a frame (and a buffer) on the stack. */
+unsigned long faulty_recurse(unsigned long depth, unsigned long limit)
+{
+	volatile unsigned char frame[128];
+
+	frame[depth & 127] = (unsigned char)depth;
+	if (depth == limit)
+		return depth;
+	return faulty_recurse(depth + 1, limit) + frame[depth & 127] - (unsigned char)depth;
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wframe-larger-than="
+/* Fits a 64 KiB stack, not a device's 4 or 8 KiB one. */
+unsigned long faulty_big_frame(unsigned long seed)
+{
+	volatile unsigned char big[12 * 1024];
+	unsigned long i, sum = 0;
+
+	for (i = 0; i < sizeof(big); i += 512)
+		big[i] = (unsigned char)(seed + i);
+	for (i = 0; i < sizeof(big); i += 512)
+		sum += big[i];
+	return sum;
+}
+#pragma GCC diagnostic pop
+
 void faulty_hyp_hvc(struct user_pt_regs *regs)
 {
 	volatile unsigned long *p;
@@ -52,6 +85,8 @@ void faulty_hyp_hvc(struct user_pt_regs *regs)
 	case 3:
 #ifdef __aarch64__
 		asm volatile(".inst 0x00000000");  /* udf #0 */
+#else
+		__builtin_trap();  /* the host's undefined instruction (ud2) */
 #endif
 		break;
 	case 4:
@@ -67,6 +102,29 @@ void faulty_hyp_hvc(struct user_pt_regs *regs)
 		break;
 	case 7:
 		BUG_ON(regs->regs[2] == 0);
+		break;
+	case 8:
+		p = (volatile unsigned long *)regs->regs[2];  /* 0 from the tests */
+		v = *p;
+		break;
+	case 9:
+		/* 1 TiB: unmapped in Unicorn's EL2 and in a host process, also under
+		 * ASan (its shadow gap; 12 TiB is ASan's shadow there). */
+		p = (volatile unsigned long *)0x010000000000UL;
+		*p = 0xbad;
+		break;
+	case 10:
+		v = faulty_recurse(1, 0);
+		break;
+	case 11:
+		p = (volatile unsigned long *)regs->regs[2];
+		v = *p;
+		break;
+	case 12:
+		v = faulty_big_frame(regs->regs[2]);
+		break;
+	case 13:
+		v = faulty_recurse(1, regs->regs[2]);
 		break;
 	}
 	regs->regs[0] = SMCCC_RET_SUCCESS;
