@@ -66,7 +66,7 @@ void PanicUnwind() {
 // Built without Unicorn: Impl::uc stays nullptr.
 void UnicornBackendDeleter::operator()(UnicornBackend*) const {}
 bool Hypervisor::Impl::UcCallEl2(uint64_t, int, const uint64_t*, size_t, uint64_t*) { return false; }
-uint64_t Hypervisor::Impl::UcHostToEl2(const void*) { return 0; }
+uint64_t Hypervisor::Impl::UcHostToEl2(const void*, size_t) { return 0; }
 void* Hypervisor::Impl::UcEl2ToHost(uint64_t) { return nullptr; }
 user_pt_regs Hypervisor::Impl::UcHostHvc(const user_pt_regs& in, int) { return in; }
 #endif
@@ -387,7 +387,9 @@ absl::Status Hypervisor::Impl::LoadModule(const std::string& name) {
   if (absl::Status s = internal::CheckModuleDepends(*this, *mod); !s.ok()) return s;
   if (mod->desc == nullptr) return LoadKoModule(*mod);
   const pkvm_native_module& d = *mod->desc;
-  internal::ResetNativeModuleImage(d);
+  // A module file has this machine's own image, fresh from dlopen();
+  // a module linked into the program is shared and needs resetting.
+  if (mod->dl_handle == nullptr) internal::ResetNativeModuleImage(d);
   internal::PrepareNativeModule(*this, d);  // the arm64 loader's module_init_hyp
   // module_param() values from the command line, before module_init.
   if (absl::Status s = internal::ApplyNativeModuleParams(*this, d); !s.ok()) return s;

@@ -78,7 +78,9 @@ using HandlerSlot = uint64_t;
 inline constexpr int kEl2Elr = 0, kEl2Spsr = 1, kEl2Esr = 2, kEl2Far = 3, kEl2Hpfar = 4;
 inline constexpr int kNrEl2Sysregs = 5;
 
-struct CpuState {
+// Page-aligned: on the Unicorn backend EL2 code sees host_ctxt through a
+// window of whole pages, which then hold nothing but this CPU's state.
+struct alignas(4096) CpuState {
   kvm_cpu_context host_ctxt{};
   bool finalized = false;
   // ELR/SPSR/ESR/FAR/HPFAR_EL2 as module handlers read them (natively; the
@@ -176,7 +178,7 @@ struct Hypervisor::Impl {
   // --- the Unicorn backend (nullptr on the native backend) ---
   std::unique_ptr<UnicornBackend, UnicornBackendDeleter> uc;
   bool UcCallEl2(uint64_t addr, int cpu, const uint64_t* args, size_t n, uint64_t* ret);
-  uint64_t UcHostToEl2(const void* p);
+  uint64_t UcHostToEl2(const void* p, size_t size);
   void* UcEl2ToHost(uint64_t va);
   // Hypervisor::HostHvc on the Unicorn backend: a real hvc at EL1.
   user_pt_regs UcHostHvc(const user_pt_regs& in, int cpu);
@@ -193,8 +195,10 @@ struct Hypervisor::Impl {
     if constexpr (std::is_pointer_v<T>) {
       if constexpr (std::is_function_v<std::remove_pointer_t<T>>)
         return reinterpret_cast<uint64_t>(v);
+      else if constexpr (std::is_void_v<std::remove_pointer_t<T>>)
+        return UcHostToEl2(v, 1);
       else
-        return UcHostToEl2(v);
+        return UcHostToEl2(v, sizeof(*v));
     } else {
       return static_cast<uint64_t>(v);
     }

@@ -63,10 +63,12 @@ class UnicornBackend {
   // Runs EL2 code at `addr` with up to 8 register arguments; false when the
   // call faulted (the machine has then panicked with a report).
   bool CallEl2(uint64_t addr, int cpu, std::span<const uint64_t> args, uint64_t* ret);
-  // The EL2 address at which EL2 code sees host object `p` (RAM and device
-  // memory at their physical address, other host memory through the window;
-  // hyp VAs handed out as pointers stay what they are). 0 for nullptr.
-  uint64_t HostToEl2(const void* p);
+  // The EL2 address at which EL2 code sees host object [p, p + size) (RAM
+  // and device memory at their physical address, other host objects through
+  // the window -- until the current call returns, unless the object is the
+  // machine's own; hyp VAs handed out as pointers stay what they are). 0 for
+  // nullptr.
+  uint64_t HostToEl2(const void* p, uint64_t size = 1);
   // The host memory behind EL2 address `va` (mapping it if the hypervisor
   // would have it mapped); nullptr when EL2 has nothing there.
   void* El2ToHost(uint64_t va);

@@ -7,12 +7,23 @@
  *   5  loop forever
  *   6  call a function pointer that points nowhere
  *   7  BUG()
+ * and abuses of pkvm_module_ops (x2 is an operand):
+ *   8  read through ops->hyp_va(x2)             (x2: a physical address)
+ *   9  ops->memset(&faulty_buf, 0, x2)          (x2: a length)
+ *  10  ops->memcpy(NULL, &faulty_buf, 8)
+ *  11  ops->memcpy(faulty_victim, &faulty_buf, 4)  (a store into text)
+ *  12  keep a tracing_reserve_entry(16) pointer, commit it (x2: 0 if NULL)
+ *  13  store through the pointer kept by 12
+ *  14  ops->memcpy(&faulty_buf[1], &faulty_buf[0], 8), x2 = faulty_buf[1]
+ *      (a healthy copy: x2 gets 0x5a)
  * The panic notifier records that it ran in faulty_panicked (x1 of id 0). */
 #include <asm/kvm_pkvm_module.h>
 #include <linux/bug.h>
 
 static const struct pkvm_module_ops *faulty_ops;
 static int faulty_panicked;
+static unsigned long faulty_buf[2] = {0x5a, 0};
+static volatile unsigned long *faulty_kept;
 
 static void faulty_putc(char c) { (void)c; }
 
@@ -67,6 +78,32 @@ void faulty_hyp_hvc(struct user_pt_regs *regs)
 		break;
 	case 7:
 		BUG_ON(regs->regs[2] == 0);
+		break;
+	case 8:
+		p = (volatile unsigned long *)faulty_ops->hyp_va(regs->regs[2]);
+		v = *p;
+		break;
+	case 9:
+		faulty_ops->memset(faulty_buf, 0, regs->regs[2]);
+		break;
+	case 10:
+		faulty_ops->memcpy((void *)0, faulty_buf, 8);
+		break;
+	case 11:
+		faulty_ops->memcpy((void *)(unsigned long)faulty_victim, faulty_buf, 4);
+		break;
+	case 12:
+		faulty_kept = faulty_ops->tracing_reserve_entry(16);
+		if (faulty_kept)
+			faulty_ops->tracing_commit_entry();
+		v = faulty_kept != 0;
+		break;
+	case 13:
+		*faulty_kept = 0xdead;
+		break;
+	case 14:
+		faulty_ops->memcpy(&faulty_buf[1], &faulty_buf[0], 8);
+		v = faulty_buf[1];
 		break;
 	}
 	regs->regs[0] = SMCCC_RET_SUCCESS;
