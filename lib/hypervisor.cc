@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -483,8 +485,16 @@ absl::Status Hypervisor::Impl::Boot() {
     if (!hyp_event_names.empty()) hyp_event_names = trace->EnableEventsByName(hyp_event_names);
     PollTrace();
   }
-  for (const std::string& n : hyp_event_names)
-    Log(absl::StrCat("hyp trace: hyp_event=: no event named '", n, "'"));
+  {
+    // One line per unknown name, each name once, at most 16 lines: the
+    // command line can carry a thousand names.
+    std::set<std::string_view> seen;
+    for (const std::string& n : hyp_event_names)
+      if (seen.insert(n).second && seen.size() <= 16)
+        Log(absl::StrCat("hyp trace: hyp_event=: no event named '", n, "'"));
+    if (seen.size() > 16)
+      Log(absl::StrCat("hyp trace: hyp_event=: ", seen.size() - 16, " more unknown names"));
+  }
   if (!hyp_ftrace_filter.empty()) {
     if (absl::Status s = trace->SetFtraceFilter(hyp_ftrace_filter); !s.ok())
       Log(absl::StrCat("hyp trace: hyp_ftrace_filter=", hyp_ftrace_filter, ": ", s.message()));
@@ -599,8 +609,9 @@ StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions
 #ifdef PKVM_HAVE_UNICORN
   if (options.backend == BackendKind::kUnicorn) {
     auto uc = UnicornBackend::Create(*impl);
-    if (!uc.ok())
-      return Status(-ENODEV, absl::StrCat("cannot start the Unicorn backend: ", uc.status().message()));
+    if (!uc.ok())  // -ENOMEM when the process is out of (address) space, else -ENODEV
+      return Status(uc.status().code() == absl::StatusCode::kResourceExhausted ? -ENOMEM : -ENODEV,
+                    absl::StrCat("cannot start the Unicorn backend: ", uc.status().message()));
     impl->uc.reset(uc->release());
   }
 #endif

@@ -8,7 +8,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -285,6 +289,37 @@ TEST(UnicornOpsSandboxTest, AKeptTraceEntryPointerFaultsAfterTheCall) {
   ASSERT_FALSE(stale.ok());
   EXPECT_THAT(hv->panic_report(), AllOf(HasSubstr("EL2 data abort"), HasSubstr("faulty_hyp_hvc+0x")))
       << hv->panic_report();
+}
+
+// Unicorn reserves about 1 GiB of address space per CPU and would exit(1)
+// the process when it cannot: under an address-space limit, Create() fails
+// with -ENOMEM and a message instead (run in a child process: the limit
+// would outlive the test).
+void CreateUnderAddressSpaceLimit() {
+  uint64_t pages = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%" SCNu64, &pages) != 1) pages = 0;
+    std::fclose(f);
+  }
+  const rlim_t lim = pages * 4096 + (512ull << 20);
+  const rlimit r{lim, lim};
+  if (setrlimit(RLIMIT_AS, &r) != 0) _exit(2);
+  HypervisorOptions o;
+  o.backend = BackendKind::kUnicorn;
+  auto hv = Hypervisor::Create(o);
+  if (hv.ok()) _exit(3);
+  std::fprintf(stderr, "%s\n", hv.status().ToString().c_str());
+  const bool named = hv.status().message().find("RLIMIT_AS") != std::string::npos;
+  _exit(hv.status().error() == -ENOMEM && named ? 0 : 4);
+}
+
+TEST(UnicornResourceDeathTest, AnAddressSpaceLimitFailsCreateInsteadOfExitingTheProcess) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "sanitizer runtimes need an unlimited address space";
+#endif
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(CreateUnderAddressSpaceLimit(), ::testing::ExitedWithCode(0),
+              "not enough address space for a Unicorn CPU");
 }
 
 }  // namespace

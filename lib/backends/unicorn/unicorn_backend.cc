@@ -101,7 +101,9 @@ struct UnicornBackend::Impl {
   std::unique_ptr<UnicornCpu> el1, el2;
 
   // Kernel memory for module images, from the middle of RAM up.
-  uint64_t kernel_next = 0, kernel_end = 0;
+  uint64_t kernel_base = 0, kernel_next = 0, kernel_end = 0;
+  // kernel_next moved: the pages below it are the kernel's, not the pools'.
+  void KernelGrew() { m.memory.pages.SetKernelPages(kernel_base >> 12, kernel_next >> 12); }
   uint64_t scratch = 0;  // one kernel page for EL1 calls' out-arguments
   uint64_t hvc_stub = 0;  // `hvc #0; ret` in that page
 
@@ -1323,8 +1325,9 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   // and pools use first (pools come from the top, so leave the top quarter).
   impl->kernel_next = kRamBase + (m.ram_size / 2 & kPageMask);
   impl->kernel_end = kRamBase + (m.ram_size / 4 * 3 & kPageMask);
-  impl->scratch = impl->kernel_next;
+  impl->kernel_base = impl->scratch = impl->kernel_next;
   impl->kernel_next += kPage;
+  impl->KernelGrew();
   // The host kernel's hypercall instruction: `hvc #0; ret` (kvm_call_hyp).
   const uint32_t hvc_stub[2] = {0xd4000002u, 0xd65f03c0u};
   impl->hvc_stub = impl->scratch + kPage / 2;
@@ -1429,6 +1432,7 @@ static absl::Status ApplyKoModuleParams(UnicornBackend::Impl& b, const KoModule&
     const uint64_t at = b.kernel_next;
     std::memcpy(m.ram + (at - kRamBase), value.c_str(), value.size() + 1);
     b.kernel_next += len;
+    b.KernelGrew();
     return at;
   };
   return internal::ApplyModuleParams(m, mod.name, params, sink);
@@ -1448,6 +1452,7 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::spa
   mod->phys = b.kernel_next;
   mod->size = size;
   b.kernel_next += size;
+  b.KernelGrew();
   arm64::GuestRegion region{mod->phys, {m.ram + (mod->phys - kRamBase), size}};
   auto linked = arm64::LinkModule(*image, region, [](absl::string_view n) -> absl::StatusOr<uint64_t> {
     return absl::NotFoundError(absl::StrCat("unknown symbol ", n));
