@@ -1,0 +1,94 @@
+// File: test/fuzz/tracefs_fuzz.cc
+// Fuzz target for tracefs on a booted machine: the input is lines
+// "PATH VALUE" written with Hypervisor::TracefsWrite() (and PATH read back
+// with TracefsRead()), with a module hypercall that emits an event after
+// each line and the trace read at the end. Every call ends in a Status.
+//
+//  * libFuzzer (clang, -DPKVM_LIBFUZZER=ON): tracefs_fuzz -max_total_time=60 DIR
+//  * plain program (every build): each seed, and with --mutate=N also N
+//    deterministic mutations (byte edits, splices of tracefs paths and
+//    values). ctest runs it over test/fuzz/seeds/tracefs.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fuzz_util.h"
+#include "pkvm/hypervisor.h"
+#include "seed_driver.h"
+
+PKVM_DECLARE_NATIVE_MODULE(pkvm_driver_a15);
+
+namespace {
+
+struct Stats {
+  uint64_t inputs = 0, writes = 0, accepted = 0;
+} stats;
+
+void RunOne(const uint8_t* data, size_t size) {
+  ++stats.inputs;
+  pkvm::HypervisorOptions o;
+  o.ram_size = 16ull << 20;
+  o.cpus = 2;
+  o.cmdline = "kvm-arm.protected_modules=pkvm_driver";
+  auto hv = pkvm::Hypervisor::Create(o);
+  if (!hv.ok() || !(*hv)->OfferModule(PKVM_NATIVE_MODULE(pkvm_driver_a15)).ok() ||
+      !(*hv)->Boot().ok())
+    std::abort();  // the machine itself must always come up
+  pkvm::Hypervisor& m = **hv;
+  const std::string in(reinterpret_cast<const char*>(data), size);
+  size_t lines = 0;
+  for (size_t at = 0; at < in.size() && lines < 64; ++lines) {
+    size_t end = in.find('\n', at);
+    if (end == std::string::npos) end = in.size();
+    const std::string line = in.substr(at, end - at);
+    at = end + 1;
+    const size_t sp = line.find(' ');
+    const std::string path = line.substr(0, sp);
+    const std::string value = sp == std::string::npos ? "" : line.substr(sp + 1);
+    ++stats.writes;
+    if (m.TracefsWrite(path, value).ok()) ++stats.accepted;
+    (void)m.TracefsRead(path);
+    (void)m.HostHvc(0xC6000080, {lines}, static_cast<int>(lines % 2));
+  }
+  (void)m.TracefsRead("hyp/trace");
+  (void)m.TracefsRead("hypervisor/trace");
+}
+
+constexpr const char* kWords[] = {
+    "hyp/", "hypervisor/", "tracing_on ", "buffer_size_kb ", "trace_clock ", "trace ",
+    "events/pkvm_driver_event/enable ", "events/hypervisor/__hyp_printk/enable ",
+    "events/enable ", "set_ftrace_filter ", "set_ftrace_notrace ", "per_cpu/cpu0/trace ",
+    "per_cpu/cpu1/trace_pipe_raw ", "trace_pipe ", "format ", "id ", "header_page ",
+    "remotes/hypervisor/", "1\n", "0\n", "4294967296\n", "-1\n", "boot\n", "*\n", "!\n", "\n"};
+
+void Mutate(const std::vector<uint8_t>& seed, int rounds, uint64_t salt) {
+  std::mt19937_64 rng(0x7f5 ^ salt);
+  for (int i = 0; i < rounds; ++i) {
+    std::vector<uint8_t> b = seed;
+    pkvm::fuzz::MutateText(b, rng, kWords);
+    RunOne(b.data(), b.size());
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  RunOne(data, size);
+  return 0;
+}
+
+#ifndef PKVM_LIBFUZZER
+int main(int argc, char** argv) {
+  size_t seeds = 0;
+  if (int rc = pkvm::fuzz::RunSeeds(argc, argv, "tracefs_fuzz", RunOne, Mutate, &seeds); rc != 0)
+    return rc;
+  std::printf("tracefs_fuzz: %llu inputs from %zu seeds: %llu writes, %llu accepted\n",
+              static_cast<unsigned long long>(stats.inputs), seeds,
+              static_cast<unsigned long long>(stats.writes),
+              static_cast<unsigned long long>(stats.accepted));
+  return stats.accepted > 0 ? 0 : 1;
+}
+#endif
