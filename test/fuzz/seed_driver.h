@@ -2,7 +2,8 @@
 // The plain-program mode every fuzz target has besides libFuzzer's: run each
 // file (or every file of a directory) given on the command line, and with
 // --mutate=N also N deterministic mutations of each, so ctest exercises the
-// target in every build (ASan/UBSan included) without clang.
+// target in every build (ASan/UBSan included) without clang. --salt=S picks
+// another deterministic series of mutations (./dev fuzz runs S = 1, 2, ...).
 //
 //   int main(int argc, char** argv) {
 //     return pkvm::fuzz::RunSeeds(argc, argv, "dtb_fuzz", RunOne, Mutate);
@@ -33,11 +34,14 @@ template <typename Run, typename Mutate>
 int RunSeeds(int argc, char** argv, const char* name, Run run, Mutate mutate,
              size_t* seeds_out = nullptr) {
   int rounds = 0;
+  uint64_t salt = 0;
   std::vector<std::filesystem::path> files;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a.rfind("--mutate=", 0) == 0) {
       rounds = std::atoi(a.c_str() + 9);
+    } else if (a.rfind("--salt=", 0) == 0) {
+      salt = std::strtoull(a.c_str() + 7, nullptr, 10) << 20;  // apart from any seed count
     } else if (std::filesystem::is_directory(a)) {
       for (const auto& e : std::filesystem::directory_iterator(a))
         if (e.is_regular_file()) files.push_back(e.path());
@@ -46,10 +50,9 @@ int RunSeeds(int argc, char** argv, const char* name, Run run, Mutate mutate,
     }
   }
   if (files.empty()) {
-    std::fprintf(stderr, "usage: %s [--mutate=N] <file or directory>...\n", name);
+    std::fprintf(stderr, "usage: %s [--mutate=N] [--salt=S] <file or directory>...\n", name);
     return 2;
   }
-  uint64_t salt = 0;
   for (const auto& f : files) {
     const std::vector<uint8_t> seed = ReadFile(f);
     run(seed.data(), seed.size());
