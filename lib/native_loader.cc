@@ -199,7 +199,10 @@ absl::Status OfferNativeModule(Hypervisor::Impl& m, const pkvm_native_module& d,
 
 absl::StatusOr<std::string> OfferNativeModuleFile(Hypervisor::Impl& m, const std::string& path) {
   // This machine's own image of the file (backends/native/module_image.h).
-  auto image = OpenPrivateModuleImage(path);
+  std::vector<std::shared_ptr<void>> loaded;  // modules it may link against
+  for (const OfferedModule& o : m.offered)
+    if (o.dl_handle != nullptr) loaded.push_back(o.dl_handle);
+  auto image = OpenPrivateModuleImage(path, loaded);
   if (!image.ok()) return image.status();
   std::shared_ptr<void> handle = std::move(image).value();
   void* h = handle.get();

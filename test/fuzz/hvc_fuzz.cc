@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "pkvm/hypervisor.h"
@@ -130,23 +131,11 @@ void Mutate(const std::vector<uint8_t>& seed, int rounds, uint64_t salt) {
   }
 }
 
+std::string Summary() {
+  return std::to_string(stats.calls) + " calls, " + std::to_string(stats.ok) + " succeeded, " + std::to_string(stats.panicked) + " panicked";
+}
+bool Exercised() { return stats.ok > 0; }
+
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  RunOne(data, size);
-  return 0;
-}
-
-#ifndef PKVM_LIBFUZZER
-int main(int argc, char** argv) {
-  size_t seeds = 0;
-  if (int rc = pkvm::fuzz::RunSeeds(argc, argv, "hvc_fuzz", RunOne, Mutate, &seeds); rc != 0)
-    return rc;
-  std::printf("hvc_fuzz: %llu inputs from %zu seeds: %llu calls, %llu succeeded, %llu panicked\n",
-              static_cast<unsigned long long>(stats.inputs), seeds,
-              static_cast<unsigned long long>(stats.calls),
-              static_cast<unsigned long long>(stats.ok),
-              static_cast<unsigned long long>(stats.panicked));
-  return stats.ok > 0 ? 0 : 1;
-}
-#endif
+PKVM_FUZZ_TARGET("hvc_fuzz", RunOne, Mutate, stats.inputs, Summary, Exercised)

@@ -5,9 +5,7 @@
 // target in every build (ASan/UBSan included) without clang. --salt=S picks
 // another deterministic series of mutations (./dev fuzz runs S = 1, 2, ...).
 //
-//   int main(int argc, char** argv) {
-//     return pkvm::fuzz::RunSeeds(argc, argv, "dtb_fuzz", RunOne, Mutate);
-//   }
+//   PKVM_FUZZ_TARGET("dtb_fuzz", RunOne, Mutate, stats.inputs, Summary, Exercised)
 #ifndef PKVM_TEST_FUZZ_SEED_DRIVER_H_
 #define PKVM_TEST_FUZZ_SEED_DRIVER_H_
 
@@ -62,6 +60,37 @@ int RunSeeds(int argc, char** argv, const char* name, Run run, Mutate mutate,
   return 0;
 }
 
+// main() of the plain mode: runs the seeds, prints "NAME: N inputs from S
+// seeds: <summary()>", and fails when exercised() says the run reached
+// nothing past the input checks.
+template <typename Run, typename Mutate, typename Summary, typename Exercised>
+int PlainMain(int argc, char** argv, const char* name, Run run, Mutate mutate,
+              const uint64_t& inputs, Summary summary, Exercised exercised) {
+  size_t seeds = 0;
+  if (int rc = RunSeeds(argc, argv, name, run, mutate, &seeds); rc != 0) return rc;
+  std::printf("%s: %llu inputs from %zu seeds: %s\n", name,
+              static_cast<unsigned long long>(inputs), seeds, summary().c_str());
+  return exercised() ? 0 : 1;
+}
+
 }  // namespace pkvm::fuzz
+
+// A target's entry points: libFuzzer's LLVMFuzzerTestOneInput and, unless
+// built for libFuzzer, the plain mode's main() (PlainMain).
+#ifdef PKVM_LIBFUZZER
+#define PKVM_FUZZ_PLAIN_MAIN_(NAME, RUN, MUTATE, INPUTS, SUMMARY, EXERCISED)
+#else
+#define PKVM_FUZZ_PLAIN_MAIN_(NAME, RUN, MUTATE, INPUTS, SUMMARY, EXERCISED)          \
+  int main(int argc, char** argv) {                                                  \
+    return ::pkvm::fuzz::PlainMain(argc, argv, NAME, RUN, MUTATE, INPUTS, SUMMARY, \
+                                   EXERCISED);                                       \
+  }
+#endif
+#define PKVM_FUZZ_TARGET(NAME, RUN, MUTATE, INPUTS, SUMMARY, EXERCISED)          \
+  extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {      \
+    RUN(data, size);                                                             \
+    return 0;                                                                    \
+  }                                                                              \
+  PKVM_FUZZ_PLAIN_MAIN_(NAME, RUN, MUTATE, INPUTS, SUMMARY, EXERCISED)
 
 #endif  // PKVM_TEST_FUZZ_SEED_DRIVER_H_

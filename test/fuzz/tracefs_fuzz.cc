@@ -73,22 +73,11 @@ void Mutate(const std::vector<uint8_t>& seed, int rounds, uint64_t salt) {
   }
 }
 
+std::string Summary() {
+  return std::to_string(stats.writes) + " writes, " + std::to_string(stats.accepted) + " accepted";
+}
+bool Exercised() { return stats.accepted > 0; }
+
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  RunOne(data, size);
-  return 0;
-}
-
-#ifndef PKVM_LIBFUZZER
-int main(int argc, char** argv) {
-  size_t seeds = 0;
-  if (int rc = pkvm::fuzz::RunSeeds(argc, argv, "tracefs_fuzz", RunOne, Mutate, &seeds); rc != 0)
-    return rc;
-  std::printf("tracefs_fuzz: %llu inputs from %zu seeds: %llu writes, %llu accepted\n",
-              static_cast<unsigned long long>(stats.inputs), seeds,
-              static_cast<unsigned long long>(stats.writes),
-              static_cast<unsigned long long>(stats.accepted));
-  return stats.accepted > 0 ? 0 : 1;
-}
-#endif
+PKVM_FUZZ_TARGET("tracefs_fuzz", RunOne, Mutate, stats.inputs, Summary, Exercised)

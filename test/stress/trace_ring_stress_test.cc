@@ -308,7 +308,8 @@ TEST(TraceRingStressTest, ResetAgainstEnableAndDisableFromOtherThreads) {
       resets.fetch_add(1, std::memory_order_relaxed);
     }
   });
-  for (int i = 0; i < 20000; ++i) {
+  // Until both sides have done plenty (thread start-up order is the OS's).
+  for (int i = 0; i < 20000 || resets.load(std::memory_order_relaxed) < 2000; ++i) {
     c.ring.Disable();
     for (int k = 0; k < 8; ++k)
       if (c.ring.status() != WriterStatus::kUnavailable) undone_disables.fetch_add(1);

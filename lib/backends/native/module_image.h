@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -25,7 +26,14 @@ namespace pkvm::internal {
 // (-ENOENT only when it is missing), -ENOEXEC with dlerror()'s text when
 // it is not a loadable shared object, -ENOMEM/-EMFILE when the process
 // cannot make the copy.
-absl::StatusOr<std::shared_ptr<void>> OpenPrivateModuleImage(const std::string& path);
+//
+// A module .so may link against another module's .so (DT_NEEDED by path, as
+// pkvm_add_module(... DEPENDS) builds it): if `loaded` holds a private image
+// of that file (made by this function earlier for the same machine), the
+// copy's DT_NEEDED is pointed at that image, so the machine's modules link
+// with each other and not with a third, shared image of the file.
+absl::StatusOr<std::shared_ptr<void>> OpenPrivateModuleImage(
+    const std::string& path, const std::vector<std::shared_ptr<void>>& loaded = {});
 
 }  // namespace pkvm::internal
 
