@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -48,12 +47,7 @@ constexpr const char* kWords[] = {
     "off", "0", "1", "kvm-arm.mode=protected", "hyp_event=*", "__hyp_printk"};
 
 void Mutate(const std::vector<uint8_t>& seed, int rounds, uint64_t salt) {
-  std::mt19937_64 rng(0xc3d ^ salt);
-  for (int i = 0; i < rounds; ++i) {
-    std::vector<uint8_t> b = seed;
-    pkvm::fuzz::MutateText(b, rng, kWords);
-    RunOne(b.data(), b.size());
-  }
+  pkvm::fuzz::RunTextMutations(seed, rounds, 0xc3d ^ salt, kWords, RunOne);
 }
 
 std::string Summary() {

@@ -1,15 +1,19 @@
 // File: test/fuzz/fuzz_util.h
-// What the text-driven fuzz targets share: deterministic mutations of a seed
-// -- byte edits, and splices of the words the parser under test knows -- for
-// the plain-program mode (seed_driver.h).
+// What the fuzz targets of the public API share: deterministic mutations of
+// a text seed -- byte edits, and splices of the words the parser under test
+// knows -- for the plain-program mode (seed_driver.h), and a booted machine.
 #ifndef PKVM_TEST_FUZZ_FUZZ_UTIL_H_
 #define PKVM_TEST_FUZZ_FUZZ_UTIL_H_
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <random>
 #include <span>
 #include <string>
 #include <vector>
+
+#include "pkvm/hypervisor.h"
 
 namespace pkvm::fuzz {
 
@@ -49,6 +53,30 @@ inline void MutateText(std::vector<uint8_t>& b, std::mt19937_64& rng,
         break;
     }
   }
+}
+
+// Every round: a fresh copy of `seed`, MutateText(), `run` on the result.
+template <typename Run>
+void RunTextMutations(const std::vector<uint8_t>& seed, int rounds, uint64_t rng_seed,
+                      std::span<const char* const> words, Run run) {
+  std::mt19937_64 rng(rng_seed);
+  for (int i = 0; i < rounds; ++i) {
+    std::vector<uint8_t> b = seed;
+    MutateText(b, rng, words);
+    run(b.data(), b.size());
+  }
+}
+
+// A booted native machine (16 MiB, two CPUs) with module `mod` named on its
+// command line; aborts when it does not come up (that is a finding too).
+inline std::unique_ptr<Hypervisor> BootedMachine(const char* name, const pkvm_native_module& mod) {
+  HypervisorOptions o;
+  o.ram_size = 16ull << 20;
+  o.cpus = 2;
+  o.cmdline = std::string("kvm-arm.protected_modules=") + name;
+  auto hv = Hypervisor::Create(o);
+  if (!hv.ok() || !(*hv)->OfferModule(mod).ok() || !(*hv)->Boot().ok()) std::abort();
+  return std::move(hv).value();
 }
 
 }  // namespace pkvm::fuzz

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_util.h"
 #include "pkvm/hypervisor.h"
 #include "seed_driver.h"
 
@@ -56,14 +57,8 @@ uint64_t SafeProbeOp(uint64_t op) {
 
 void RunOne(const uint8_t* data, size_t size) {
   ++stats.inputs;
-  pkvm::HypervisorOptions o;
-  o.ram_size = 16ull << 20;
-  o.cpus = 2;
-  o.cmdline = "kvm-arm.protected_modules=probe";
-  auto hv = pkvm::Hypervisor::Create(o);
-  if (!hv.ok() || !(*hv)->OfferModule(PKVM_NATIVE_MODULE(probe_a15)).ok() || !(*hv)->Boot().ok())
-    std::abort();  // the machine itself must always come up
-  pkvm::Hypervisor& m = **hv;
+  auto hv = pkvm::fuzz::BootedMachine("probe", PKVM_NATIVE_MODULE(probe_a15));
+  pkvm::Hypervisor& m = *hv;
   for (size_t at = 0; at + kRecord <= size && at < 64 * kRecord; at += kRecord) {
     const uint8_t kind = data[at];
     const int cpu = data[at + 1] % 2;

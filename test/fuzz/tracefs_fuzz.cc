@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -29,15 +28,8 @@ struct Stats {
 
 void RunOne(const uint8_t* data, size_t size) {
   ++stats.inputs;
-  pkvm::HypervisorOptions o;
-  o.ram_size = 16ull << 20;
-  o.cpus = 2;
-  o.cmdline = "kvm-arm.protected_modules=pkvm_driver";
-  auto hv = pkvm::Hypervisor::Create(o);
-  if (!hv.ok() || !(*hv)->OfferModule(PKVM_NATIVE_MODULE(pkvm_driver_a15)).ok() ||
-      !(*hv)->Boot().ok())
-    std::abort();  // the machine itself must always come up
-  pkvm::Hypervisor& m = **hv;
+  auto hv = pkvm::fuzz::BootedMachine("pkvm_driver", PKVM_NATIVE_MODULE(pkvm_driver_a15));
+  pkvm::Hypervisor& m = *hv;
   const std::string in(reinterpret_cast<const char*>(data), size);
   size_t lines = 0;
   for (size_t at = 0; at < in.size() && lines < 64; ++lines) {
@@ -65,12 +57,7 @@ constexpr const char* kWords[] = {
     "remotes/hypervisor/", "1\n", "0\n", "4294967296\n", "-1\n", "boot\n", "*\n", "!\n", "\n"};
 
 void Mutate(const std::vector<uint8_t>& seed, int rounds, uint64_t salt) {
-  std::mt19937_64 rng(0x7f5 ^ salt);
-  for (int i = 0; i < rounds; ++i) {
-    std::vector<uint8_t> b = seed;
-    pkvm::fuzz::MutateText(b, rng, kWords);
-    RunOne(b.data(), b.size());
-  }
+  pkvm::fuzz::RunTextMutations(seed, rounds, 0x7f5 ^ salt, kWords, RunOne);
 }
 
 std::string Summary() {
