@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -106,8 +108,8 @@ Hypervisor::Impl::~Impl() {
   if (ram != nullptr) munmap(ram, ram_size);
 }
 
-uint64_t Hypervisor::Impl::HostToEl2(const void* p) {
-  const uint64_t v = backend->HostToEl2(p);
+uint64_t Hypervisor::Impl::HostToEl2(const void* p, uint64_t size) {
+  const uint64_t v = backend->HostToEl2(p, size);
   if (v == 0 && p != nullptr)
     Log(absl::StrFormat("libpkvm: host object %p cannot be shown to EL2 code", p));
   return v;
@@ -442,8 +444,16 @@ absl::Status Hypervisor::Impl::Boot() {
     if (!hyp_event_names.empty()) hyp_event_names = trace->EnableEventsByName(hyp_event_names);
     PollTrace();
   }
-  for (const std::string& n : hyp_event_names)
-    Log(absl::StrCat("hyp trace: hyp_event=: no event named '", n, "'"));
+  {
+    // One line per unknown name, each name once, at most 16 lines: the
+    // command line can carry a thousand names.
+    std::set<std::string_view> seen;
+    for (const std::string& n : hyp_event_names)
+      if (seen.insert(n).second && seen.size() <= 16)
+        Log(absl::StrCat("hyp trace: hyp_event=: no event named '", n, "'"));
+    if (seen.size() > 16)
+      Log(absl::StrCat("hyp trace: hyp_event=: ", seen.size() - 16, " more unknown names"));
+  }
   if (!hyp_ftrace_filter.empty()) {
     if (absl::Status s = trace->SetFtraceFilter(hyp_ftrace_filter); !s.ok())
       Log(absl::StrCat("hyp trace: hyp_ftrace_filter=", hyp_ftrace_filter, ": ", s.message()));
@@ -557,8 +567,11 @@ StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions
     // A backend refuses options it cannot serve (-EINVAL, its message says
     // what to use instead); anything else is a backend that would not start.
     if (internal::ErrnoOf(impl->backend_error) == EINVAL) return internal::ToPublic(impl->backend_error);
-    return Status(-ENODEV, absl::StrCat("cannot start the ", BackendName(options.backend),
-                                        " backend: ", impl->backend_error.message()));
+    // -ENOMEM when the process is out of (address) space.
+    const bool no_space = impl->backend_error.code() == absl::StatusCode::kResourceExhausted;
+    return Status(no_space ? -ENOMEM : -ENODEV,
+                  absl::StrCat("cannot start the ", BackendName(options.backend),
+                               " backend: ", impl->backend_error.message()));
   }
   return std::unique_ptr<Hypervisor>(new Hypervisor(std::move(impl)));
 }

@@ -138,8 +138,9 @@ struct Hypervisor::Impl {
     if (el2_ptr == nullptr) return nullptr;
     return backend->El2ToHost(reinterpret_cast<uint64_t>(el2_ptr));
   }
-  // A host object passed to EL2 code, at the address EL2 code sees it.
-  uint64_t HostToEl2(const void* p);
+  // A host object [p, p + size) passed to EL2 code, at the address EL2
+  // code sees it.
+  uint64_t HostToEl2(const void* p, uint64_t size);
   // An argument of a call into EL2 code as an integer register: pointers
   // to data at the address EL2 sees them, function pointers (EL2 code's
   // own) and integers as they are.
@@ -148,10 +149,13 @@ struct Hypervisor::Impl {
     static_assert(std::is_pointer_v<T> || std::is_integral_v<T> || std::is_enum_v<T>,
                   "EL2 calls take integer-register arguments only");
     if constexpr (std::is_pointer_v<T>) {
-      if constexpr (std::is_function_v<std::remove_pointer_t<T>>)
+      using Pointee = std::remove_cv_t<std::remove_pointer_t<T>>;
+      if constexpr (std::is_function_v<Pointee>)
         return reinterpret_cast<uint64_t>(v);
-      else
-        return HostToEl2(v);
+      else if constexpr (requires { sizeof(Pointee); })  // the whole object
+        return HostToEl2(v, sizeof(Pointee));
+      else  // void or an opaque struct: its first byte
+        return HostToEl2(v, 1);
     } else {
       return static_cast<uint64_t>(v);
     }

@@ -8,6 +8,11 @@
 // Reserve/Commit; it never waits for the reader. The reader side
 // (SwapReaderPage, Reset and the RingReader built on them) must be serialised
 // by the caller, as the hypervisor does with its per-CPU reader lock.
+// Control calls (Enable, Disable, Panic) may come from any thread at any
+// time, also during a Reset(): Enable() and Disable() wait for a Reset() in
+// progress and then apply to the reset ring (so "Reset; Enable" from two
+// threads leaves it READY whichever runs first); a Panic() during a Reset()
+// wins (the ring stays PANIC). Init() is concurrent with nothing.
 //
 //   pkvm::trace::TraceClock clock;
 //   clock.Init(&MyCounter, nullptr, mult, shift, epoch_ns, epoch_cyc);
@@ -290,14 +295,24 @@ class RingBuffer {
     status_.store(static_cast<uint32_t>(WriterStatus::kReady), std::memory_order_release);
   }
 
-  // UNAVAILABLE -> READY. False if the ring is in another state.
+  // UNAVAILABLE -> READY (after a Reset() in progress). False if the ring
+  // is in another state.
   bool Enable() noexcept {
-    uint32_t expected = static_cast<uint32_t>(WriterStatus::kUnavailable);
-    return status_.compare_exchange_strong(expected, static_cast<uint32_t>(WriterStatus::kReady),
-                                           std::memory_order_acq_rel, std::memory_order_relaxed);
+    for (;;) {
+      uint32_t expected = status_.load(std::memory_order_acquire);
+      if (expected == kResetting) {
+        internal::CpuRelax();
+        continue;
+      }
+      if (expected != static_cast<uint32_t>(WriterStatus::kUnavailable)) return false;
+      if (status_.compare_exchange_weak(expected, static_cast<uint32_t>(WriterStatus::kReady),
+                                        std::memory_order_acq_rel, std::memory_order_relaxed))
+        return true;
+    }
   }
 
-  // Waits until the writer is out of WRITING, then UNAVAILABLE. PANIC stays.
+  // Waits until the writer is out of WRITING (and a Reset() in progress is
+  // done), then UNAVAILABLE. PANIC stays.
   void Disable() noexcept { (void)Quiesce(); }
 
   // PANIC from any CPU, even the writer's in the middle of an event: Reserve
@@ -310,12 +325,30 @@ class RingBuffer {
   // Reader side (serialised with SwapReaderPage): quiesces the writer, zeroes
   // every page and all meta counters, puts the pages back in their initial
   // places, then restores READY if it was. A panicked ring keeps its events.
+  // While it runs the status is RESETTING (reported as UNAVAILABLE): the
+  // writer's Reserve() fails and Enable()/Disable() wait, so nothing reads
+  // the writer state being rewritten.
   void Reset() noexcept {
     if (meta_ == nullptr) return;
-    const bool was_ready = Quiesce();
-    if (status() == WriterStatus::kPanic) return;
+    uint32_t was;
+    for (;;) {
+      was = status_.load(std::memory_order_acquire);
+      if (was == static_cast<uint32_t>(WriterStatus::kWriting)) {
+        internal::CpuRelax();
+        continue;
+      }
+      if (was == static_cast<uint32_t>(WriterStatus::kPanic) ||
+          panicked_.load(std::memory_order_acquire))
+        return;
+      if (status_.compare_exchange_weak(was, kResetting, std::memory_order_acq_rel,
+                                        std::memory_order_acquire))
+        break;
+    }
     ResetState(/*zero_data=*/true);
-    if (was_ready) status_.store(static_cast<uint32_t>(WriterStatus::kReady), std::memory_order_release);
+    // Back to what it was -- unless a Panic() came in meanwhile.
+    uint32_t expected = kResetting;
+    status_.compare_exchange_strong(expected, was, std::memory_order_release,
+                                    std::memory_order_relaxed);
   }
 
   // Reader side: takes the head page (oldest unread) as the new reader page
@@ -367,7 +400,8 @@ class RingBuffer {
 
   WriterStatus status() const noexcept {
     if (panicked_.load(std::memory_order_acquire)) return WriterStatus::kPanic;
-    return static_cast<WriterStatus>(status_.load(std::memory_order_acquire));
+    const uint32_t s = status_.load(std::memory_order_acquire);
+    return s == kResetting ? WriterStatus::kUnavailable : static_cast<WriterStatus>(s);
   }
   const trace_buffer_meta* meta() const noexcept { return meta_; }
   const pkvm_buffer_data_page* reader_page() const noexcept {
@@ -478,7 +512,7 @@ class RingBuffer {
   bool Quiesce() noexcept {
     for (;;) {
       uint32_t s = status_.load(std::memory_order_acquire);
-      if (s == static_cast<uint32_t>(WriterStatus::kWriting)) {
+      if (s == static_cast<uint32_t>(WriterStatus::kWriting) || s == kResetting) {
         internal::CpuRelax();
         continue;
       }
@@ -539,6 +573,8 @@ class RingBuffer {
   }
 
   // ---- writer: one cache line, touched by every event ----
+  // Reset() in progress: a status value of its own, never WriterStatus.
+  static constexpr uint32_t kResetting = 4;
   alignas(64) std::atomic<uint32_t> status_{0};
   std::atomic<bool> panicked_{false};
   uint32_t max_payload_ = 0;

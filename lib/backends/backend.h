@@ -62,9 +62,10 @@ class Backend {
   virtual user_pt_regs HostHvc(const user_pt_regs& in, int cpu) = 0;
 
   // ---- addresses ----
-  // The address at which EL2 code sees host object `p` (a pointer argument
-  // of a call into EL2 code); 0 for nullptr or an object EL2 cannot see.
-  virtual uint64_t HostToEl2(const void* p) = 0;
+  // The address at which EL2 code sees host object [p, p + size) (a pointer
+  // argument of a call into EL2 code); 0 for nullptr or an object EL2
+  // cannot see.
+  virtual uint64_t HostToEl2(const void* p, uint64_t size) = 0;
   // The host memory behind an address EL2 code stored in its own data;
   // nullptr when EL2 has nothing mapped there.
   virtual const void* El2ToHost(uint64_t va) = 0;

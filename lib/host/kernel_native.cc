@@ -90,7 +90,19 @@ int LoadEl2Module(Hypervisor::Impl& m, KModule* mod, unsigned long* token) {
   user_pt_regs r = CallHyp(m, PKVM_HCALL_pkvm_alloc_module_va, nr_pages);
   if (r.regs[0] != PKVM_SMCCC_RET_SUCCESS) return -EPERM;
   const uint64_t hyp_va = r.regs[1];
-  if (hyp_va == 0) return -ENOMEM;
+  if (hyp_va == 0) {
+    // The EL2 image is mapped as one range from its first section to its
+    // last: whatever lies between them (another object of the .so) counts.
+    m.Log(absl::StrFormat(
+        "%s: no module VA for its EL2 image: its sections span %u KiB (%#x..%#x), more than the "
+        "%u KiB of module VA left%s",
+        name, (end - start) >> 10, start, end, (kModuleVaEnd - m.next_module_va) >> 10,
+        nr_pages > (kModuleVaEnd - kModuleVaBase) / kPageSize
+            ? ": something large lies between them in the .so; keep the .hyp.* sections "
+              "together (link them with hyp-native.lds, as pkvm_add_module() does)"
+            : ""));
+    return -ENOMEM;
+  }
   if (token != nullptr) *token = hyp_va;
   if constexpr (requires { hyp.token; }) hyp.token = hyp_va;
   if constexpr (requires { hyp.sections; })

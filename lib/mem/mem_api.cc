@@ -19,6 +19,15 @@
 #include "status_internal.h"
 #include "trace/hyp_trace.h"
 
+// As <linux/arm-smccc.h> defines them (and lib/el3.cc): complete, so that
+// the Unicorn backend shows EL2 code the whole of what these calls pass.
+struct arm_smccc_res {
+  unsigned long a0, a1, a2, a3;
+};
+struct arm_smccc_1_2_regs {
+  unsigned long a[18];
+};
+
 namespace pkvm {
 
 uint64_t mem::HostDabtEsr(bool write, bool permission, const AccessSyndrome* a) {
@@ -430,7 +439,8 @@ bool TrngCall(Impl& m, int cpu, uint32_t fid, SmcccRegs& r) {
   }
   uint64_t entropy[3] = {0, 0, 0};
   int rc = 0;
-  if (!m.CallEl2(reinterpret_cast<uint64_t>(ops->trng_rnd64), cpu, &rc, &entropy[0],
+  // (As a pointer to the array: EL2 code gets all three words, not one.)
+  if (!m.CallEl2(reinterpret_cast<uint64_t>(ops->trng_rnd64), cpu, &rc, &entropy,
                  static_cast<int>(bits)))
     return false;
   if (rc != 0) {

@@ -442,7 +442,7 @@ uint64_t PageModel::FindFreeHostRun(uint64_t nr, uint64_t align) const {
     uint64_t bad = 0;
     bool ok = true;
     for (uint64_t p = start + nr; p-- > start;) {
-      if (!IsPristine(p)) {
+      if (!IsPristine(p) || (p >= kernel_first_ && p < kernel_end_)) {
         ok = false;
         bad = p;
         break;

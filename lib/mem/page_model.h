@@ -117,6 +117,13 @@ class PageModel {
   PageRec Rec(uint64_t pfn) const;
   PageState State(uint64_t pfn) const;
   bool IsPristine(uint64_t pfn) const { return Rec(pfn) == Default(pfn); }
+  // Pages [first, end) hold the host kernel's own code and data (the
+  // Unicorn backend's module images): FindFreeHostRun() never offers them,
+  // so a donation cannot take memory the host kernel runs from.
+  void SetKernelPages(uint64_t first_pfn, uint64_t end_pfn) {
+    kernel_first_ = first_pfn;
+    kernel_end_ = end_pfn;
+  }
   // Every page whose state differs from its boot state, one line each.
   std::string Dump() const;
 
@@ -180,6 +187,7 @@ class PageModel {
   static bool HostExclusive(const PageRec& r);
 
   uint64_t ram_begin_, ram_end_;  // pfns
+  uint64_t kernel_first_ = 0, kernel_end_ = 0;  // pfns (SetKernelPages)
   std::map<uint64_t, PageRec> pages_;     // only pages not in their boot state
   std::map<uint64_t, MmioRegion> mmio_;   // by base pfn
   HostChangeFn listener_ = nullptr;

@@ -91,23 +91,11 @@ void Mutate(const std::vector<uint8_t>& seed, int rounds, uint64_t salt) {
   }
 }
 
+std::string Summary() {
+  return std::to_string(stats.accepted) + " accepted, " + std::to_string(stats.booted) + " booted";
+}
+bool Exercised() { return stats.booted > 0; }
+
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  RunOne(data, size);
-  return 0;
-}
-
-#ifndef PKVM_LIBFUZZER
-int main(int argc, char** argv) {
-  size_t seeds = 0;
-  if (int rc = pkvm::fuzz::RunSeeds(argc, argv, "dtb_fuzz", RunOne, Mutate, &seeds); rc != 0)
-    return rc;
-  std::printf("dtb_fuzz: %llu inputs from %zu seeds: %llu accepted, %llu booted\n",
-              static_cast<unsigned long long>(stats.inputs), seeds,
-              static_cast<unsigned long long>(stats.accepted),
-              static_cast<unsigned long long>(stats.booted));
-  // A run where nothing was accepted exercised only the validator.
-  return stats.booted > 0 ? 0 : 1;
-}
-#endif
+PKVM_FUZZ_TARGET("dtb_fuzz", RunOne, Mutate, stats.inputs, Summary, Exercised)

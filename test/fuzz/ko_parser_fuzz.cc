@@ -114,22 +114,11 @@ void Mutate(const std::vector<uint8_t>& seed, int rounds, uint64_t salt) {
   }
 }
 
+std::string Summary() {
+  return std::to_string(stats.parsed) + " parsed, " + std::to_string(stats.linked) + " linked";
+}
+bool Exercised() { return true; }
+
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  RunOne(data, size);
-  return 0;
-}
-
-#ifndef PKVM_LIBFUZZER
-int main(int argc, char** argv) {
-  size_t seeds = 0;
-  if (int rc = pkvm::fuzz::RunSeeds(argc, argv, "ko_parser_fuzz", RunOne, Mutate, &seeds); rc != 0)
-    return rc;
-  std::printf("ko_parser_fuzz: %llu inputs from %zu seeds: %llu parsed, %llu linked\n",
-              static_cast<unsigned long long>(stats.inputs), seeds,
-              static_cast<unsigned long long>(stats.parsed),
-              static_cast<unsigned long long>(stats.linked));
-  return 0;
-}
-#endif
+PKVM_FUZZ_TARGET("ko_parser_fuzz", RunOne, Mutate, stats.inputs, Summary, Exercised)

@@ -2,11 +2,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "backends.h"
 #include "pkvm/abi/smccc.h"
 #include "pkvm/kmodule.h"
@@ -22,6 +29,7 @@ extern "C" int __pkvm_load_el2_module(void* this_module, unsigned long* token);
 namespace pkvm::testing {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 constexpr uint64_t kNotSupported = static_cast<uint64_t>(PKVM_SMCCC_RET_NOT_SUPPORTED);
 
@@ -189,6 +197,170 @@ TYPED_TEST(BootTest, ModuleFilesLoadThroughDlopen) {
   // A shared object that is not a module.
   auto other = this->Machine("");
   EXPECT_EQ(other->OfferModuleFile(PKVM_TEST_NOT_A_MODULE_SO).status().error(), -ENOEXEC);
+}
+
+// Every machine has its own image of a module offered as a file (natively a
+// private dlopen() of a copy, in Unicorn its own RAM): the module's EL2
+// globals -- here the count of characters its serial driver saw -- are per
+// machine, one machine's boot does not reset another's, and destroying one
+// leaves the others working.
+class ProbeMachine {
+ public:
+  static constexpr uint64_t kHvc = PKVM_HOST_SMCCC_ID(128);
+  explicit ProbeMachine(std::unique_ptr<Hypervisor> hv) : hv_(std::move(hv)) {}
+  // Boots with probe from its file and registers its serial driver.
+  ::testing::AssertionResult Boot(bool unicorn) {
+    auto name = hv_->OfferModuleFile(unicorn ? PKVM_TEST_PROBE_A15_KO : PKVM_TEST_PROBE_A15_SO);
+    if (!name.ok()) return ::testing::AssertionFailure() << name.status().ToString();
+    if (Status s = hv_->Boot(); !s.ok())
+      return ::testing::AssertionFailure() << s.ToString() << "\n" << hv_->boot_log();
+    auto r = hv_->HostHvc(kHvc, {7 /* PROBE_REG_SERIAL */});
+    if (!r.ok() || r->x(1) != 0) return ::testing::AssertionFailure() << "register_serial_driver";
+    base_ = Chars();
+    return ::testing::AssertionSuccess();
+  }
+  // Prints one character through ops->putc (the module's driver counts it).
+  bool Putc() { return hv_->HostHvc(kHvc, {11 /* PROBE_PUTC */, 'x'}).ok(); }
+  // Characters the module counted since Boot().
+  uint64_t Chars() {
+    auto r = hv_->HostHvc(kHvc, {18 /* PROBE_PUTC_CHARS */});
+    return r.ok() ? r->x(1) - base_ : ~uint64_t{0};
+  }
+
+ private:
+  std::unique_ptr<Hypervisor> hv_;
+  uint64_t base_ = 0;
+};
+
+TYPED_TEST(BootTest, MachinesWithTheSameModuleFileKeepTheirOwnState) {
+  const bool uc = TypeParam::kKind == BackendKind::kUnicorn;
+  ProbeMachine a(this->Machine("kvm-arm.protected_modules=probe"));
+  ASSERT_TRUE(a.Boot(uc));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(a.Putc());
+  {
+    // B boots while A is alive: A's module state stays.
+    ProbeMachine b(this->Machine("kvm-arm.protected_modules=probe"));
+    ASSERT_TRUE(b.Boot(uc));
+    ASSERT_TRUE(b.Putc());
+    EXPECT_EQ(a.Chars(), 3u);
+    EXPECT_EQ(b.Chars(), 1u);
+  }
+  // B is gone: A's module (and its saved ops pointer) still works.
+  ASSERT_TRUE(a.Putc());
+  EXPECT_EQ(a.Chars(), 4u);
+}
+
+TYPED_TEST(BootTest, MachinesWithTheSameModuleFileInTwoThreadsKeepTheirOwnState) {
+  const bool uc = TypeParam::kKind == BackendKind::kUnicorn;
+  constexpr int kRounds = 3;
+  constexpr uint64_t kPuts = 40;
+  std::atomic<int> failures{0};
+  auto run = [&](int id) {
+    for (int round = 0; round < kRounds; ++round) {
+      ProbeMachine m(this->Machine("kvm-arm.protected_modules=probe"));
+      if (!m.Boot(uc)) {
+        ++failures;
+        return;
+      }
+      // Each machine sees exactly its own characters, while the other
+      // thread boots, prints and destroys machines of the same module.
+      for (uint64_t i = 1; i <= kPuts + static_cast<uint64_t>(id); ++i)
+        if (!m.Putc() || m.Chars() != i) ++failures;
+    }
+  };
+  std::thread t0(run, 0), t1(run, 1);
+  t0.join();
+  t1.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+// A module whose EL2 sections lie far apart (a large object between them)
+// needs more module VA than there is: -ENOMEM, with a line saying why.
+TYPED_TEST(BootTest, El2SectionsSpanningALargeObjectAreNamedInTheError) {
+  auto hv = this->Machine("");
+  pkvm_kmodule_a15 mod{};
+  std::snprintf(mod.name, sizeof mod.name, "spread");
+  alignas(4096) static char text[4096];
+  const uintptr_t far = reinterpret_cast<uintptr_t>(text) + (2ull << 30);  // never touched
+  mod.hyp.text = {text, text + 4096};
+  mod.hyp.data = {reinterpret_cast<void*>(far), reinterpret_cast<void*>(far + 4096)};
+  int rc = 0;
+  ASSERT_TRUE(hv->RunEl1([&] { rc = __pkvm_load_el2_module(&mod, nullptr); }).ok());
+  EXPECT_EQ(rc, -ENOMEM);
+  EXPECT_THAT(hv->boot_log(), AllOf(HasSubstr("spread: no module VA for its EL2 image"),
+                                    HasSubstr("span 2097156 KiB"),
+                                    HasSubstr("something large lies between them")))
+      << hv->boot_log();
+}
+
+// A module file named without a slash is the file in the current
+// directory (as insmod takes it), not a name for dlopen()'s library search;
+// a file that is there but cannot be loaded is -ENOEXEC with the loader's
+// reason, a missing one -ENOENT.
+TYPED_TEST(BootTest, ModuleFileNamesArePathsAndLoadErrorsSayWhy) {
+  const bool uc = TypeParam::kKind == BackendKind::kUnicorn;
+  const std::string dir = ::testing::TempDir();
+  const std::string file = uc ? "cwd_probe.ko" : "cwd_probe.so";
+  std::vector<char> bytes;
+  {
+    std::ifstream in(uc ? PKVM_TEST_PROBE_A15_KO : PKVM_TEST_PROBE_A15_SO, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_GT(bytes.size(), 64u);
+  std::ofstream(dir + "/" + file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(dir + "/cwd_short", std::ios::binary).write(bytes.data(), 64);  // an ELF header only
+  char old_cwd[4096];
+  ASSERT_NE(getcwd(old_cwd, sizeof old_cwd), nullptr);
+  ASSERT_EQ(chdir(dir.c_str()), 0);
+  auto hv = this->Machine("kvm-arm.protected_modules=probe");
+  auto name = hv->OfferModuleFile(file);
+  auto missing = hv->OfferModuleFile(uc ? "cwd_missing.ko" : "cwd_missing.so");
+  auto shortfile = this->Machine("")->OfferModuleFile("cwd_short");
+  ASSERT_EQ(chdir(old_cwd), 0);
+  ASSERT_TRUE(name.ok()) << name.status().ToString();
+  EXPECT_EQ(*name, "probe");
+  ASSERT_TRUE(hv->Boot().ok()) << hv->boot_log();
+  EXPECT_EQ(hv->HostHvc(PKVM_HOST_SMCCC_ID(128), {0})->x(1), 0x600du);
+  EXPECT_EQ(missing.status().error(), -ENOENT) << missing.status().ToString();
+  EXPECT_EQ(shortfile.status().error(), -ENOEXEC) << shortfile.status().ToString();
+  if (!uc) {
+    EXPECT_THAT(shortfile.status().message(), HasSubstr("cwd_short: ")) << shortfile.status().ToString();
+  }
+  std::remove((dir + "/" + file).c_str());
+  std::remove((dir + "/cwd_short").c_str());
+}
+
+// Donations to the hypervisor take free host memory, never the pages the
+// host kernel runs from (in Unicorn the module images and the hypercall
+// stub live in RAM): after the host has given away everything it can, the
+// module still answers.
+TYPED_TEST(BootTest, DonationsNeverTakeTheKernelsOwnPages) {
+  auto hv = this->Machine("kvm-arm.protected_modules=probe");
+  ASSERT_TRUE(hv->OfferModule(PKVM_NATIVE_MODULE(probe_a15)).ok());
+  ASSERT_TRUE(hv->Boot().ok()) << hv->boot_log();
+  int donated = 0;
+  while (donated < 64 && hv->TopUpHypPool(HypPool::kHypAlloc, 256).ok()) ++donated;
+  EXPECT_GT(donated, 0);
+  auto r = hv->HostHvc(PKVM_HOST_SMCCC_ID(128), {0});
+  ASSERT_TRUE(r.ok()) << r.status().ToString() << "\n" << hv->panic_report();
+  EXPECT_EQ(r->x(1), 0x600du);
+}
+
+// Unknown hyp_event= names: one boot-log line per name (each once), at most
+// 16, then a count.
+TYPED_TEST(BootTest, UnknownHypEventNamesAreWarnedAboutBoundedly) {
+  std::string names;
+  for (int i = 0; i < 100; ++i) absl::StrAppend(&names, names.empty() ? "" : ",", "nx", i);
+  auto hv = this->Machine("hyp_event=" + names + ",nx0,nx0");
+  ASSERT_TRUE(hv->Boot().ok()) << hv->boot_log();
+  const std::string log = hv->boot_log();
+  size_t lines = 0;
+  for (size_t at = log.find("no event named"); at != std::string::npos;
+       at = log.find("no event named", at + 1))
+    ++lines;
+  EXPECT_EQ(lines, 16u) << log;
+  EXPECT_THAT(log, HasSubstr("no event named 'nx0'"));
+  EXPECT_THAT(log, HasSubstr("hyp_event=: 84 more unknown names")) << log;
 }
 
 }  // namespace

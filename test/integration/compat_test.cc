@@ -229,6 +229,24 @@ TYPED_TEST(CompatFilesTest, ProviderAndConsumerFromFiles) {
   EXPECT_EQ(call(1, {CS_PARAM}), CONSUMER_PARAM);
   EXPECT_EQ(call(1, {CS_MIX, 5}), 15 + PROVIDER_SALT);
   EXPECT_EQ(call(0, {PV_CALLS}), 1);
+  // A second machine with the same two files: its consumer calls its own
+  // provider (natively the private images link with each other), and the
+  // first machine's provider counts only its own calls.
+  auto hv2 = MakeMachine(TypeParam::kKind, Generation::kA15,
+                         "kvm-arm.protected_modules=provider,consumer");
+  ASSERT_NE(hv2, nullptr);
+  ASSERT_TRUE(hv2->OfferModuleFile(uc ? PKVM_TEST_PROVIDER_A15_KO : PKVM_TEST_PROVIDER_A15_SO).ok());
+  ASSERT_TRUE(hv2->OfferModuleFile(uc ? PKVM_TEST_CONSUMER_A15_KO : PKVM_TEST_CONSUMER_A15_SO).ok());
+  ASSERT_TRUE(hv2->Boot().ok()) << hv2->boot_log();
+  for (int i = 0; i < 3; ++i) {
+    auto r = hv2->HostHvc(PKVM_HOST_SMCCC_ID(129), {CS_MIX, 5});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(static_cast<int64_t>(r->x(1)), 15 + PROVIDER_SALT);
+  }
+  auto calls2 = hv2->HostHvc(PKVM_HOST_SMCCC_ID(128), {PV_CALLS});
+  ASSERT_TRUE(calls2.ok());
+  EXPECT_EQ(static_cast<int64_t>(calls2->x(1)), 3);
+  EXPECT_EQ(call(0, {PV_CALLS}), 1);
 }
 
 }  // namespace

@@ -10,7 +10,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -19,6 +23,7 @@
 #include <string>
 
 #include "../modules/probe/probe.h"
+#include "absl/strings/str_format.h"
 #include "backends.h"
 #include "pkvm/hypervisor.h"
 
@@ -196,6 +201,132 @@ TEST(UnicornFaultTest, ModuleLargerThanModuleMemoryIsRefusedWhenOffered) {
   EXPECT_EQ(s.error(), -ENOMEM) << s.ToString();
   EXPECT_THAT(s.message(), AllOf(HasSubstr("KiB of module memory"), HasSubstr("ram_size")));
   std::remove(path.c_str());
+}
+
+// EL2 code reaches host memory through pkvm_module_ops only as far as the
+// machine mapped it for EL2: each abuse below is a hyp panic naming the op,
+// the argument and the calling code, and no host byte is read or written.
+// (On the native backend the same calls would reach the host directly.)
+std::string OpsAbuseReport(uint64_t how, uint64_t x2) {
+  auto hv = BootFaulty();
+  if (hv == nullptr) return "no machine";
+  auto r = hv->HostHvc(kHvc, {how, x2});
+  if (r.ok()) return "no fault";
+  EXPECT_EQ(hv->state(), MachineState::kPanicked);
+  // The process goes on: another machine works.
+  auto other = BootFaulty();
+  EXPECT_NE(other, nullptr);
+  if (other != nullptr) {
+    auto fine = other->HostHvc(kHvc, {0});
+    EXPECT_TRUE(fine.ok() && fine->x(1) == 0x600du);
+  }
+  return hv->panic_report();
+}
+
+// The Unicorn backend's hyp linear map: hyp_va(pa) = pa + 10 TiB
+// (docs/debugging.md).
+constexpr uint64_t kHypLinearOffset = 0x00000a0000000000ull;
+
+TEST(UnicornOpsSandboxTest, HypVaOfAnAddressOutsideRamIsNotAWindowOntoTheHost) {
+  // Below RAM, and far above it: the hyp linear map has nothing there, so
+  // the load faults at hyp_va(phys) (natively the arithmetic would point
+  // into the host process).
+  for (const uint64_t phys : {uint64_t{0x3ff00000}, uint64_t{0x40000000 + (80ull << 20)},
+                              uint64_t{0x7fff00000000}}) {
+    const std::string report = OpsAbuseReport(14, phys);
+    EXPECT_THAT(report, AllOf(HasSubstr("EL2 data abort"),
+                              HasSubstr(absl::StrFormat("far %#x", phys + kHypLinearOffset)),
+                              HasSubstr("faulty_hyp_hvc+0x")))
+        << report;
+  }
+}
+
+TEST(UnicornOpsSandboxTest, MemsetIsCheckedOverItsWholeRange) {
+  // 16 bytes of its own .data are fine; 1 MiB from there runs past what
+  // EL2 has mapped.
+  {
+    auto hv = BootFaulty();
+    ASSERT_NE(hv, nullptr);
+    auto r = hv->HostHvc(kHvc, {15, 16});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    auto copy = hv->HostHvc(kHvc, {20, 0});  // faulty_buf[1] = faulty_buf[0], now 0
+    ASSERT_TRUE(copy.ok());
+    EXPECT_EQ(copy->x(2), 0u);
+  }
+  const std::string report = OpsAbuseReport(15, 1 << 20);
+  EXPECT_THAT(report, AllOf(HasSubstr("pkvm_module_ops->memset() argument 0 (dst)"),
+                            HasSubstr("has not mapped writable"), HasSubstr("called from pc 0x"),
+                            HasSubstr("faulty_hyp_hvc+0x")))
+      << report;
+}
+
+TEST(UnicornOpsSandboxTest, MemcpyCopiesWhatEl2Maps) {
+  auto hv = BootFaulty();
+  ASSERT_NE(hv, nullptr);
+  auto r = hv->HostHvc(kHvc, {20, 0});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->x(2), 0x5au);
+}
+
+TEST(UnicornOpsSandboxTest, MemcpyToNullIsAHypPanic) {
+  const std::string report = OpsAbuseReport(16, 0);
+  EXPECT_THAT(report, AllOf(HasSubstr("pkvm_module_ops->memcpy() argument 0 (to)"),
+                            HasSubstr("reaches 0x0,"), HasSubstr("faulty_hyp_hvc+0x")))
+      << report;
+}
+
+TEST(UnicornOpsSandboxTest, MemcpyIntoModuleTextIsAHypPanic) {
+  const std::string report = OpsAbuseReport(17, 0);
+  EXPECT_THAT(report, AllOf(HasSubstr("pkvm_module_ops->memcpy() argument 0 (to)"),
+                            HasSubstr("not mapped writable"), HasSubstr("faulty_hyp_hvc+0x")))
+      << report;
+}
+
+TEST(UnicornOpsSandboxTest, AKeptTraceEntryPointerFaultsAfterTheCall) {
+  auto hv = BootFaulty();
+  ASSERT_NE(hv, nullptr);
+  ASSERT_TRUE(hv->TracefsWrite("hyp/tracing_on", "1").ok());
+  auto r = hv->HostHvc(kHvc, {18, 0});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->x(2), 1u) << "tracing_reserve_entry() gave no entry";
+  // The trace buffer goes away; the module still has the pointer.
+  ASSERT_TRUE(hv->TracefsWrite("hyp/tracing_on", "0").ok());
+  ASSERT_TRUE(hv->TracefsWrite("hyp/buffer_size_kb", "8").ok());
+  auto stale = hv->HostHvc(kHvc, {19, 0});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_THAT(hv->panic_report(), AllOf(HasSubstr("EL2 data abort"), HasSubstr("faulty_hyp_hvc+0x")))
+      << hv->panic_report();
+}
+
+// Unicorn reserves about 1 GiB of address space per CPU and would exit(1)
+// the process when it cannot: under an address-space limit, Create() fails
+// with -ENOMEM and a message instead (run in a child process: the limit
+// would outlive the test).
+void CreateUnderAddressSpaceLimit() {
+  uint64_t pages = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%" SCNu64, &pages) != 1) pages = 0;
+    std::fclose(f);
+  }
+  const rlim_t lim = pages * 4096 + (512ull << 20);
+  const rlimit r{lim, lim};
+  if (setrlimit(RLIMIT_AS, &r) != 0) _exit(2);
+  HypervisorOptions o;
+  o.backend = BackendKind::kUnicorn;
+  auto hv = Hypervisor::Create(o);
+  if (hv.ok()) _exit(3);
+  std::fprintf(stderr, "%s\n", hv.status().ToString().c_str());
+  const bool named = hv.status().message().find("RLIMIT_AS") != std::string::npos;
+  _exit(hv.status().error() == -ENOMEM && named ? 0 : 4);
+}
+
+TEST(UnicornResourceDeathTest, AnAddressSpaceLimitFailsCreateInsteadOfExitingTheProcess) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "sanitizer runtimes need an unlimited address space";
+#endif
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(CreateUnderAddressSpaceLimit(), ::testing::ExitedWithCode(0),
+              "not enough address space for a Unicorn CPU");
 }
 
 }  // namespace

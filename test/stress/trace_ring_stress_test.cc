@@ -272,5 +272,71 @@ TEST(TraceRingStressTest, OnePageRingAgainstASpinningReader) {
   }
 }
 
+// Reset() (reader side) against Enable()/Disable() from a control thread
+// and a writer: the header's contract. Control calls wait for a Reset() in
+// progress, so a Disable() is never undone by a Reset() that started before
+// it (the ring stays off until the control thread enables it again), the
+// writer never sees writer state a Reset() is rewriting (TSan), and the ring
+// works normally afterwards.
+TEST(TraceRingStressTest, ResetAgainstEnableAndDisableFromOtherThreads) {
+  const ClockCalibration cal = CalibrateHostClock();
+  TraceClock clock;
+  clock.Init(&HostCounter, nullptr, cal.mult, cal.shift, cal.epoch_ns, cal.epoch_cyc);
+  constexpr uint32_t kPages = 4;
+  Cpu c;
+  c.mem = static_cast<uint8_t*>(std::aligned_alloc(kPageSize, (kPages + 1) * size_t{kPageSize}));
+  std::memset(c.mem, 0, (kPages + 1) * size_t{kPageSize});
+  for (uint32_t i = 0; i < kPages; ++i)
+    c.pages.push_back(reinterpret_cast<pkvm_buffer_data_page*>(c.mem + (i + 1) * size_t{kPageSize}));
+  c.descs = std::make_unique<RingPage[]>(kPages);
+  ASSERT_EQ(c.ring.Init(c.meta(), c.pages.data(), kPages, c.descs.get(), &clock), 0);
+  ASSERT_TRUE(c.ring.Enable());
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> resets{0}, undone_disables{0}, failed_enables{0};
+  std::thread writer([&] {
+    uint64_t seq = 0;
+    while (!done.load(std::memory_order_acquire)) {
+      if (void* p = c.ring.Reserve(LenOf(seq))) {
+        Fill(static_cast<uint8_t*>(p), 0, seq++);
+        c.ring.Commit();
+      }
+    }
+  });
+  std::thread resetter([&] {
+    while (!done.load(std::memory_order_acquire)) {
+      c.ring.Reset();
+      resets.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  // Until both sides have done plenty (thread start-up order is the OS's).
+  for (int i = 0; i < 20000 || resets.load(std::memory_order_relaxed) < 2000; ++i) {
+    c.ring.Disable();
+    for (int k = 0; k < 8; ++k)
+      if (c.ring.status() != WriterStatus::kUnavailable) undone_disables.fetch_add(1);
+    if (!c.ring.Enable()) failed_enables.fetch_add(1);
+  }
+  done.store(true, std::memory_order_release);
+  writer.join();
+  resetter.join();
+  EXPECT_GT(resets.load(), 0u);
+  EXPECT_EQ(undone_disables.load(), 0u);
+  EXPECT_EQ(failed_enables.load(), 0u);
+  // Quiet again: a reset ring takes and gives back events as a new one.
+  c.ring.Reset();
+  ASSERT_EQ(c.ring.status(), WriterStatus::kReady);
+  c.reader = std::make_unique<RingReader>(&c.ring);
+  constexpr uint64_t kEvents = 50;
+  for (uint64_t seq = 0; seq < kEvents; ++seq) {
+    void* p = c.ring.Reserve(LenOf(seq));
+    ASSERT_NE(p, nullptr);
+    Fill(static_cast<uint8_t*>(p), 0, seq);
+    c.ring.Commit();
+  }
+  Drain(c, 0, UINT64_MAX);
+  EXPECT_EQ(c.torn, 0u);
+  EXPECT_EQ(c.read, kEvents);
+  EXPECT_EQ(c.lost, 0u);
+}
+
 }  // namespace
 }  // namespace pkvm::trace

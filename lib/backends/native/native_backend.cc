@@ -76,7 +76,9 @@ class NativeBackend final : public Backend {
     if (mod.desc == nullptr)
       return ErrnoError(ENOEXEC, absl::StrCat(mod.path, ": not a native module"));
     const pkvm_native_module& d = *mod.desc;
-    internal::ResetNativeModuleImage(d);
+    // A module file has this machine's own image, fresh from dlopen();
+    // a module linked into the program is shared and needs resetting.
+    if (mod.dl_handle == nullptr) internal::ResetNativeModuleImage(d);
     internal::PrepareNativeModule(m_, d);  // the arm64 loader's module_init_hyp
     // module_param() values from the command line, before module_init.
     if (absl::Status s = internal::ApplyNativeModuleParams(m_, d); !s.ok()) return s;
@@ -108,7 +110,7 @@ class NativeBackend final : public Backend {
   user_pt_regs HostHvc(const user_pt_regs& in, int cpu) override { return m_.HostHvc(in, cpu); }
 
   // EL2 code is host code: its pointers are host pointers.
-  uint64_t HostToEl2(const void* p) override { return reinterpret_cast<uint64_t>(p); }
+  uint64_t HostToEl2(const void* p, uint64_t) override { return reinterpret_cast<uint64_t>(p); }
   const void* El2ToHost(uint64_t va) override { return reinterpret_cast<const void*>(va); }
   uint64_t PhysToEl2(uint64_t, const void* host) override {
     return reinterpret_cast<uint64_t>(host);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "backends/native/module_image.h"
 #include "host/module_loader.h"
 #include "pkvm/kmodule.h"
 #include "status_internal.h"
@@ -67,13 +68,14 @@ void ResetNativeModuleImage(const pkvm_native_module& d) {
 }
 
 absl::StatusOr<std::string> OfferNativeModuleFile(Hypervisor::Impl& m, const std::string& path) {
-  void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (h == nullptr) {
-    const char* err = dlerror();
-    return ErrnoError(ENOEXEC, absl::StrCat("cannot load module ", path, ": ",
-                                            err != nullptr ? err : "dlopen failed"));
-  }
-  std::shared_ptr<void> handle(h, [](void* p) { dlclose(p); });
+  // This machine's own image of the file (backends/native/module_image.h).
+  std::vector<std::shared_ptr<void>> loaded;  // modules it may link against
+  for (const OfferedModule& o : m.offered)
+    if (o.dl_handle != nullptr) loaded.push_back(o.dl_handle);
+  auto image = OpenPrivateModuleImage(path, loaded);
+  if (!image.ok()) return image.status();
+  std::shared_ptr<void> handle = std::move(image).value();
+  void* h = handle.get();
   void* sym = dlsym(h, "pkvm_native_module_entry");
   if (sym == nullptr) {
     // A module whose EL2 part is AArch64 assembly: only its .ko runs, on

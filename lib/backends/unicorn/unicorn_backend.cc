@@ -56,6 +56,13 @@ namespace {
 
 constexpr uint64_t kPage = kPageSize;
 
+// Whether an op's pointee type has a size here (some ABI structs are only
+// declared): only then is the whole object checked.
+template <typename U, typename = void>
+struct IsComplete : std::false_type {};
+template <typename U>
+struct IsComplete<U, std::void_t<decltype(sizeof(U))>> : std::true_type {};
+
 uint32_t PermsOf(uint64_t prot) {
   uint32_t p = 0;
   if (prot & KVM_PGTABLE_PROT_R) p |= arm64::kPermRead;
@@ -104,16 +111,32 @@ struct UnicornBackend::Impl {
   std::unique_ptr<UnicornCpu> el1, el2;
 
   // Kernel memory for module images, from the middle of RAM up.
-  uint64_t kernel_next = 0, kernel_end = 0;
+  uint64_t kernel_base = 0, kernel_next = 0, kernel_end = 0;
+  // kernel_next moved: the pages below it are the kernel's, not the pools'.
+  void KernelGrew() { m.memory.pages.SetKernelPages(kernel_base >> 12, kernel_next >> 12); }
   uint64_t scratch = 0;  // one kernel page for EL1 calls' out-arguments
   uint64_t hvc_stub = 0;  // `hvc #0; ret` in that page
 
   std::vector<std::unique_ptr<KoModule>> modules;
   KoModule* loading = nullptr;
 
-  // EL2 window: host pages (not RAM, not devices) EL2 code is handed.
-  std::map<uint64_t, uint64_t> window_by_host;  // host page -> EL2 VA
+  // EL2 window: host objects (not RAM, not devices) EL2 code is handed,
+  // mapped page by page with an unmapped guard page after each object, so
+  // that running past one faults instead of reaching the next. Two kinds:
+  //  machine  the ops table and the CPUs' host contexts, mapped for the
+  //           machine's life (the hypervisor owns them);
+  //  call     anything else handed to EL2 (call arguments on the host
+  //           stack, trace entries in host heap): unmapped when the
+  //           outermost host -> guest entry returns, so a pointer EL2 code
+  //           keeps faults later instead of reaching freed host memory.
+  //           Their VAs go round the call half of the window, so a stale
+  //           pointer meets a fresh object only after millions of calls.
+  static constexpr uint64_t kCallWindowBase = kUcWindowBase + (kUcWindowEnd - kUcWindowBase) / 2;
+  std::map<uint64_t, uint64_t> window_by_host;  // host page -> EL2 VA (machine objects)
   uint64_t window_next = kUcWindowBase;
+  std::map<uint64_t, uint64_t> call_by_host;  // host page -> EL2 VA (this entry's objects)
+  std::vector<std::pair<uint64_t, uint64_t>> call_maps;  // [va, size) to unmap
+  uint64_t call_next = kCallWindowBase;
   struct El2Mapping {
     void* host = nullptr;
     uint32_t perms = 0;
@@ -450,25 +473,69 @@ struct UnicornBackend::Impl {
     }
   }
 
-  uint64_t Window(const void* p) {
+  enum class WindowUse { kNone, kCall };
+
+  // Maps the host object [p, p + size) into the window (see window_by_host);
+  // 0 when the window is full or Unicorn refuses.
+  uint64_t Window(const void* p, uint64_t size, bool for_call) {
     const auto a = reinterpret_cast<uint64_t>(p);
-    const uint64_t page = a & kPageMask;
-    if (auto it = window_by_host.find(page); it != window_by_host.end()) return it->second + (a - page);
-    // Two pages at a time, so an object that crosses a page end is contiguous.
-    if (window_next + 2 * kPage > kUcWindowEnd) return 0;
-    const uint64_t va = window_next;
-    window_next += 2 * kPage;
-    for (int i = 0; i < 2; ++i) {
-      if (!el2->Map(va + i * kPage, reinterpret_cast<void*>(page + i * kPage), kPage,
-                    arm64::kPermRead | arm64::kPermWrite)
-               .ok())
-        return 0;
-      window_by_host.emplace(page + i * kPage, va + i * kPage);
+    if (size == 0) size = 1;
+    if (a + size < a) return 0;
+    const uint64_t first = a & kPageMask;
+    const uint64_t n = (((a + size - 1) & kPageMask) - first) / kPage + 1;
+    // Already mapped, contiguously?
+    auto lookup = [&](const std::map<uint64_t, uint64_t>& by_host) -> uint64_t {
+      auto it = by_host.find(first);
+      if (it == by_host.end()) return 0;
+      for (uint64_t i = 1; i < n; ++i) {
+        auto j = by_host.find(first + i * kPage);
+        if (j == by_host.end() || j->second != it->second + i * kPage) return 0;
+      }
+      return it->second + (a - first);
+    };
+    if (const uint64_t va = lookup(window_by_host)) return va;
+    if (for_call)
+      if (const uint64_t va = lookup(call_by_host)) return va;
+    uint64_t& next = for_call ? call_next : window_next;
+    const uint64_t end = for_call ? kUcWindowEnd : kCallWindowBase;
+    if ((n + 1) * kPage > end - next) {
+      if (!for_call) return 0;
+      next = kCallWindowBase;  // round again (this entry's own objects are below `next`)
+      if ((n + 1) * kPage > end - next) return 0;
     }
-    return va + (a - page);
+    const uint64_t va = next;
+    next += (n + 1) * kPage;  // + the guard page
+    if (!el2->Map(va, reinterpret_cast<void*>(first), n * kPage, arm64::kPermRead | arm64::kPermWrite)
+             .ok())
+      return 0;
+    std::map<uint64_t, uint64_t>& by_host = for_call ? call_by_host : window_by_host;
+    for (uint64_t i = 0; i < n; ++i) by_host.insert_or_assign(first + i * kPage, va + i * kPage);
+    if (for_call) call_maps.emplace_back(va, n * kPage);
+    return va + (a - first);
   }
 
-  uint64_t HostToEl2(const void* p) {
+  // The outermost entry returned: the call objects EL2 was shown go.
+  void DropCallWindow() {
+    if (call_maps.empty()) return;
+    for (const auto& [va, size] : call_maps) el2->Unmap(va, size).IgnoreError();
+    call_maps.clear();
+    call_by_host.clear();
+  }
+
+  // [p, p + size) inside one CPU's state: the hypervisor's own per-CPU
+  // object (CpuState is page-aligned, so its pages hold nothing else).
+  bool InCpuState(uint64_t a, uint64_t size) const {
+    for (const CpuState& c : m.cpus) {
+      const auto lo = reinterpret_cast<uint64_t>(&c);
+      if (a >= lo && size <= sizeof c && a - lo <= sizeof c - size) return true;
+    }
+    return false;
+  }
+
+  // The EL2 address of host object [p, p + size). `use` says whether an
+  // object that is not RAM, a module page, the ops table or a CPU's state
+  // may be shown through the call window; kNone: 0 for such objects.
+  uint64_t HostToEl2(const void* p, uint64_t size = 1, WindowUse use = WindowUse::kCall) {
     if (p == nullptr) return 0;
     const auto a = reinterpret_cast<uint64_t>(p);
     // Hyp VAs handed out as pointers (alloc_module_va) are what they are.
@@ -479,7 +546,9 @@ struct UnicornBackend::Impl {
       return it->second + (a & ~kPageMask);
     uint64_t phys = 0;
     if (mem::PtrToPhys(m, p, &phys)) return phys + kUcHypLinearOffset;
-    return Window(p);
+    if (InCpuState(a, size)) return Window(p, size, /*for_call=*/false);
+    if (use == WindowUse::kNone) return 0;
+    return Window(p, size, /*for_call=*/true);
   }
 
   void* El2ToHost(uint64_t va) {
@@ -662,7 +731,10 @@ struct UnicornBackend::Impl {
       const ExecContext* c = CurrentContext();
       DebugPanicked(c != nullptr && c->el == ExceptionLevel::kEl2 ? 2 : 1);
     }
-    if (outer) deadline_ns = 0;
+    if (outer) {
+      deadline_ns = 0;
+      DropCallWindow();
+    }
     --depth;
     return r;
   }
@@ -901,7 +973,7 @@ struct UnicornBackend::Impl {
     arm64::TrapHandler fn;
     if (name == "__kvm_nvhe_tracing_reserve_entry") {
       fn = [this](UnicornCpu&, TrapFrame& f) {
-        f.x[0] = HostToEl2(trace::TracingReserveEntry(f.x[0]));
+        f.x[0] = HostToEl2(trace::TracingReserveEntry(f.x[0]), std::max<uint64_t>(f.x[0], 1));
       };
     } else if (name == "__kvm_nvhe_tracing_commit_entry") {
       fn = [](UnicornCpu&, TrapFrame&) { trace::TracingCommitEntry(); };
@@ -1071,6 +1143,16 @@ struct UnicornBackend::Impl {
         }
         void* p = mode == ArgMode::kArithmetic ? LinearToHost(x) : El2ToHost(x);
         if (p == nullptr) return false;
+        // The whole object must be there, and be one piece of host memory
+        // (the op reads or writes it as one).
+        using Pointee = std::remove_cv_t<std::remove_pointer_t<T>>;
+        if constexpr (IsComplete<Pointee>::value) {
+          if (mode == ArgMode::kAccess && sizeof(Pointee) > 1) {
+            const uint64_t last = x + sizeof(Pointee) - 1;
+            if (last < x || El2ToHost(last) != static_cast<uint8_t*>(p) + sizeof(Pointee) - 1)
+              return false;
+          }
+        }
         *out = static_cast<T>(p);
       }
     } else if constexpr (std::is_same_v<T, bool>) {
@@ -1079,6 +1161,106 @@ struct UnicornBackend::Impl {
       *out = static_cast<T>(x);
     }
     return true;
+  }
+
+  // " called from 0x... fn+0x.. [module]": where the EL2 code that called
+  // the op is (the trampoline was reached with `bl`/`blr`, so x30 - 4).
+  std::string CallerNote(UnicornCpu& cpu) {
+    const uint64_t pc = cpu.ReadReg(30) - 4;
+    const std::string sym = Symbolize(pc);
+    return absl::StrFormat("; called from pc %#x%s%s", pc, sym.empty() ? "" : " ", sym);
+  }
+  // An op's arguments cannot be what it needs: a hyp panic naming the op,
+  // the argument and the calling code; the EL2 code stops.
+  void OpPanic(UnicornCpu& cpu, const std::string& what) {
+    m.HypPanic(what + CallerNote(cpu), Cpu());
+    StopForPanic(cpu);
+  }
+
+  template <typename T>
+  void InvalidateIfCode(uint64_t x) {
+    if constexpr (std::is_pointer_v<T> && !std::is_function_v<std::remove_pointer_t<T>> &&
+                  !std::is_const_v<std::remove_pointer_t<T>>) {
+      if (x < kModuleVaBase || x >= kModuleVaEnd) return;
+      auto it = m.hyp_pages.find(x & kPageMask);
+      if (it != m.hyp_pages.end() && (it->second.prot & KVM_PGTABLE_PROT_X))
+        el2->InvalidateCode(x & kPageMask, 2 * kPage);
+    }
+  }
+
+  // The host memory behind EL2 byte `va` when EL2 may read it (write: and
+  // write it) -- checked against what EL2 has mapped and with which
+  // permissions: module pages by their protection, the linear map and the
+  // window read-write, the EL2 stack read-write, its code page read-only.
+  uint8_t* El2Byte(uint64_t va, bool write) {
+    const uint64_t page = va & kPageMask;
+    if (page >= kModuleVaBase && page < kModuleVaEnd) {
+      auto it = m.hyp_pages.find(page);
+      if (it == m.hyp_pages.end()) return nullptr;
+      if (!(it->second.prot & (write ? KVM_PGTABLE_PROT_W : KVM_PGTABLE_PROT_R))) return nullptr;
+      return reinterpret_cast<uint8_t*>(it->second.host_page) + (va & ~kPageMask);
+    }
+    if (page >= kUcEl2PrivateBase && page < kModuleVaBase) {
+      if (write && page < kUcEl2PrivateBase + 2 * kPage) return nullptr;  // code, guard
+      return static_cast<uint8_t*>(el2->HostPointer(va));
+    }
+    return static_cast<uint8_t*>(El2ToHost(va));
+  }
+  // Checks EL2 bytes [va, va + n) page by page; the first byte EL2 may not
+  // touch so into *bad. (n > 0)
+  bool El2RangeOk(uint64_t va, uint64_t n, bool write, uint64_t* bad) {
+    if (va + n < va) {
+      *bad = va;
+      return false;
+    }
+    for (uint64_t a = va; a < va + n; a = (a & kPageMask) + kPage) {
+      if (El2Byte(a, write) == nullptr) {
+        *bad = a;
+        return false;
+      }
+      if ((a & kPageMask) + kPage < a) break;
+    }
+    return true;
+  }
+  std::string RangeNote(const char* op, int arg, const char* arg_name, uint64_t va, uint64_t n,
+                        uint64_t bad, bool write) {
+    return absl::StrFormat(
+        "EL2 data abort: pkvm_module_ops->%s() argument %d (%s) [0x%x, 0x%x + 0x%x) reaches 0x%x, which "
+        "EL2 has not mapped %s%s",
+        op, arg, arg_name, va, va, n, bad, write ? "writable" : "readable", PageNote(bad));
+  }
+
+  // memcpy/memset for EL2 code: every byte of every buffer checked, then
+  // copied page piece by page piece (pages adjacent at EL2 need not be
+  // adjacent in the host); code written this way is retranslated.
+  void OpMemcpy(UnicornCpu& cpu, TrapFrame& f) {
+    const uint64_t to = f.x[0], from = f.x[1], n = f.x[2];
+    if (n == 0) return;  // x0 stays `to`
+    uint64_t bad = 0;
+    if (!El2RangeOk(to, n, true, &bad)) return OpPanic(cpu, RangeNote("memcpy", 0, "to", to, n, bad, true));
+    if (!El2RangeOk(from, n, false, &bad))
+      return OpPanic(cpu, RangeNote("memcpy", 1, "from", from, n, bad, false));
+    for (uint64_t done = 0; done < n;) {
+      const uint64_t d = to + done, s = from + done;
+      const uint64_t chunk =
+          std::min({n - done, kPage - (d & ~kPageMask), kPage - (s & ~kPageMask)});
+      std::memmove(El2Byte(d, true), El2Byte(s, false), chunk);
+      done += chunk;
+    }
+    el2->InvalidateCode(to & kPageMask, ((to + n - 1) & kPageMask) - (to & kPageMask) + kPage);
+  }
+  void OpMemset(UnicornCpu& cpu, TrapFrame& f) {
+    const uint64_t dst = f.x[0], n = f.x[2];
+    if (n == 0) return;
+    uint64_t bad = 0;
+    if (!El2RangeOk(dst, n, true, &bad)) return OpPanic(cpu, RangeNote("memset", 0, "dst", dst, n, bad, true));
+    for (uint64_t done = 0; done < n;) {
+      const uint64_t d = dst + done;
+      const uint64_t chunk = std::min(n - done, kPage - (d & ~kPageMask));
+      std::memset(El2Byte(d, true), static_cast<int>(f.x[1] & 0xff), chunk);
+      done += chunk;
+    }
+    el2->InvalidateCode(dst & kPageMask, ((dst + n - 1) & kPageMask) - (dst & kPageMask) + kPage);
   }
 
   template <typename R>
@@ -1109,11 +1291,9 @@ struct UnicornBackend::Impl {
       [[maybe_unused]] const ArgMode mode = ArgModeOf(name);
       ((ok && !b.FromGuest(f.x[I], &std::get<I>(args), mode) ? (ok = false, bad = static_cast<int>(I)) : 0), ...);
       if (!ok) {
-        b.m.HypPanic(absl::StrFormat("EL2 data abort: pkvm_module_ops->%s() argument %d is %#x, an "
-                                     "address the hypervisor has not mapped%s",
-                                     name, bad, f.x[bad], b.PageNote(f.x[bad])),
-                     b.Cpu());
-        b.StopForPanic(cpu);
+        b.OpPanic(cpu, absl::StrFormat("EL2 data abort: pkvm_module_ops->%s() argument %d is %#x, "
+                                       "an address the hypervisor has not mapped%s",
+                                       name, bad, f.x[bad], b.PageNote(f.x[bad])));
         return;
       }
       // Stop the EL2 code if this op panicked the machine (a panic notifier
@@ -1128,6 +1308,15 @@ struct UnicornBackend::Impl {
           b.SyncDeviceModels();
         }
       } revoke{b, RevokesHypAccess(name)};
+      // An op may write through a pointer into module code (an out-argument
+      // in text): Unicorn must not keep running what it translated before.
+      struct Retranslate {
+        Impl& b;
+        const TrapFrame& f;
+        ~Retranslate() {
+          (b.InvalidateIfCode<A>(f.x[I]), ...);
+        }
+      } retranslate{b, f};
       if constexpr (std::is_void_v<R>) {
         const bool done = RunGuarded([&] { std::apply(fn, args); });
         if (!done || panicked()) return b.StopForPanic(cpu);
@@ -1135,7 +1324,19 @@ struct UnicornBackend::Impl {
         R r{};
         const bool done = RunGuarded([&] { r = std::apply(fn, args); });
         if (!done || panicked()) return b.StopForPanic(cpu);
-        f.x[0] = b.ToGuest(r);
+        if constexpr (std::is_pointer_v<R> && !std::is_function_v<std::remove_pointer_t<R>>) {
+          // Host objects an op returns are shown to EL2 only when EL2 is
+          // meant to write them (a trace entry of the length it asked for).
+          const bool entry = std::strcmp(name, "tracing_reserve_entry") == 0;
+          const uint64_t v = b.HostToEl2(r, entry ? std::max<uint64_t>(f.x[0], 1) : 1,
+                                         entry ? WindowUse::kCall : WindowUse::kNone);
+          if (v == 0 && r != nullptr)
+            return b.OpPanic(cpu, absl::StrFormat("pkvm_module_ops->%s() returned host memory "
+                                                  "EL2 has no mapping of", name));
+          f.x[0] = v;
+        } else {
+          f.x[0] = b.ToGuest(r);
+        }
       }
     }
   };
@@ -1191,7 +1392,29 @@ struct UnicornBackend::Impl {
       if (!t.ok()) return t.status();
       std::memcpy(ops_table.get() + offsetof(Ops, register_hyp_event_ids), &*t, 8);
     }
-    ops_va = Window(ops_table.get());
+    // Ops whose arguments are EL2 memory ranges or EL2 addresses, done
+    // here rather than by the C++ op on host pointers.
+    auto override_op = [&](size_t offset, arm64::TrapHandler fn) -> absl::Status {
+      auto t = el2->AddTrampoline(std::move(fn));
+      if (!t.ok()) return t.status();
+      std::memcpy(ops_table.get() + offset, &*t, 8);
+      return absl::OkStatus();
+    };
+    absl::Status s = override_op(offsetof(Ops, memcpy), [this](UnicornCpu& c, TrapFrame& f) {
+      OpMemcpy(c, f);
+    });
+    if (s.ok())
+      s = override_op(offsetof(Ops, memset), [this](UnicornCpu& c, TrapFrame& f) { OpMemset(c, f); });
+    // hyp_va(): the hyp linear map is PA + kUcHypLinearOffset. What is not
+    // RAM or a device is simply not mapped there: EL2's access faults, it
+    // does not reach the host memory the native arithmetic would point at.
+    if constexpr (requires { host.hyp_va; }) {  // not in A17's table
+      if (s.ok())
+        s = override_op(offsetof(Ops, hyp_va),
+                        [](UnicornCpu&, TrapFrame& f) { f.x[0] += kUcHypLinearOffset; });
+    }
+    if (!s.ok()) return s;
+    ops_va = Window(ops_table.get(), 2 * kPage, /*for_call=*/false);
     if (ops_va == 0) return absl::ResourceExhaustedError("no EL2 window for the ops table");
     return absl::OkStatus();
   }
@@ -1277,8 +1500,9 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   // and pools use first (pools come from the top, so leave the top quarter).
   impl->kernel_next = kRamBase + (m.ram_size / 2 & kPageMask);
   impl->kernel_end = kRamBase + (m.ram_size / 4 * 3 & kPageMask);
-  impl->scratch = impl->kernel_next;
+  impl->kernel_base = impl->scratch = impl->kernel_next;
   impl->kernel_next += kPage;
+  impl->KernelGrew();
   // The host kernel's hypercall instruction: `hvc #0; ret` (kvm_call_hyp).
   const uint32_t hvc_stub[2] = {0xd4000002u, 0xd65f03c0u};
   impl->hvc_stub = impl->scratch + kPage / 2;
@@ -1385,6 +1609,7 @@ static absl::Status ApplyKoModuleParams(UnicornBackend::Impl& b, const KoModule&
     const uint64_t at = b.kernel_next;
     std::memcpy(m.ram + (at - kRamBase), value.c_str(), value.size() + 1);
     b.kernel_next += len;
+    b.KernelGrew();
     return at;
   };
   return internal::ApplyModuleParams(m, mod.name, params, sink);
@@ -1408,6 +1633,7 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const OfferedModule& offered) {
   mod->phys = b.kernel_next;
   mod->size = size;
   b.kernel_next += size;
+  b.KernelGrew();
   arm64::GuestRegion region{mod->phys, {m.ram + (mod->phys - kRamBase), size}};
   auto linked = arm64::LinkModule(*image, region, [](absl::string_view n) -> absl::StatusOr<uint64_t> {
     return absl::NotFoundError(absl::StrCat("unknown symbol ", n));
@@ -1474,10 +1700,12 @@ user_pt_regs UnicornBackend::HostHvc(const user_pt_regs& in, int cpu) {
 bool UnicornBackend::CallEl2(uint64_t addr, int cpu, std::span<const uint64_t> args, uint64_t* ret) {
   return impl_->CallEl2(addr, cpu, args, ret);
 }
-uint64_t UnicornBackend::HostToEl2(const void* p) { return impl_->HostToEl2(p); }
+uint64_t UnicornBackend::HostToEl2(const void* p, uint64_t size) {
+  return impl_->HostToEl2(p, size);
+}
 const void* UnicornBackend::El2ToHost(uint64_t va) { return impl_->El2ToHost(va); }
 
-uint64_t UnicornBackend::PhysToEl2(uint64_t phys, const void*) { return phys; }
+uint64_t UnicornBackend::PhysToEl2(uint64_t phys, const void*) { return phys + kUcHypLinearOffset; }
 
 uint64_t UnicornBackend::ModulePageHost(uint64_t pfn) {
   Hypervisor::Impl& m = impl_->m;

@@ -75,13 +75,16 @@ class UnicornBackend final : public Backend {
   // (what kvm_call_hyp does).
   user_pt_regs HostHvc(const user_pt_regs& in, int cpu) override;
 
-  // RAM and device memory at their physical address, other host memory
-  // through the window; hyp VAs handed out as pointers stay what they are.
-  uint64_t HostToEl2(const void* p) override;
+  // RAM and device memory in the hyp linear map (PA + kUcHypLinearOffset),
+  // the machine's own objects (ops table, CPU state) through the window
+  // for its life, other host objects [p, p + size) through the window until
+  // the current call returns; hyp VAs handed out as pointers stay what they
+  // are. 0 for nullptr.
+  uint64_t HostToEl2(const void* p, uint64_t size) override;
   // The host memory behind EL2 address `va`, mapping it if the hypervisor
   // would have it mapped.
   const void* El2ToHost(uint64_t va) override;
-  // The hyp linear map: hyp_va(phys) == phys.
+  // The hyp linear map: hyp_va(phys) == phys + kUcHypLinearOffset.
   uint64_t PhysToEl2(uint64_t phys, const void* host) override;
   // Module pages are RAM pages of the machine.
   uint64_t ModulePageHost(uint64_t pfn) override;

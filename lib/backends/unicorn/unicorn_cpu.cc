@@ -4,7 +4,12 @@
 
 #include <unicorn/unicorn.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <array>
+#include <cinttypes>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -16,6 +21,31 @@
 
 namespace pkvm::arm64 {
 namespace {
+
+// Unicorn 2.0.1 reserves a 1 GiB translation buffer the first time an
+// engine maps memory, and exit(1)s the whole process when the address space
+// cannot hold it ("Could not allocate dynamic translator buffer"; there is
+// no control for its size). Under an address-space limit (RLIMIT_AS), a CPU
+// is refused up front instead, while the process can still say why.
+constexpr uint64_t kTranslatorReserve = (1ull << 30) + (64ull << 20);
+
+absl::Status CheckTranslatorHeadroom() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_AS, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return absl::OkStatus();
+  uint64_t pages = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%" SCNu64, &pages) != 1) pages = 0;
+    std::fclose(f);
+  }
+  const uint64_t used = pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  const uint64_t limit = lim.rlim_cur;
+  if (used <= limit && limit - used >= kTranslatorReserve) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrFormat(
+      "not enough address space for a Unicorn CPU: it reserves about %u MiB for translated code, "
+      "and the process uses %u MiB of its %u MiB limit (RLIMIT_AS, ulimit -v): raise the limit "
+      "or destroy machines first",
+      kTranslatorReserve >> 20, used >> 20, limit >> 20));
+}
 
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kTrampolineStart = 64;  // code page: [0] eret, trampolines from here
@@ -349,6 +379,7 @@ absl::StatusOr<std::unique_ptr<UnicornCpu>> UnicornCpu::Create(const CpuOptions&
   std::memset(impl->priv, 0, kPage + o.stack_size);
   std::memcpy(impl->priv, &kEret, 4);
 
+  if (absl::Status s = CheckTranslatorHeadroom(); !s.ok()) return s;
   if (auto s = Checked(uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &impl->uc), "uc_open"); !s.ok())
     return s;
   uc_hook h;

@@ -13,12 +13,23 @@
  *  11  load through x2 used as a pointer (the tests pass a physical address)
  *  12  use a 12 KiB local array (more than a device's hyp stack)
  *  13  return the depth faulty_recurse() reaches with x2 = depth limit
+ * and abuses of pkvm_module_ops (x2 is an operand):
+ *  14  read through ops->hyp_va(x2)             (x2: a physical address)
+ *  15  ops->memset(&faulty_buf, 0, x2)          (x2: a length)
+ *  16  ops->memcpy(NULL, &faulty_buf, 8)
+ *  17  ops->memcpy(faulty_victim, &faulty_buf, 4)  (a store into text)
+ *  18  keep a tracing_reserve_entry(16) pointer, commit it (x2: 0 if NULL)
+ *  19  store through the pointer kept by 18
+ *  20  ops->memcpy(&faulty_buf[1], &faulty_buf[0], 8), x2 = faulty_buf[1]
+ *      (a healthy copy: x2 gets 0x5a)
  * The panic notifier records that it ran in faulty_panicked (x1 of id 0). */
 #include <asm/kvm_pkvm_module.h>
 #include <linux/bug.h>
 
 static const struct pkvm_module_ops *faulty_ops;
 static int faulty_panicked;
+static unsigned long faulty_buf[2] = {0x5a, 0};
+static volatile unsigned long *faulty_kept;
 
 static void faulty_putc(char c) { (void)c; }
 
@@ -125,6 +136,32 @@ void faulty_hyp_hvc(struct user_pt_regs *regs)
 		break;
 	case 13:
 		v = faulty_recurse(1, regs->regs[2]);
+		break;
+	case 14:
+		p = (volatile unsigned long *)faulty_ops->hyp_va(regs->regs[2]);
+		v = *p;
+		break;
+	case 15:
+		faulty_ops->memset(faulty_buf, 0, regs->regs[2]);
+		break;
+	case 16:
+		faulty_ops->memcpy((void *)0, faulty_buf, 8);
+		break;
+	case 17:
+		faulty_ops->memcpy((void *)(unsigned long)faulty_victim, faulty_buf, 4);
+		break;
+	case 18:
+		faulty_kept = faulty_ops->tracing_reserve_entry(16);
+		if (faulty_kept)
+			faulty_ops->tracing_commit_entry();
+		v = faulty_kept != 0;
+		break;
+	case 19:
+		*faulty_kept = 0xdead;
+		break;
+	case 20:
+		faulty_ops->memcpy(&faulty_buf[1], &faulty_buf[0], 8);
+		v = faulty_buf[1];
 		break;
 	}
 	regs->regs[0] = SMCCC_RET_SUCCESS;
