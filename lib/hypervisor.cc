@@ -565,11 +565,11 @@ StatusOr<std::unique_ptr<Hypervisor>> Hypervisor::Create(const HypervisorOptions
   if (impl->ram == nullptr) return Status(-ENOMEM, "cannot reserve the simulated RAM");
   if (impl->backend == nullptr) {
     // A backend refuses options it cannot serve (-EINVAL, its message says
-    // what to use instead); anything else is a backend that would not start.
-    if (internal::ErrnoOf(impl->backend_error) == EINVAL) return internal::ToPublic(impl->backend_error);
-    // -ENOMEM when the process is out of (address) space.
-    const bool no_space = impl->backend_error.code() == absl::StatusCode::kResourceExhausted;
-    return Status(no_space ? -ENOMEM : -ENODEV,
+    // what to use instead), or cannot start for want of (address) space
+    // (-ENOMEM); anything else is a backend that would not start.
+    const int err = internal::ErrnoOf(impl->backend_error);
+    if (err == -EINVAL) return internal::ToPublic(impl->backend_error);
+    return Status(err == -ENOMEM ? -ENOMEM : -ENODEV,
                   absl::StrCat("cannot start the ", BackendName(options.backend),
                                " backend: ", impl->backend_error.message()));
   }

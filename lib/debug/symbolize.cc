@@ -6,11 +6,14 @@
 
 #include <cxxabi.h>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
+#include <string_view>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -80,8 +83,31 @@ std::string LineOf(Dwfl_Module* mod, Dwarf_Addr addr) {
   return absl::StrCat(Basename(file), ":", lineno);
 }
 
+// A machine's private native module image is a memfd copy of the .so
+// (backends/native/module_image.cc) named after the file it copies:
+// /proc/self/maps shows "/memfd:/path/to/module.so (deleted)", which cannot
+// be opened by that name. The original file has the same symbols and DWARF.
+int FindElf(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_Addr base,
+            char** file_name, Elf** elfp) {
+  constexpr std::string_view kMemfd = "/memfd:", kDeleted = " (deleted)";
+  std::string_view name = modname != nullptr ? modname : "";
+  if (name.starts_with(kMemfd)) {
+    name.remove_prefix(kMemfd.size());
+    if (name.ends_with(kDeleted)) name.remove_suffix(kDeleted.size());
+    if (name.starts_with('/')) {
+      const std::string path(name);
+      const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        *file_name = strdup(path.c_str());
+        return fd;
+      }
+    }
+  }
+  return dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name, elfp);
+}
+
 const Dwfl_Callbacks kProcCallbacks = {
-    .find_elf = dwfl_linux_proc_find_elf,
+    .find_elf = FindElf,
     .find_debuginfo = dwfl_standard_find_debuginfo,
     .section_address = nullptr,
     .debuginfo_path = nullptr,

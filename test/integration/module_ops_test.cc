@@ -181,7 +181,8 @@ TYPED_TEST(ModuleOpsTest, BugAtEl2PanicsOnlyThisMachine) {
   auto other = MakeMachine(TypeParam::Backend::kKind, TypeParam::kGen,
                            "kvm-arm.protected_modules=probe");
   ASSERT_TRUE(other->OfferModule(ProbeModule<TypeParam::kGen>()).ok());
-  ASSERT_TRUE(other->Boot().ok());
+  const Status boot = other->Boot();
+  ASSERT_TRUE(boot.ok()) << boot.ToString() << "\n" << other->boot_log();
   EXPECT_EQ(other->HostHvc(PKVM_HOST_SMCCC_ID(128), {PROBE_PING})->x(1), PROBE_PONG);
 }
 

@@ -132,13 +132,23 @@ void RelinkToPrivateImages(int fd, const std::vector<std::shared_ptr<void>>& loa
 
 absl::StatusOr<std::shared_ptr<void>> OpenPrivateModuleImage(
     const std::string& path, const std::vector<std::shared_ptr<void>>& loaded) {
+  // A file the process has loaded already (a library, or a module linked
+  // into the program) keeps its one image: a private copy would run its
+  // constructors a second time -- libpkvm itself, offered by mistake, would
+  // then be two libraries. The caller finds out whether it is a module.
+  if (void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD))
+    return std::shared_ptr<void>(h, [](void* p) { dlclose(p); });
   const int in = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) {
     const int err = errno;
     return ErrnoError(err, absl::StrCat("cannot load module ", path, ": ", std::strerror(err)));
   }
-  const std::string base = path.substr(path.find_last_of('/') + 1);
-  const int copy = memfd_create(base.c_str(), MFD_CLOEXEC);
+  // Named after the file it copies, so that a symbolizer reading
+  // /proc/self/maps can find its DWARF there (debug/symbolize.cc); memfd
+  // names are limited to 249 bytes.
+  std::string memfd_name = RealPath(path);
+  if (memfd_name.size() > 249) memfd_name = path.substr(path.find_last_of('/') + 1);
+  const int copy = memfd_create(memfd_name.c_str(), MFD_CLOEXEC);
   if (copy < 0 || !CopyAll(in, copy)) {
     const int err = errno;
     close(in);
