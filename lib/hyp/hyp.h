@@ -44,7 +44,9 @@ using HandlerSlot = uint64_t;
 inline constexpr int kEl2Elr = 0, kEl2Spsr = 1, kEl2Esr = 2, kEl2Far = 3, kEl2Hpfar = 4;
 inline constexpr int kNrEl2Sysregs = 5;
 
-struct CpuState {
+// Page-aligned: on the Unicorn backend EL2 code sees host_ctxt through a
+// window of whole pages, which then hold nothing but this CPU's state.
+struct alignas(4096) CpuState {
   kvm_cpu_context host_ctxt{};
   bool finalized = false;
   // ELR/SPSR/ESR/FAR/HPFAR_EL2 as module handlers read them (natively; the
