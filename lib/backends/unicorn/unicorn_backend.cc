@@ -1277,18 +1277,17 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const std::string& name, std::spa
 absl::StatusOr<user_pt_regs> UnicornBackend::HostHvc(const user_pt_regs& in, int cpu) {
   Impl& b = *impl_;
   ScopedContext scope(&b.m, cpu, ExceptionLevel::kEl1);
-  for (int i = 8; i < 18; ++i) b.el1->WriteReg(i, in.regs[i]);
-  absl::StatusOr<uint64_t> r = b.Guarded([&] {
-    return b.el1->Call(b.hvc_stub, {in.regs[0], in.regs[1], in.regs[2], in.regs[3], in.regs[4],
-                                    in.regs[5], in.regs[6], in.regs[7]});
-  });
+  // The whole register file goes in and comes back in one batch each way.
+  uint64_t x[18];
+  std::copy(in.regs, in.regs + 18, x);
+  absl::Status r = b.Guarded([&] { return b.el1->CallWithRegisters(b.hvc_stub, x); });
   if (!r.ok() || b.timed_out.load()) {
     if (b.m.state != MachineState::kPanicked)
       b.m.HypPanic(b.FaultReport(b.el1->last_fault(), "EL1"), cpu);
     return ErrnoError(EIO, b.m.PanicHeadline());
   }
   user_pt_regs out = in;
-  for (int i = 0; i < 18; ++i) out.regs[i] = b.el1->ReadReg(i);
+  std::copy(x, x + 18, out.regs);
   return out;
 }
 

@@ -14,9 +14,10 @@
 //    AddTrampoline() writes `brk; ret` stubs into the CPU's own code page,
 //    so EL2 code can call C++ through an ordinary function pointer (what
 //    pkvm_module_ops members will point at);
-//  * Call() runs a guest function with LR = an unmapped sentinel (a clean
-//    stop, no retranslation, flat memory), from the host or re-entrantly
-//    from a handler;
+//  * Call() runs a guest function with LR = a `brk` sentinel in the code
+//    page whose trap stops the run (no `until`: Unicorn would invalidate
+//    code at that address after every run), from the host or re-entrantly
+//    from a handler; registers move in batches;
 //  * guest memory is host memory mapped with uc_mem_map_ptr, so two CPUs (an
 //    EL1 one and an EL2 one) can share pages, each at its own address; code
 //    written by the host is invalidated explicitly (Unicorn does not notice);
@@ -97,8 +98,8 @@ using TrapHandler = std::function<void(UnicornCpu& cpu, TrapFrame& frame)>;
 
 struct CpuOptions {
   El el = El::kEl1;
-  // The CPU's own pages: [code page (ERET stub, trampolines)][guard page,
-  // unmapped: the return sentinel lives here][stack]. Must not overlap
+  // The CPU's own pages: [code page (ERET stub, return sentinel,
+  // trampolines)][guard page, unmapped][stack]. Must not overlap
   // anything mapped later.
   uint64_t private_base = 0x7ff00000;
   uint64_t stack_size = 64 * 1024;
@@ -179,6 +180,10 @@ class UnicornCpu {
                                 const CallOptions& options = {});
   absl::StatusOr<uint64_t> Call(uint64_t addr, std::span<const uint64_t> args,
                                 const CallOptions& options = {});
+  // The same with the whole SMCCC register file: x0..x17 in, and out when
+  // the function returned (what a hypercall moves). One batch each way.
+  absl::Status CallWithRegisters(uint64_t addr, std::span<uint64_t, 18> x,
+                                 const CallOptions& options = {});
   // From a trap handler or host function: end the current Call with a
   // kHostStop fault carrying `reason` (e.g. a BUG at EL2 -> hyp panic).
   void Stop(std::string reason);
@@ -201,7 +206,7 @@ class UnicornCpu {
   void WriteEl2Sysreg(El2Sysreg r, uint64_t v);
   uint64_t ReadReg(int n);
   void WriteReg(int n, uint64_t v);
-  // The address Call() uses as the return address (unmapped).
+  // The address Call() uses as the return address (a `brk` that ends the call).
   uint64_t return_sentinel() const;
   // HVC/SMC traps and host calls handled so far (tests, benchmarks).
   uint64_t traps_handled() const;
