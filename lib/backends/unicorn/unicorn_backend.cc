@@ -124,7 +124,8 @@ struct UnicornBackend::Impl {
   std::mutex wd_mu;
   std::condition_variable wd_cv;
   bool wd_quit = false;
-  std::atomic<int64_t> deadline_ns{0};  // 0: nothing running
+  std::atomic<uint64_t> running_entry{0};  // the host -> guest entry running (0: none)
+  uint64_t entries = 0;                      // entries numbered so far
   std::atomic<bool> timed_out{false};
   int depth = 0;  // host -> guest entries in progress
 
@@ -540,14 +541,14 @@ struct UnicornBackend::Impl {
       device_models_synced = m.devices->by_phys.size();
     }
     if (outer && m.opts.call_time_limit_ms != 0) {
-      timed_out = false;
-      const auto now = std::chrono::steady_clock::now().time_since_epoch();
-      deadline_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() +
-                    static_cast<int64_t>(m.opts.call_time_limit_ms) * 1000000;
+      if (timed_out.load(std::memory_order_relaxed)) timed_out = false;
+      // No clock read per entry: the entry gets a number, and the watchdog
+      // times how long it sees the same number running.
+      running_entry.store(++entries, std::memory_order_release);
       StartWatchdog();
     }
     auto r = f();
-    if (outer) deadline_ns = 0;
+    if (outer) running_entry.store(0, std::memory_order_release);
     --depth;
     return r;
   }
@@ -555,17 +556,27 @@ struct UnicornBackend::Impl {
   void StartWatchdog() {
     if (watchdog.joinable()) return;
     watchdog = std::thread([this] {
+      const auto limit = std::chrono::milliseconds(m.opts.call_time_limit_ms);
+      // A call is stopped between the limit and the limit plus one poll
+      // (5 % of it, at most 10 ms) after it started -- never before.
+      const auto poll = std::clamp<std::chrono::milliseconds>(limit / 20, std::chrono::milliseconds(1),
+                                                              std::chrono::milliseconds(10));
+      uint64_t seen = 0;
+      std::chrono::steady_clock::time_point since;  // when `seen` was first seen
       std::unique_lock<std::mutex> lock(wd_mu);
       while (!wd_quit) {
-        wd_cv.wait_for(lock, std::chrono::milliseconds(10));
-        const int64_t d = deadline_ns.load();
-        if (d == 0) continue;
-        const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::steady_clock::now().time_since_epoch())
-                             .count();
-        if (now < d) continue;
+        wd_cv.wait_for(lock, poll);
+        const uint64_t e = running_entry.load(std::memory_order_acquire);
+        const auto now = std::chrono::steady_clock::now();
+        if (e != seen) {
+          seen = e;
+          since = now;
+          continue;
+        }
+        if (e == 0 || now - since < limit) continue;
         timed_out = true;
-        deadline_ns = 0;
+        running_entry.compare_exchange_strong(seen, 0);
+        seen = 0;
         el2->RequestStop();
         el1->RequestStop();
       }
@@ -1033,6 +1044,54 @@ struct UnicornBackend::Impl {
     std::memcpy(ops_table.get() + offset, &*t, sizeof(uint64_t));
     return absl::OkStatus();
   }
+  // ops->puts is a loop of putc in the kernel: with a serial driver
+  // registered (EL2 code), the loop runs at EL2 in the same run as its
+  // caller -- each character through the driver's callback, in order --
+  // instead of one host round trip per character. The host takes the line
+  // for serial_output() when the loop starts. Without a driver, or with a
+  // string EL2 cannot read, the op's C++ (which logs or panics) runs.
+  template <typename Fp>
+  absl::Status AddPutsLoop(size_t offset, Fp fn) {
+    auto begin = el2->AddTrampoline([this, fn](UnicornCpu& cpu, TrapFrame& f) {
+      const auto* s = static_cast<const char*>(f.x[0] != 0 ? El2ToHost(f.x[0]) : nullptr);
+      if (m.serial_putc == 0 || s == nullptr) {
+        Op<Fp>::Run(*this, "puts", fn, cpu, f, std::make_index_sequence<1>{});
+        f.x[0] = 0;  // done: the loop does not run
+        return;
+      }
+      // What the C++ op records per character (the console UART, when
+      // attached, records what the driver transmits instead).
+      if (!devices::HasConsole(m)) absl::StrAppend(&m.serial, s, "\n\r");
+      f.x[0] = m.serial_putc;
+    });
+    if (!begin.ok()) return begin.status();
+    const uint32_t loop[] = {
+        0xa9be7bfd,  // stp x29, x30, [sp, #-32]!
+        0xa90153f3,  // stp x19, x20, [sp, #16]
+        0xaa0003f3,  // mov x19, x0              the string
+        0x580001e9,  // ldr x9, begin            (the literal below)
+        0xd63f0120,  // blr x9                   x0 = the driver's putc, or 0: done
+        0xb4000140,  // cbz x0, done
+        0xaa0003f4,  // mov x20, x0
+        0x38401660,  // loop: ldrb w0, [x19], #1
+        0x34000060,  // cbz w0, eol
+        0xd63f0280,  // blr x20
+        0x17fffffd,  // b loop
+        0x52800140,  // eol: mov w0, #'\n'
+        0xd63f0280,  // blr x20
+        0x528001a0,  // mov w0, #'\r'
+        0xd63f0280,  // blr x20
+        0xa94153f3,  // done: ldp x19, x20, [sp, #16]
+        0xa8c27bfd,  // ldp x29, x30, [sp], #32
+        0xd65f03c0,  // ret
+        static_cast<uint32_t>(*begin), static_cast<uint32_t>(*begin >> 32),  // begin
+    };
+    auto at = el2->AddCode(loop);
+    if (!at.ok()) return at.status();
+    std::memcpy(ops_table.get() + offset, &*at, sizeof(uint64_t));
+    return absl::OkStatus();
+  }
+
   template <typename Fp>
   struct ArgsOfT;
   template <typename R, typename... A>
@@ -1054,6 +1113,9 @@ struct UnicornBackend::Impl {
   }
     PKVM_OPS_MEMBERS(PKVM_UC_OP)
 #undef PKVM_UC_OP
+    if constexpr (requires { host.puts; }) {
+      if (absl::Status s = AddPutsLoop(offsetof(Ops, puts), host.puts); !s.ok()) return s;
+    }
     // register_hyp_event_ids(start, end) takes EL2 addresses as integers.
     if constexpr (requires { host.register_hyp_event_ids; }) {
       auto t = el2->AddTrampoline([this](UnicornCpu&, TrapFrame& f) {

@@ -183,9 +183,18 @@ struct UnicornCpu::Impl {
   }
   void SetReg(int id, uint64_t v) { uc_reg_write(uc, id, &v); }
 
-  // x0..x17 into the frame in one batch.
-  void WriteFrame(const TrapFrame& f) {
-    WriteBatch(uc, kSlotRegs.data(), f.x);
+  // The registers a handler changed go back, in one batch (a hypercall
+  // changes x0..x3 of eighteen; each register written costs).
+  void WriteFrame(const TrapFrame& f, const uint64_t* before) {
+    int ids[kNrArgRegs];
+    void* ptrs[kNrArgRegs];
+    int n = 0;
+    for (int i = 0; i < kNrArgRegs; ++i) {
+      if (f.x[i] == before[i]) continue;
+      ids[n] = kSlotRegs[i];
+      ptrs[n++] = const_cast<uint64_t*>(&f.x[i]);
+    }
+    if (n > 0) uc_reg_write_batch(uc, ids, ptrs, n);
   }
 
   // Records the first fault of the current Call (with the registers).
@@ -233,7 +242,7 @@ struct UnicornCpu::Impl {
     f.el = opts.el;
     ++traps;
     h(*self, f);
-    WriteFrame(f);
+    WriteFrame(f, regs);
   }
 
   void OnInterrupt(uint32_t intno) {
@@ -573,6 +582,18 @@ absl::StatusOr<uint64_t> UnicornCpu::AddTrampoline(TrapHandler fn) {
   std::memcpy(m.priv + off, code, sizeof code);
   m.host_calls[nr] = std::move(fn);
   InvalidateCode(m.code_va + off, 8);
+  return m.code_va + off;
+}
+
+absl::StatusOr<uint64_t> UnicornCpu::AddCode(std::span<const uint32_t> words) {
+  Impl& m = *impl_;
+  const uint64_t bytes = (words.size() * 4 + 7) & ~uint64_t{7};
+  if (m.next_trampoline + bytes > kPage)
+    return absl::ResourceExhaustedError("the CPU's code page is full");
+  const uint64_t off = m.next_trampoline;
+  m.next_trampoline += bytes;
+  std::memcpy(m.priv + off, words.data(), words.size() * 4);
+  InvalidateCode(m.code_va + off, bytes);
   return m.code_va + off;
 }
 

@@ -170,6 +170,10 @@ class UnicornCpu {
   // A new host call with a stub in the CPU's code page; returns the stub's
   // guest address (a function pointer guest code can call).
   absl::StatusOr<uint64_t> AddTrampoline(TrapHandler fn);
+  // Guest code of the CPU's own (e.g. a loop that calls back into guest
+  // code without leaving the run), copied into the code page at an 8-byte
+  // aligned address, which is returned.
+  absl::StatusOr<uint64_t> AddCode(std::span<const uint32_t> words);
 
   // ---- execution ------------------------------------------------------------
   // Calls the guest function at `addr` with up to 8 arguments (x0..x7) and
