@@ -207,30 +207,18 @@ void BM_PutsUnicorn(benchmark::State& state) {
 // comments), at kRawCode in both engines; the putc counter at kRawData.
 constexpr uint64_t kRawCode = 0x40000000, kRawData = 0x40100000, kRawRegs = 0x40200000,
                    kRawStack = 0x40300000, kRawStackSize = 0x4000, kRawPriv = 0x7ff00000;
-constexpr uint64_t kRawHvcStub = kRawCode + 0x38, kRawHandler = kRawCode + 0x40;
+constexpr uint64_t kRawHvcStub = kRawCode, kRawHandler = kRawCode + 0x8, kRawEl1Loop = kRawCode + 0xb0;
 constexpr uint64_t kRawSentinel = kRawPriv + 8;
+// The module's code as the compiler made it, so both sides run the same
+// guest instructions -- and above all the same guest stores, which cost
+// ~60 ns each in Unicorn 2.0.1 (shared/notes/unicorn-2.0.1.md §3).
 const uint32_t kRawGuest[] = {
-    // el1_loop (x19 = N, x21 = fid): N hvcs, each result checked; x0 = 0 / -1
-    0xd2800014,  // mov x20, #0
-    0xaa1503e0,  // 1: mov x0, x21
-    0xd2800001,  // mov x1, #0
-    0xaa1403e2,  // mov x2, x20
-    0xd4000002,  // hvc #0
-    0x91000694,  // add x20, x20, #1
-    0xeb14003f,  // cmp x1, x20
-    0x540000a1,  // b.ne 2f
-    0xeb13029f,  // cmp x20, x19
-    0x54ffff01,  // b.ne 1b
-    0xd2800000,  // mov x0, #0
-    0xd65f03c0,  // ret
-    0x92800000,  // 2: mov x0, #-1
-    0xd65f03c0,  // ret
-    // hvc_stub (0x38): the host's hypercall
+    // hvc_stub (0x0): the host's hypercall
     0xd4000002,  // hvc #0
     0xd65f03c0,  // ret
-    // handler (0x40), x0 = the register file: hvc_loop_hyp_hvc as the compiler
-    // made it (the prologue's stores too; the puts path has 39 guest stores
-    // against the module's 42 through the ops trampoline's loop)
+    // handler (0x8), x0 = the register file: hvc_loop_hyp_hvc (prologue
+    // included; the puts path has 39 guest stores against the module's 42
+    // through the ops trampoline's loop)
     0xa9be7bfd,  // stp x29, x30, [sp, #-32]!
     0x910003fd,  // mov x29, sp
     0xf9000bf3,  // str x19, [sp, #16]
@@ -257,16 +245,45 @@ const uint32_t kRawGuest[] = {
     0xf900027f,  // str xzr, [x19]
     0xf9400ff4,  // ldr x20, [sp, #24]
     0x17fffff1,  // b 6b
-    // putc (0xa8): counts characters
+    // putc (0x70): counts characters
     0xd2a80209,  // mov x9, #0x40100000
     0xf940012a,  // ldr x10, [x9]
     0x9100054a,  // add x10, x10, #1
     0xf900012a,  // str x10, [x9]
     0xd65f03c0,  // ret
     0xd503201f,  // nop
-    // line (0xc0): "0123456789abcdef0123456789ABCDEF" (NUL from the zeroed page)
+    // line (0x88): "0123456789abcdef0123456789ABCDEF"
     0x33323130, 0x37363534, 0x62613938, 0x66656463,
     0x33323130, 0x37363534, 0x42413938, 0x46454443,
+    0x00000000,  // NUL
+    0xd503201f,  // nop
+    // el1_loop (0xb0), x19 = N, x21 = fid: hvc_loop_init's loop with the
+    // glue's __pkvm_smccc_call inlined (its stack arguments, the res stores)
+    0xd10203ff,  // sub sp, sp, #0x80
+    0xd2800014,  // mov x20, #0
+    0x910183f7,  // add x23, sp, #0x60    &res
+    0xa9005fff,  // 1: stp xzr, x23, [sp]  a7, &res
+    0xaa1503e0,  // mov x0, x21
+    0xd2800001,  // mov x1, #0
+    0xaa1403e2,  // mov x2, x20
+    0xf94007ea,  // ldr x10, [sp, #8]
+    0xd4000002,  // hvc #0
+    0xa9000540,  // stp x0, x1, [x10]
+    0xa9010d42,  // stp x2, x3, [x10, #16]
+    0x91000694,  // add x20, x20, #1
+    0xf94033e1,  // ldr x1, [sp, #96]      res.a0
+    0xb5000121,  // cbnz x1, 2f
+    0xf94037e1,  // ldr x1, [sp, #104]     res.a1
+    0xeb14003f,  // cmp x1, x20
+    0x540000c1,  // b.ne 2f
+    0xeb13029f,  // cmp x20, x19
+    0x54fffe21,  // b.ne 1b
+    0xd2800000,  // mov x0, #0
+    0x910203ff,  // add sp, sp, #0x80
+    0xd65f03c0,  // ret
+    0x92800000,  // 2: mov x0, #-1
+    0x910203ff,  // add sp, sp, #0x80
+    0xd65f03c0,  // ret
 };
 
 // Two engines (EL1, EL2) sharing the guest pages, reached their EL by the
@@ -404,7 +421,7 @@ void BM_RawEl1HvcLoop(benchmark::State& state) {
     uint64_t x[22] = {};
     x[19] = loops;
     x[21] = kLoopFid;
-    if (m.RunEl1(kRawCode, x, 22) != 0) return state.SkipWithError("wrong result in the loop");
+    if (m.RunEl1(kRawEl1Loop, x, 22) != 0) return state.SkipWithError("wrong result in the loop");
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(loops));
 }
@@ -450,7 +467,7 @@ void BM_RawBoot(benchmark::State& state) {
     uint64_t x[22] = {};
     x[19] = 4;
     x[21] = kLoopFid;
-    if (m.RunEl1(kRawCode, x, 22) != 0) return state.SkipWithError("wrong result");
+    if (m.RunEl1(kRawEl1Loop, x, 22) != 0) return state.SkipWithError("wrong result");
   }
 }
 
