@@ -271,8 +271,21 @@ struct UnicornBackend::Impl {
 
   // The page's host stage-2 entry changed: its EL1 mapping goes (the rest of
   // a chunk stays mapped); the next access maps it with what it is now.
+  // A host page with less than RWX: from now on a protection fault at EL1
+  // must name its instruction (El1PermFault decodes it). Host stage-2
+  // changes come from ops, host calls and the host API -- never while EL1
+  // code is suspended mid-block -- so the code translated without PC
+  // updates can go at once; a mapping made from the fault path (which
+  // should find it enabled already) drops it at the next outermost call.
+  void RequirePreciseEl1Pc(bool from_fault_path) {
+    if (!el1->precise_fault_pc()) el1->EnablePreciseFaultPc(!from_fault_path).IgnoreError();
+  }
+  static constexpr int kEl1Rwx = arm64::kPermRead | arm64::kPermWrite | arm64::kPermExec;
+
   static void HostChanged(void* ctx, uint64_t pfn) {
     Impl& b = *static_cast<Impl*>(ctx);
+    if (const int perms = b.El1Perms(pfn); perms >= 0 && perms != kEl1Rwx)
+      b.RequirePreciseEl1Pc(/*from_fault_path=*/false);
     const uint64_t page = pfn << 12;
     auto it = b.el1_maps.upper_bound(page);
     if (it == b.el1_maps.begin()) return;
@@ -316,6 +329,7 @@ struct UnicornBackend::Impl {
             lo >> 12, (hi - lo) >> 12, [&](uint64_t p) { return El1Perms(p) != kRwx; });
         if (uniform && !El1Overlaps(lo, hi) && MapEl1(lo, hi - lo, kRwx)) return true;
       }
+      if (perms != kRwx) RequirePreciseEl1Pc(/*from_fault_path=*/true);
       return MapEl1(page, kPage, static_cast<uint32_t>(perms));
     }
     if (perms < 0) return false;
@@ -1157,7 +1171,9 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   // map, VA == PA, MMU off), mapped on first touch as the host stage-2 allows.
   Impl* p = impl.get();
   m.memory.pages.SetHostChangeListener(&Impl::HostChanged, p);
-  if (absl::Status s = impl->el1->EnablePreciseFaultPc(); !s.ok()) return s;
+  // EL1's PC is made exact for protection faults when the first page
+  // gets restricted (RequirePreciseEl1Pc): most machines never restrict
+  // one, and their EL1 code runs without a memory hook.
   impl->el1->SetFaultResolver([p](uint64_t a, FaultKind k) { return p->ResolveEl1(a, k); });
   impl->el2->SetFaultResolver([p](uint64_t a, FaultKind k) {
     const bool unmapped = k == FaultKind::kReadUnmapped || k == FaultKind::kWriteUnmapped ||
@@ -1371,6 +1387,8 @@ void UnicornBackend::Restored(std::span<const std::pair<uint64_t, uint64_t>> cha
   Impl& b = *impl_;
   b.RevalidateEl2Mappings(/*linear_only=*/false);
   b.RevalidateEl1Maps();  // the host stage-2 is what the snapshot says
+  for (const auto& [base, map] : b.el1_maps)
+    if (map.perms != static_cast<uint32_t>(Impl::kEl1Rwx)) b.RequirePreciseEl1Pc(/*from_fault_path=*/false);
   b.el1_retries = 0;
   b.SyncDeviceModels();
   for (const auto& [first, end] : changed_phys) {

@@ -146,6 +146,8 @@ struct UnicornCpu::Impl {
   };
   std::vector<Mapping> mappings;
   mutable size_t last_hit = 0;  // index into mappings of the last HostPointer() hit
+  bool precise_pc = false;      // EnablePreciseFaultPc() was called
+  bool flush_pending = false;   // ... with drop_code = false: at the next outermost call
   FaultResolver resolver;
   // ResumeAt(): the access that faulted is not made; the call goes on at pc.
   bool resume_pending = false;
@@ -365,6 +367,14 @@ struct UnicornCpu::Impl {
   }
 
   absl::Status Run(uint64_t addr, uint64_t* x, size_t n, size_t n_out, const CallOptions& options);
+
+  // Drops the code translated from every mapping, range by range: a whole
+  // translation-cache flush (uc_ctl_flush_tlb) from a trap handler left the
+  // resumed CPU hanging in Unicorn 2.0.1; ranged invalidation does not.
+  void DropMappedCode() {
+    for (const Mapping& r : mappings) uc_ctl_remove_cache(uc, r.addr, r.addr + r.size);
+    uc_ctl_remove_cache(uc, code_va, code_va + kPage);
+  }
 
   bool OverlapsPrivate(uint64_t addr, uint64_t size) const {
     const uint64_t lo = opts.private_base, hi = stack_va + opts.stack_size;
@@ -663,6 +673,10 @@ absl::Status UnicornCpu::Impl::Run(uint64_t addr, uint64_t* x, size_t n, size_t 
 
   // `faulted` belongs to the innermost running call; the outer one (when
   // re-entered from a handler) goes on unless that handler calls Stop().
+  if (m.flush_pending && level == 0) {
+    m.flush_pending = false;
+    m.DropMappedCode();
+  }
   const bool outer_faulted = m.faulted;
   m.faulted = false;
   ++m.depth;
@@ -708,12 +722,24 @@ namespace {
 void NoMemHook(uc_engine*, uc_mem_type, uint64_t, int, int64_t, void*) {}
 }  // namespace
 
-absl::Status UnicornCpu::EnablePreciseFaultPc() {
+absl::Status UnicornCpu::EnablePreciseFaultPc(bool drop_code) {
+  Impl& m = *impl_;
+  if (m.precise_pc) return absl::OkStatus();
   uc_hook h;
-  return Checked(uc_hook_add(impl_->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
-                             reinterpret_cast<void*>(&NoMemHook), nullptr, 1, 0),
-                 "add the memory hook");
+  if (absl::Status s = Checked(uc_hook_add(m.uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                                           reinterpret_cast<void*>(&NoMemHook), nullptr, 1, 0),
+                               "add the memory hook");
+      !s.ok())
+    return s;
+  m.precise_pc = true;
+  if (drop_code)
+    m.DropMappedCode();
+  else
+    m.flush_pending = true;
+  return absl::OkStatus();
 }
+
+bool UnicornCpu::precise_fault_pc() const { return impl_->precise_pc; }
 
 void UnicornCpu::ResumeAt(uint64_t pc) {
   impl_->resume_pending = true;

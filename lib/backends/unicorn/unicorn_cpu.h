@@ -195,8 +195,14 @@ class UnicornCpu {
   // (the instruction again, or past it when a handler emulated it).
   void ResumeAt(uint64_t pc);
   // Makes the PC a fault resolver reads the faulting instruction for
-  // protection faults too (a memory hook: every access takes the slow path).
-  absl::Status EnablePreciseFaultPc();
+  // protection faults too: a memory hook (every access takes the slow path,
+  // ~15 % of a loop of hypercalls) and code translated with PC updates, so
+  // code translated before from the mapped ranges is dropped -- call it
+  // only where no code of this CPU is suspended mid-block (between calls,
+  // from a trap handler or a host call, not from a fault resolver), or pass
+  // drop_code = false to drop it when the next outermost call starts.
+  absl::Status EnablePreciseFaultPc(bool drop_code = true);
+  bool precise_fault_pc() const;
   // From any thread: stops the running emulation as soon as possible (a
   // watchdog's way out of a runaway loop). The Call ends with a kEngine
   // fault "stopped before returning" unless a handler recorded another.
