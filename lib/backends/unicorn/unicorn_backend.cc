@@ -115,7 +115,6 @@ struct UnicornBackend::Impl {
   // kernel_next moved: the pages below it are the kernel's, not the pools'.
   void KernelGrew() { m.memory.pages.SetKernelPages(kernel_base >> 12, kernel_next >> 12); }
   uint64_t scratch = 0;  // one kernel page for EL1 calls' out-arguments
-  uint64_t hvc_stub = 0;  // `hvc #0; ret` in that page
 
   std::vector<std::unique_ptr<KoModule>> modules;
   KoModule* loading = nullptr;
@@ -157,7 +156,8 @@ struct UnicornBackend::Impl {
   std::mutex wd_mu;
   std::condition_variable wd_cv;
   bool wd_quit = false;
-  std::atomic<int64_t> deadline_ns{0};  // 0: nothing running
+  std::atomic<uint64_t> running_entry{0};  // the host -> guest entry running (0: none)
+  uint64_t entries = 0;                      // entries numbered so far
   std::atomic<bool> timed_out{false};
   int depth = 0;  // host -> guest entries in progress
 
@@ -318,8 +318,21 @@ struct UnicornBackend::Impl {
 
   // The page's host stage-2 entry changed: its EL1 mapping goes (the rest of
   // a chunk stays mapped); the next access maps it with what it is now.
+  // A host page with less than RWX: from now on a protection fault at EL1
+  // must name its instruction (El1PermFault decodes it). Host stage-2
+  // changes come from ops, host calls and the host API -- never while EL1
+  // code is suspended mid-block -- so the code translated without PC
+  // updates can go at once; a mapping made from the fault path (which
+  // should find it enabled already) drops it at the next outermost call.
+  void RequirePreciseEl1Pc(bool from_fault_path) {
+    if (!el1->precise_fault_pc()) el1->EnablePreciseFaultPc(!from_fault_path).IgnoreError();
+  }
+  static constexpr int kEl1Rwx = arm64::kPermRead | arm64::kPermWrite | arm64::kPermExec;
+
   static void HostChanged(void* ctx, uint64_t pfn) {
     Impl& b = *static_cast<Impl*>(ctx);
+    if (const int perms = b.El1Perms(pfn); perms >= 0 && perms != kEl1Rwx)
+      b.RequirePreciseEl1Pc(/*from_fault_path=*/false);
     const uint64_t page = pfn << 12;
     auto it = b.el1_maps.upper_bound(page);
     if (it == b.el1_maps.begin()) return;
@@ -363,6 +376,7 @@ struct UnicornBackend::Impl {
             lo >> 12, (hi - lo) >> 12, [&](uint64_t p) { return El1Perms(p) != kRwx; });
         if (uniform && !El1Overlaps(lo, hi) && MapEl1(lo, hi - lo, kRwx)) return true;
       }
+      if (perms != kRwx) RequirePreciseEl1Pc(/*from_fault_path=*/true);
       return MapEl1(page, kPage, static_cast<uint32_t>(perms));
     }
     if (perms < 0) return false;
@@ -719,10 +733,10 @@ struct UnicornBackend::Impl {
       device_models_synced = m.devices->by_phys.size();
     }
     if (outer && m.opts.call_time_limit_ms != 0) {
-      timed_out = false;
-      const auto now = std::chrono::steady_clock::now().time_since_epoch();
-      deadline_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() +
-                    static_cast<int64_t>(m.opts.call_time_limit_ms) * 1000000;
+      if (timed_out.load(std::memory_order_relaxed)) timed_out = false;
+      // No clock read per entry: the entry gets a number, and the watchdog
+      // times how long it sees the same number running.
+      running_entry.store(++entries, std::memory_order_release);
       StartWatchdog();
     }
     const bool was_panicked = m.state == MachineState::kPanicked;
@@ -732,7 +746,7 @@ struct UnicornBackend::Impl {
       DebugPanicked(c != nullptr && c->el == ExceptionLevel::kEl2 ? 2 : 1);
     }
     if (outer) {
-      deadline_ns = 0;
+      running_entry.store(0, std::memory_order_release);
       DropCallWindow();
     }
     --depth;
@@ -742,17 +756,27 @@ struct UnicornBackend::Impl {
   void StartWatchdog() {
     if (watchdog.joinable()) return;
     watchdog = std::thread([this] {
+      const auto limit = std::chrono::milliseconds(m.opts.call_time_limit_ms);
+      // A call is stopped between the limit and the limit plus one poll
+      // (5 % of it, at most 10 ms) after it started -- never before.
+      const auto poll = std::clamp<std::chrono::milliseconds>(limit / 20, std::chrono::milliseconds(1),
+                                                              std::chrono::milliseconds(10));
+      uint64_t seen = 0;
+      std::chrono::steady_clock::time_point since;  // when `seen` was first seen
       std::unique_lock<std::mutex> lock(wd_mu);
       while (!wd_quit) {
-        wd_cv.wait_for(lock, std::chrono::milliseconds(10));
-        const int64_t d = deadline_ns.load();
-        if (d == 0) continue;
-        const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::steady_clock::now().time_since_epoch())
-                             .count();
-        if (now < d) continue;
+        wd_cv.wait_for(lock, poll);
+        const uint64_t e = running_entry.load(std::memory_order_acquire);
+        const auto now = std::chrono::steady_clock::now();
+        if (e != seen) {
+          seen = e;
+          since = now;
+          continue;
+        }
+        if (e == 0 || now - since < limit) continue;
         timed_out = true;
-        deadline_ns = 0;
+        running_entry.compare_exchange_strong(seen, 0);
+        seen = 0;
         el2->RequestStop();
         el1->RequestStop();
       }
@@ -904,10 +928,7 @@ struct UnicornBackend::Impl {
 
     // hvc/smc from EL1: the host interface, handled as on a device.
     el1->SetHvcHandler([this](UnicornCpu& cpu, TrapFrame& f) {
-      user_pt_regs in{};
-      for (int i = 0; i < 18; ++i) in.regs[i] = f.x[i];
-      const user_pt_regs out = m.HostHvc(in, Cpu());
-      for (int i = 0; i < 18; ++i) f.x[i] = out.regs[i];
+      El1Hvc(f.x);
       if (m.state == MachineState::kPanicked) StopForPanic(cpu);
     });
     el1->SetSmcHandler([this](UnicornCpu& cpu, TrapFrame& f) {
@@ -926,6 +947,15 @@ struct UnicornBackend::Impl {
       for (int i = 0; i < 18; ++i) f.x[i] = out.x[i];
     });
     el2->SetHvcHandler([](UnicornCpu&, TrapFrame& f) { f.x[0] = kSmcccNotSupported; });
+  }
+
+  // An `hvc #0` at EL1 with x0..x17: what pKVM's host interface does with
+  // them (the registers come back changed).
+  void El1Hvc(uint64_t (&x)[18]) {
+    user_pt_regs in{};
+    std::copy(x, x + 18, in.regs);
+    const user_pt_regs out = m.HostHvc(in, Cpu());
+    std::copy(out.regs, out.regs + 18, x);
   }
 
   // Host call 5, between __pkvm_alloc_module_va and the page mappings: the
@@ -1351,6 +1381,54 @@ struct UnicornBackend::Impl {
     std::memcpy(ops_table.get() + offset, &*t, sizeof(uint64_t));
     return absl::OkStatus();
   }
+  // ops->puts is a loop of putc in the kernel: with a serial driver
+  // registered (EL2 code), the loop runs at EL2 in the same run as its
+  // caller -- each character through the driver's callback, in order --
+  // instead of one host round trip per character. The host takes the line
+  // for serial_output() when the loop starts. Without a driver, or with a
+  // string EL2 cannot read, the op's C++ (which logs or panics) runs.
+  template <typename Fp>
+  absl::Status AddPutsLoop(size_t offset, Fp fn) {
+    auto begin = el2->AddTrampoline([this, fn](UnicornCpu& cpu, TrapFrame& f) {
+      const auto* s = static_cast<const char*>(f.x[0] != 0 ? El2ToHost(f.x[0]) : nullptr);
+      if (m.serial_putc == 0 || s == nullptr) {
+        Op<Fp>::Run(*this, "puts", fn, cpu, f, std::make_index_sequence<1>{});
+        f.x[0] = 0;  // done: the loop does not run
+        return;
+      }
+      // What the C++ op records per character (the console UART, when
+      // attached, records what the driver transmits instead).
+      if (!devices::HasConsole(m)) absl::StrAppend(&m.serial, s, "\n\r");
+      f.x[0] = m.serial_putc;
+    });
+    if (!begin.ok()) return begin.status();
+    const uint32_t loop[] = {
+        0xa9be7bfd,  // stp x29, x30, [sp, #-32]!
+        0xa90153f3,  // stp x19, x20, [sp, #16]
+        0xaa0003f3,  // mov x19, x0              the string
+        0x580001e9,  // ldr x9, begin            (the literal below)
+        0xd63f0120,  // blr x9                   x0 = the driver's putc, or 0: done
+        0xb4000140,  // cbz x0, done
+        0xaa0003f4,  // mov x20, x0
+        0x38401660,  // loop: ldrb w0, [x19], #1
+        0x34000060,  // cbz w0, eol
+        0xd63f0280,  // blr x20
+        0x17fffffd,  // b loop
+        0x52800140,  // eol: mov w0, #'\n'
+        0xd63f0280,  // blr x20
+        0x528001a0,  // mov w0, #'\r'
+        0xd63f0280,  // blr x20
+        0xa94153f3,  // done: ldp x19, x20, [sp, #16]
+        0xa8c27bfd,  // ldp x29, x30, [sp], #32
+        0xd65f03c0,  // ret
+        static_cast<uint32_t>(*begin), static_cast<uint32_t>(*begin >> 32),  // begin
+    };
+    auto at = el2->AddCode(loop);
+    if (!at.ok()) return at.status();
+    std::memcpy(ops_table.get() + offset, &*at, sizeof(uint64_t));
+    return absl::OkStatus();
+  }
+
   template <typename Fp>
   struct ArgsOfT;
   template <typename R, typename... A>
@@ -1380,6 +1458,9 @@ struct UnicornBackend::Impl {
       });
       if (!t.ok()) return t.status();
       std::memcpy(ops_table.get() + offsetof(Ops, kern_hyp_va), &*t, 8);
+    }
+    if constexpr (requires { host.puts; }) {
+      if (absl::Status s = AddPutsLoop(offsetof(Ops, puts), host.puts); !s.ok()) return s;
     }
     // register_hyp_event_ids(start, end) takes EL2 addresses as integers.
     if constexpr (requires { host.register_hyp_event_ids; }) {
@@ -1489,7 +1570,9 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   // map, VA == PA, MMU off), mapped on first touch as the host stage-2 allows.
   Impl* p = impl.get();
   m.memory.pages.SetHostChangeListener(&Impl::HostChanged, p);
-  if (absl::Status s = impl->el1->EnablePreciseFaultPc(); !s.ok()) return s;
+  // EL1's PC is made exact for protection faults when the first page
+  // gets restricted (RequirePreciseEl1Pc): most machines never restrict
+  // one, and their EL1 code runs without a memory hook.
   impl->el1->SetFaultResolver([p](uint64_t a, FaultKind k) { return p->ResolveEl1(a, k); });
   impl->el2->SetFaultResolver([p](uint64_t a, FaultKind k) {
     const bool unmapped = k == FaultKind::kReadUnmapped || k == FaultKind::kWriteUnmapped ||
@@ -1503,10 +1586,6 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   impl->kernel_base = impl->scratch = impl->kernel_next;
   impl->kernel_next += kPage;
   impl->KernelGrew();
-  // The host kernel's hypercall instruction: `hvc #0; ret` (kvm_call_hyp).
-  const uint32_t hvc_stub[2] = {0xd4000002u, 0xd65f03c0u};
-  impl->hvc_stub = impl->scratch + kPage / 2;
-  std::memcpy(impl->Ram(impl->hvc_stub), hvc_stub, sizeof hvc_stub);
   impl->InstallHostCalls();
   if (absl::Status s = impl->StartDebug(); !s.ok()) return s;
   m.trace->SetEl2Translator([p](uintptr_t a) { return p->El2ToHost(a); });
@@ -1681,19 +1760,24 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const OfferedModule& offered) {
 user_pt_regs UnicornBackend::HostHvc(const user_pt_regs& in, int cpu) {
   Impl& b = *impl_;
   ScopedContext scope(&b.m, cpu, ExceptionLevel::kEl1);
-  for (int i = 8; i < 18; ++i) b.el1->WriteReg(i, in.regs[i]);
-  absl::StatusOr<uint64_t> r = b.Guarded([&] {
-    return b.el1->Call(b.hvc_stub, {in.regs[0], in.regs[1], in.regs[2], in.regs[3], in.regs[4],
-                                    in.regs[5], in.regs[6], in.regs[7]});
+  // The host's `hvc #0` (kvm_call_hyp) takes the trap path an EL1 `hvc`
+  // takes, minus running the instruction itself: the host here is the
+  // caller, not EL1 code, and an emulated `hvc; ret` adds nothing but an
+  // emulator entry and two register-file transfers (~40 % of the call).
+  uint64_t x[18];
+  std::copy(in.regs, in.regs + 18, x);
+  b.Guarded([&] {
+    b.El1Hvc(x);
+    return 0;
   });
-  if (!r.ok() || b.timed_out.load()) {
+  if (b.timed_out.load() || b.m.state == MachineState::kPanicked) {
     if (b.m.state != MachineState::kPanicked)
-      b.m.HypPanic(b.FaultReport(b.el1->last_fault(), "EL1"), cpu);
+      b.m.HypPanic("runaway code: a hypercall outlasted the call time limit", cpu);
     b.DebugPanicked(1);
     return in;  // the machine panicked: the caller reports it
   }
   user_pt_regs out = in;
-  for (int i = 0; i < 18; ++i) out.regs[i] = b.el1->ReadReg(i);
+  std::copy(x, x + 18, out.regs);
   return out;
 }
 
@@ -1726,6 +1810,8 @@ void UnicornBackend::Restored(std::span<const std::pair<uint64_t, uint64_t>> cha
   Impl& b = *impl_;
   b.RevalidateEl2Mappings(/*linear_only=*/false);
   b.RevalidateEl1Maps();  // the host stage-2 is what the snapshot says
+  for (const auto& [base, map] : b.el1_maps)
+    if (map.perms != static_cast<uint32_t>(Impl::kEl1Rwx)) b.RequirePreciseEl1Pc(/*from_fault_path=*/false);
   b.el1_retries = 0;
   b.SyncDeviceModels();
   for (const auto& [first, end] : changed_phys) {

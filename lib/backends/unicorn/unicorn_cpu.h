@@ -14,9 +14,10 @@
 //    AddTrampoline() writes `brk; ret` stubs into the CPU's own code page,
 //    so EL2 code can call C++ through an ordinary function pointer (what
 //    pkvm_module_ops members will point at);
-//  * Call() runs a guest function with LR = an unmapped sentinel (a clean
-//    stop, no retranslation, flat memory), from the host or re-entrantly
-//    from a handler;
+//  * Call() runs a guest function with LR = a `brk` sentinel in the code
+//    page whose trap stops the run (no `until`: Unicorn would invalidate
+//    code at that address after every run), from the host or re-entrantly
+//    from a handler; registers move in batches;
 //  * guest memory is host memory mapped with uc_mem_map_ptr, so two CPUs (an
 //    EL1 one and an EL2 one) can share pages, each at its own address; code
 //    written by the host is invalidated explicitly (Unicorn does not notice);
@@ -97,8 +98,8 @@ using TrapHandler = std::function<void(UnicornCpu& cpu, TrapFrame& frame)>;
 
 struct CpuOptions {
   El el = El::kEl1;
-  // The CPU's own pages: [code page (ERET stub, trampolines)][guard page,
-  // unmapped: the return sentinel lives here][stack]. Must not overlap
+  // The CPU's own pages: [code page (ERET stub, return sentinel,
+  // trampolines)][guard page, unmapped][stack]. Must not overlap
   // anything mapped later.
   uint64_t private_base = 0x7ff00000;
   uint64_t stack_size = 64 * 1024;
@@ -169,6 +170,10 @@ class UnicornCpu {
   // A new host call with a stub in the CPU's code page; returns the stub's
   // guest address (a function pointer guest code can call).
   absl::StatusOr<uint64_t> AddTrampoline(TrapHandler fn);
+  // Guest code of the CPU's own (e.g. a loop that calls back into guest
+  // code without leaving the run), copied into the code page at an 8-byte
+  // aligned address, which is returned.
+  absl::StatusOr<uint64_t> AddCode(std::span<const uint32_t> words);
 
   // ---- execution ------------------------------------------------------------
   // Calls the guest function at `addr` with up to 8 arguments (x0..x7) and
@@ -179,6 +184,10 @@ class UnicornCpu {
                                 const CallOptions& options = {});
   absl::StatusOr<uint64_t> Call(uint64_t addr, std::span<const uint64_t> args,
                                 const CallOptions& options = {});
+  // The same with the whole SMCCC register file: x0..x17 in, and out when
+  // the function returned (what a hypercall moves). One batch each way.
+  absl::Status CallWithRegisters(uint64_t addr, std::span<uint64_t, 18> x,
+                                 const CallOptions& options = {});
   // From a trap handler or host function: end the current Call with a
   // kHostStop fault carrying `reason` (e.g. a BUG at EL2 -> hyp panic).
   void Stop(std::string reason);
@@ -186,8 +195,14 @@ class UnicornCpu {
   // (the instruction again, or past it when a handler emulated it).
   void ResumeAt(uint64_t pc);
   // Makes the PC a fault resolver reads the faulting instruction for
-  // protection faults too (a memory hook: every access takes the slow path).
-  absl::Status EnablePreciseFaultPc();
+  // protection faults too: a memory hook (every access takes the slow path,
+  // ~15 % of a loop of hypercalls) and code translated with PC updates, so
+  // code translated before from the mapped ranges is dropped -- call it
+  // only where no code of this CPU is suspended mid-block (between calls,
+  // from a trap handler or a host call, not from a fault resolver), or pass
+  // drop_code = false to drop it when the next outermost call starts.
+  absl::Status EnablePreciseFaultPc(bool drop_code = true);
+  bool precise_fault_pc() const;
   // From any thread: stops the running emulation as soon as possible (a
   // watchdog's way out of a runaway loop). The Call ends with a kEngine
   // fault "stopped before returning" unless a handler recorded another.
@@ -213,7 +228,7 @@ class UnicornCpu {
   void WriteEl2Sysreg(El2Sysreg r, uint64_t v);
   uint64_t ReadReg(int n);
   void WriteReg(int n, uint64_t v);
-  // The address Call() uses as the return address (unmapped).
+  // The address Call() uses as the return address (a `brk` that ends the call).
   uint64_t return_sentinel() const;
   // HVC/SMC traps and host calls handled so far (tests, benchmarks).
   uint64_t traps_handled() const;

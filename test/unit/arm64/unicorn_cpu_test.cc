@@ -134,6 +134,50 @@ TEST_F(UnicornCpuTest, HvcFromEl1ReachesTheHandlerAndResumesAfterIt) {
   EXPECT_EQ(el1_->Call(Fn("do_smc"), {1}).value(), 0x5au);
 }
 
+// A hypercall's whole register file: x0..x17 go in and come back; a trap
+// handler's changes reach the guest and the registers it left alone keep
+// their values.
+TEST_F(UnicornCpuTest, CallWithRegistersMovesX0ToX17BothWays) {
+  const uint32_t stub[] = {0xd4000002 /* hvc #0 */, 0xd65f03c0 /* ret */};
+  auto at = el1_->AddCode(stub);
+  ASSERT_TRUE(at.ok()) << at.status();
+  TrapFrame seen;
+  el1_->SetHvcHandler([&](UnicornCpu&, TrapFrame& f) {
+    seen = f;
+    f.x[0] = 100;
+    f.x[9] = 109;
+    f.x[17] = 117;
+  });
+  uint64_t x[18];
+  for (int i = 0; i < 18; ++i) x[i] = 3 * i + 1;
+  ASSERT_TRUE(el1_->CallWithRegisters(*at, x).ok());
+  for (int i = 0; i < 18; ++i) EXPECT_EQ(seen.x[i], 3u * i + 1) << "x" << i << " in";
+  for (int i = 0; i < 18; ++i) {
+    const uint64_t want = i == 0 ? 100 : i == 9 ? 109 : i == 17 ? 117 : 3u * i + 1;
+    EXPECT_EQ(x[i], want) << "x" << i << " out";
+  }
+  // Call() passes x0..x7 and leaves x8..x17 as they were.
+  el1_->SetHvcHandler([&](UnicornCpu&, TrapFrame& f) { seen = f; });
+  ASSERT_TRUE(el1_->Call(*at, {7}).ok());
+  EXPECT_EQ(seen.x[0], 7u);
+  EXPECT_EQ(seen.x[1], 0u);
+  EXPECT_EQ(seen.x[9], 109u);
+  EXPECT_EQ(seen.x[17], 117u);
+}
+
+// Calls end at a `brk` in the CPU's code page; the same instruction
+// anywhere else is an ordinary breakpoint fault, not a return.
+TEST_F(UnicornCpuTest, OnlyTheReturnSentinelEndsACall) {
+  const uint32_t code[] = {0xd43de000 /* brk #0xef00 */, 0xd65f03c0 /* ret */};
+  auto at = el2_->AddCode(code);
+  ASSERT_TRUE(at.ok()) << at.status();
+  auto r = el2_->Call(*at, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(el2_->last_fault().kind, FaultKind::kBreakpoint);
+  EXPECT_EQ(el2_->last_fault().pc, *at);
+  EXPECT_EQ(el2_->Call(Fn("add3"), {1, 2, 3}).value(), 6u);
+}
+
 TEST_F(UnicornCpuTest, HvcWithoutHandlerIsAFault) {
   auto r = el1_->Call(Fn("do_hvc"), {kHypId});
   ASSERT_FALSE(r.ok());
