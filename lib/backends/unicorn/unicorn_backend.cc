@@ -115,6 +115,7 @@ struct UnicornBackend::Impl {
   // kernel_next moved: the pages below it are the kernel's, not the pools'.
   void KernelGrew() { m.memory.pages.SetKernelPages(kernel_base >> 12, kernel_next >> 12); }
   uint64_t scratch = 0;  // one kernel page for EL1 calls' out-arguments
+  uint64_t hvc_stub = 0;  // `hvc #0; ret` in that page
 
   std::vector<std::unique_ptr<KoModule>> modules;
   KoModule* loading = nullptr;
@@ -1586,6 +1587,10 @@ absl::StatusOr<std::unique_ptr<UnicornBackend>> UnicornBackend::Create(Hyperviso
   impl->kernel_base = impl->scratch = impl->kernel_next;
   impl->kernel_next += kPage;
   impl->KernelGrew();
+  // The host kernel's hypercall instruction: `hvc #0; ret` (kvm_call_hyp).
+  const uint32_t hvc_stub[2] = {0xd4000002u, 0xd65f03c0u};
+  impl->hvc_stub = impl->scratch + kPage / 2;
+  std::memcpy(impl->Ram(impl->hvc_stub), hvc_stub, sizeof hvc_stub);
   impl->InstallHostCalls();
   if (absl::Status s = impl->StartDebug(); !s.ok()) return s;
   m.trace->SetEl2Translator([p](uintptr_t a) { return p->El2ToHost(a); });
@@ -1760,19 +1765,16 @@ absl::StatusOr<int> UnicornBackend::LoadModule(const OfferedModule& offered) {
 user_pt_regs UnicornBackend::HostHvc(const user_pt_regs& in, int cpu) {
   Impl& b = *impl_;
   ScopedContext scope(&b.m, cpu, ExceptionLevel::kEl1);
-  // The host's `hvc #0` (kvm_call_hyp) takes the trap path an EL1 `hvc`
-  // takes, minus running the instruction itself: the host here is the
-  // caller, not EL1 code, and an emulated `hvc; ret` adds nothing but an
-  // emulator entry and two register-file transfers (~40 % of the call).
+  // The host's `hvc #0` (kvm_call_hyp) runs at EL1, as on a device: EL1's
+  // registers hold the call while EL2 handles it (a debugger sees them), and
+  // the trap takes the path an EL1 module's `hvc` takes. The whole register
+  // file goes in and comes back in one batch each way.
   uint64_t x[18];
   std::copy(in.regs, in.regs + 18, x);
-  b.Guarded([&] {
-    b.El1Hvc(x);
-    return 0;
-  });
-  if (b.timed_out.load() || b.m.state == MachineState::kPanicked) {
+  absl::Status r = b.Guarded([&] { return b.el1->CallWithRegisters(b.hvc_stub, x); });
+  if (!r.ok() || b.timed_out.load() || b.m.state == MachineState::kPanicked) {
     if (b.m.state != MachineState::kPanicked)
-      b.m.HypPanic("runaway code: a hypercall outlasted the call time limit", cpu);
+      b.m.HypPanic(b.FaultReport(b.el1->last_fault(), "EL1"), cpu);
     b.DebugPanicked(1);
     return in;  // the machine panicked: the caller reports it
   }
