@@ -95,8 +95,9 @@ Log* ReadLog(int gen) {
 int g_gen = 15;
 
 const Log& TheLog() {
-  static std::map<int, const Log*> logs;
-  const Log*& l = logs[g_gen];
+  // Read once per image for the whole run (reachable until exit).
+  static auto* logs = new std::map<int, const Log*>();
+  const Log*& l = (*logs)[g_gen];
   if (l == nullptr) l = ReadLog(g_gen);
   return *l;
 }
