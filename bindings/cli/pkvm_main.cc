@@ -88,7 +88,7 @@ pkvm run [--generation 14|15|16|17] [--cpus N] [--cmdline "<kernel cmdline>"]
   --trace-dat FILE after the HVCs, write the trace as a trace-cmd trace.dat
                    (`trace-cmd report FILE`, KernelShark)
   --perfetto FILE  after the HVCs, write the trace as Chrome JSON trace events
-                   for the Perfetto UI: host calls as slices per CPU, other
+                   for the Perfetto UI: host calls as duration events per CPU, other
                    events as instants
                    --print-trace, --tracefs-dump, --trace-dat and --perfetto
                    all show the same events, read once

@@ -2,7 +2,7 @@
 // The hypervisor's events in the Chrome JSON trace-event format, which the
 // Perfetto UI (ui.perfetto.dev) and chrome://tracing open: one process
 // "pKVM hypervisor", one thread per CPU; each host call into the hypervisor
-// (hyp_enter .. hyp_exit) a complete duration event ("ph": "X", a slice in
+// (hyp_enter .. hyp_exit) a complete duration event ("ph": "X", a span in
 // the Perfetto UI) named after the host_hcall / host_smc / host_mem_abort event inside it; every other event
 // (module events, __hyp_printk, ...) an instant ("ph": "i") with the text
 // `trace` prints for it. Encoded with nlohmann::json.

@@ -18,7 +18,7 @@
 namespace pkvm::fuzz {
 
 // One mutation of `b` (1..3 edits): truncate, flip a bit, set a byte to a
-// boundary value, insert or overwrite with one of `words`, duplicate a slice.
+// boundary value, insert or overwrite with one of `words`, duplicate a run of bytes.
 inline void MutateText(std::vector<uint8_t>& b, std::mt19937_64& rng,
                        std::span<const char* const> words) {
   const int edits = 1 + static_cast<int>(rng() % 3);
@@ -46,9 +46,9 @@ inline void MutateText(std::vector<uint8_t>& b, std::mt19937_64& rng,
         if (!b.empty() && b.size() < 4096) {
           const size_t from = rng() % b.size();
           const size_t len = 1 + rng() % std::min<size_t>(64, b.size() - from);
-          std::vector<uint8_t> slice(b.begin() + static_cast<std::ptrdiff_t>(from),
+          std::vector<uint8_t> run(b.begin() + static_cast<std::ptrdiff_t>(from),
                                      b.begin() + static_cast<std::ptrdiff_t>(from + len));
-          b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), slice.begin(), slice.end());
+          b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), run.begin(), run.end());
         }
         break;
     }

@@ -988,7 +988,7 @@ TEST_P(TraceeventTest, TraceCmdReportShowsTheLostEvents) {
 
 // The JSON trace-event format's rules (Chrome's "Trace Event Format"
 // document, which Perfetto's JSON importer follows), checked on our output,
-// then the slices and instants against our `trace` of the same events.
+// then the duration events and instants against our `trace` of the same events.
 TEST_P(TraceeventTest, PerfettoJsonFollowsTheTraceEventFormat) {
   auto hv = BootMachine(GetParam());
   ASSERT_NE(hv, nullptr);
@@ -1013,7 +1013,7 @@ TEST_P(TraceeventTest, PerfettoJsonFollowsTheTraceEventFormat) {
   std::map<std::pair<int, int>, double> last_ts;
   std::map<std::pair<int, int>, std::vector<std::string>> open_be;
   std::set<int> named_threads;
-  std::multiset<std::tuple<int, std::string, std::string, std::string>> slices, instants;
+  std::multiset<std::tuple<int, std::string, std::string, std::string>> durations, instants;
   const std::set<std::string> phases = {"B", "E", "X", "i", "I", "M", "C", "b", "e", "n", "s", "t", "f"};
   for (const nlohmann::json& ev : doc["traceEvents"]) {
     SCOPED_TRACE(ev.dump());
@@ -1059,28 +1059,28 @@ TEST_P(TraceeventTest, PerfettoJsonFollowsTheTraceEventFormat) {
     const auto ns = static_cast<unsigned long long>(std::llround(ts * 1000.0));
     char us[32];
     std::snprintf(us, sizeof us, "%llu.%06llu", ns / kNsPerSec, (ns % kNsPerSec) / 1000);
-    if (ph == "X") slices.emplace(thread.second, ev["name"], info, us);
+    if (ph == "X") durations.emplace(thread.second, ev["name"], info, us);
     if (ph == "i") instants.emplace(thread.second, ev["name"], info, us);
   }
   for (const auto& [thread, stack] : open_be) EXPECT_TRUE(stack.empty()) << "B without E";
   EXPECT_EQ(named_threads, (std::set<int>{0, 1}));
 
-  // Against `trace`: one slice per hyp_enter, named after the call inside
+  // Against `trace`: one duration event per hyp_enter, named after the call inside
   // it; everything else an instant with the same text at the same time.
-  std::multiset<std::tuple<int, std::string, std::string, std::string>> want_slices, want_instants;
+  std::multiset<std::tuple<int, std::string, std::string, std::string>> want_durations, want_instants;
   const std::vector<TraceLine> lines = ParseOurTrace(*text);
   std::map<int, std::string> enter_ts;
   for (const TraceLine& l : lines) {
     if (l.name == "hyp_enter") {
       enter_ts[l.cpu] = l.ts;
     } else if (l.name == "host_hcall" || l.name == "host_smc" || l.name == "host_mem_abort") {
-      want_slices.emplace(l.cpu, l.name, l.info, enter_ts.at(l.cpu));
+      want_durations.emplace(l.cpu, l.name, l.info, enter_ts.at(l.cpu));
     } else if (l.name != "hyp_exit") {
       want_instants.emplace(l.cpu, l.name, l.info, l.ts);
     }
   }
-  EXPECT_EQ(slices.size(), 11u);  // every host call of the scenario
-  EXPECT_EQ(slices, want_slices);
+  EXPECT_EQ(durations.size(), 11u);  // every host call of the scenario
+  EXPECT_EQ(durations, want_durations);
   EXPECT_EQ(instants, want_instants);
   EXPECT_FALSE(instants.empty());
 }

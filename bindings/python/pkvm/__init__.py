@@ -449,7 +449,7 @@ class Hypervisor:
 
     def write_perfetto(self, path: "str | os.PathLike[str]") -> None:
         """Writes the trace as Chrome JSON trace events for the Perfetto UI:
-        host calls as slices per CPU, other events as instants. Consumes the
+        host calls as duration events per CPU, other events as instants. Consumes the
         events."""
         self._m.export_trace(False, "", "", _check_path("path", path))
 
